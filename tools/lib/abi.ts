@@ -1,0 +1,317 @@
+// Loads abi/<os>/, validates every file against its JSON Schema in spec/, and resolves the data for one arch:
+// namespace and file defaults pushed down to every item, the arch's overrides applied, absent items removed.
+import { readFileSync, readdirSync, existsSync } from 'node:fs';
+import { join, relative, basename, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
+
+export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const SPEC_DIR = join(ROOT, 'spec');
+export const ABI_DIR = join(ROOT, 'abi', 'linux');
+
+// ---------------------------------------------------------------------------------------------------------------
+// Raw file shapes (as the schemas describe them)
+
+export type Header = string | string[];
+export type IntValue = number | string;
+export interface ConstItemObject {
+  value: IntValue; c?: string; message?: string; header?: Header; since?: string; note?: string; arches?: string[];
+}
+export type ConstItem = IntValue | ConstItemObject;
+export interface NamespaceFile {
+  prefix: string; header: Header; since: string; doc?: string; note?: string; arches?: string[];
+  items: Record<string, ConstItem>;
+}
+export interface ConstantsFile { $schema?: string; namespaces: Record<string, NamespaceFile> }
+export interface FieldSpec {
+  name?: string; type?: string; kind?: 'struct' | 'union'; fields?: FieldSpec[];
+  align?: number; packed?: boolean; since?: string; note?: string; unnamed?: boolean;
+}
+export interface StructSpec {
+  kind: 'struct' | 'union'; c?: string; header?: Header; since: string; internal?: boolean; packed?: boolean;
+  align?: number; note?: string; arches?: string[]; fields: FieldSpec[];
+}
+export interface StructsFile { $schema?: string; structs: Record<string, StructSpec> }
+export interface TypedefSpec {
+  type: string; align?: number; internal?: boolean; header?: Header; since?: string; note?: string; arches?: string[];
+}
+export interface TypedefsFile { $schema?: string; header: Header; since: string; typedefs: Record<string, TypedefSpec> }
+export interface SyscallSpec {
+  ret: string; args: string[]; note?: string; arches: Record<string, { nr: number; since: string; note?: string }>;
+}
+export interface SyscallsFile { $schema?: string; header: Header; syscalls: Record<string, SyscallSpec> }
+export interface BaseType { size: number; align: number; signed?: boolean }
+export interface ArchFile {
+  $schema?: string; os: 'linux'; arch: string; triplet?: string; note?: string; endian: 'little' | 'big';
+  types: Record<string, BaseType>;
+  syscall: { argRegisters: number; split64: 'none' | 'pair' | 'aligned-pair' };
+}
+export interface OverridesFile {
+  $schema?: string;
+  constants?: Record<string, Record<string, ConstItem>>;
+  absent?: string[];
+  typedefs?: Record<string, TypedefSpec>;
+  structs?: Record<string, Partial<StructSpec>>;
+}
+
+/** Everything under abi/<os>/, as read from disk (validated, not yet resolved for an arch). */
+export interface AbiFiles {
+  dir: string;
+  arches: Record<string, { file: string; data: ArchFile }>;
+  typedefs: { file: string; data: TypedefsFile };
+  syscalls: { file: string; data: SyscallsFile };
+  constants: { file: string; data: ConstantsFile }[];
+  structs: { file: string; data: StructsFile }[];
+  overrides: Record<string, { file: string; data: OverridesFile }>;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Validation
+
+export class AbiError extends Error {
+  constructor(message: string, readonly file: string, readonly pointer?: string) {
+    super(message);
+    this.name = 'AbiError';
+  }
+}
+
+let ajv: InstanceType<typeof Ajv2020> | undefined;
+const validators = new Map<string, ValidateFunction>();
+
+function validator(schema: string): ValidateFunction {
+  if (!ajv) {
+    ajv = new Ajv2020({ allErrors: true, strict: true, strictRequired: false, allowUnionTypes: true });
+    for (const f of readdirSync(SPEC_DIR).filter((f) => f.endsWith('.schema.json'))) {
+      ajv.addSchema(JSON.parse(readFileSync(join(SPEC_DIR, f), 'utf8')), f);
+    }
+  }
+  let v = validators.get(schema);
+  if (!v) {
+    v = ajv.getSchema(schema);
+    if (!v) throw new Error(`no schema ${schema} in ${SPEC_DIR}`);
+    validators.set(schema, v);
+  }
+  return v;
+}
+
+function describe(e: ErrorObject): string {
+  switch (e.keyword) {
+    case 'required': return `missing required property '${(e.params as { missingProperty: string }).missingProperty}'`;
+    case 'additionalProperties':
+      return `unknown property '${(e.params as { additionalProperty: string }).additionalProperty}'`;
+    case 'enum': return `must be one of ${JSON.stringify((e.params as { allowedValues: unknown[] }).allowedValues)}`;
+    case 'pattern': return `must match ${(e.params as { pattern: string }).pattern}`;
+    case 'type': return `must be ${(e.params as { type: string }).type}`;
+    default: return e.message ?? e.keyword;
+  }
+}
+
+/** The most useful errors: oneOf reports one failure per branch, so keep the deepest ones. */
+function pickErrors(errors: ErrorObject[]): ErrorObject[] {
+  const deepest = Math.max(...errors.map((e) => e.instancePath.split('/').length));
+  const deep = errors.filter((e) => e.instancePath.split('/').length === deepest && e.keyword !== 'oneOf');
+  return deep.length ? deep : errors;
+}
+
+/** Parse and validate one file; an invalid file throws an AbiError naming the file, the JSON pointer and what was expected. */
+export function readValidated<T>(file: string, schema: string): T {
+  const rel = relative(ROOT, file);
+  let data: unknown;
+  try {
+    data = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new AbiError(`${rel}: not valid JSON: ${(err as Error).message}`, rel);
+  }
+  const v = validator(schema);
+  if (!v(data)) {
+    const errs = pickErrors(v.errors ?? []);
+    const lines = errs.slice(0, 5).map((e) => `  at ${e.instancePath || '/'}: ${describe(e)}`);
+    if (errs.length > 5) lines.push(`  (and ${errs.length - 5} more)`);
+    throw new AbiError(`${rel} does not match ${schema}:\n${lines.join('\n')}`, rel, errs[0]?.instancePath || '/');
+  }
+  return data as T;
+}
+
+function jsonFiles(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir).filter((f) => f.endsWith('.json')).sort().map((f) => join(dir, f));
+}
+
+/** Read and validate every file of an abi/<os>/ folder. */
+export function loadAbiFiles(dir = ABI_DIR): AbiFiles {
+  const arches: AbiFiles['arches'] = {};
+  for (const file of jsonFiles(join(dir, 'arch'))) {
+    const data = readValidated<ArchFile>(file, 'arch.schema.json');
+    if (data.arch !== basename(file, '.json')) {
+      throw new AbiError(`${relative(ROOT, file)}: arch '${data.arch}' does not match the file name`, file, '/arch');
+    }
+    arches[data.arch] = { file, data };
+  }
+  const overrides: AbiFiles['overrides'] = {};
+  for (const file of jsonFiles(join(dir, 'overrides'))) {
+    const arch = basename(file, '.json');
+    if (!arches[arch]) throw new AbiError(`${relative(ROOT, file)}: no arch/${arch}.json`, file);
+    overrides[arch] = { file, data: readValidated<OverridesFile>(file, 'overrides.schema.json') };
+  }
+  const typedefsFile = join(dir, 'typedefs.json');
+  const syscallsFile = join(dir, 'syscalls.json');
+  return {
+    dir,
+    arches,
+    typedefs: { file: typedefsFile, data: readValidated<TypedefsFile>(typedefsFile, 'typedefs.schema.json') },
+    syscalls: { file: syscallsFile, data: readValidated<SyscallsFile>(syscallsFile, 'syscalls.schema.json') },
+    constants: jsonFiles(join(dir, 'constants')).map((file) => ({
+      file, data: readValidated<ConstantsFile>(file, 'constants.schema.json'),
+    })),
+    structs: jsonFiles(join(dir, 'structs')).map((file) => ({
+      file, data: readValidated<StructsFile>(file, 'structs.schema.json'),
+    })),
+    overrides,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Resolution for one arch
+
+export interface Constant {
+  id: string; ns: string; name: string; c: string; value: bigint; header: string[]; since: string;
+  file: string; message?: string; note?: string;
+}
+export interface Typedef {
+  name: string; type: string; align?: number; internal: boolean; header: string[]; since: string; file: string;
+}
+export interface Syscall {
+  name: string; ret: string; args: { type: string; name: string }[]; nr: number; since: string; header: string[];
+  file: string; note?: string;
+}
+export interface Struct {
+  name: string; kind: 'struct' | 'union'; c: string; header: string[]; since: string; internal: boolean;
+  packed: boolean; align?: number; fields: FieldSpec[]; file: string; note?: string;
+}
+export interface Namespace { name: string; prefix: string; doc?: string; file: string; items: Constant[] }
+
+export interface ResolvedAbi {
+  arch: ArchFile;
+  namespaces: Namespace[];
+  constants: Constant[];
+  typedefs: Map<string, Typedef>;
+  structs: Map<string, Struct>;
+  syscalls: Syscall[];
+}
+
+const headerList = (h: Header | undefined, fallback: string[]): string[] =>
+  h === undefined ? fallback : typeof h === 'string' ? [h] : h;
+
+const onArch = (arches: string[] | undefined, arch: string) => !arches || arches.includes(arch);
+
+export function toBigInt(v: IntValue): bigint {
+  return BigInt(v);
+}
+
+export function itemObject(item: ConstItem): ConstItemObject {
+  return typeof item === 'object' ? item : { value: item };
+}
+
+/** Split a C declaration ("const char *filename") into type and name. */
+export function splitDeclaration(decl: string): { type: string; name: string } {
+  const m = /^(.*?)([A-Za-z_][A-Za-z0-9_]*)$/.exec(decl.trim());
+  if (!m || !m[1].trim()) throw new Error(`not a C declaration: ${decl}`);
+  return { type: m[1].trim().replace(/\s*\*\s*$/, (s) => ' ' + s.trim()).replace(/\s+\*/g, ' *'), name: m[2] };
+}
+
+export function resolveAbi(files: AbiFiles, arch: string): ResolvedAbi {
+  const archFile = files.arches[arch];
+  if (!archFile) throw new Error(`unknown arch '${arch}' (known: ${Object.keys(files.arches).join(', ')})`);
+  const ov = files.overrides[arch]?.data ?? {};
+  const absent = new Set(ov.absent ?? []);
+  const rel = (f: string) => relative(ROOT, f);
+
+  const namespaces: Namespace[] = [];
+  const seen = new Map<string, string>();
+  for (const { file, data } of files.constants) {
+    for (const [nsName, ns] of Object.entries(data.namespaces)) {
+      if (seen.has(nsName)) {
+        throw new AbiError(`namespace ${nsName} is defined in both ${seen.get(nsName)} and ${rel(file)}`, rel(file), `/namespaces/${nsName}`);
+      }
+      seen.set(nsName, rel(file));
+      if (!onArch(ns.arches, arch)) continue;
+      const nsHeader = headerList(ns.header, []);
+      const items: Constant[] = [];
+      const merged: Record<string, ConstItem> = { ...ns.items };
+      for (const [k, v] of Object.entries(ov.constants?.[nsName] ?? {})) {
+        // an override is either a new value for an existing item or a whole new item
+        merged[k] = typeof v === 'object' || !(k in ns.items) ? v : { ...itemObject(ns.items[k]), value: v };
+      }
+      for (const [name, raw] of Object.entries(merged)) {
+        const it = itemObject(raw);
+        const id = `${nsName}.${name}`;
+        if (absent.has(id) || !onArch(it.arches, arch)) continue;
+        items.push({
+          id, ns: nsName, name, c: it.c ?? ns.prefix + name, value: toBigInt(it.value),
+          header: headerList(it.header, nsHeader), since: it.since ?? ns.since, file: rel(file),
+          message: it.message, note: it.note,
+        });
+      }
+      namespaces.push({ name: nsName, prefix: ns.prefix, doc: ns.doc, file: rel(file), items });
+    }
+  }
+
+  const typedefs = new Map<string, Typedef>();
+  const td = files.typedefs.data;
+  for (const [name, t0] of Object.entries(td.typedefs)) {
+    if (absent.has(`typedef:${name}`)) continue;
+    const t = { ...t0, ...(ov.typedefs?.[name] ?? {}) };
+    if (!onArch(t.arches, arch)) continue;
+    typedefs.set(name, {
+      name, type: t.type, align: t.align, internal: !!t.internal, header: headerList(t.header, headerList(td.header, [])),
+      since: t.since ?? td.since, file: rel(files.typedefs.file),
+    });
+  }
+  for (const [name, t] of Object.entries(ov.typedefs ?? {})) {
+    if (td.typedefs[name]) continue;
+    typedefs.set(name, {
+      name, type: t.type, align: t.align, internal: !!t.internal, header: headerList(t.header, headerList(td.header, [])),
+      since: t.since ?? td.since, file: rel(files.overrides[arch].file),
+    });
+  }
+
+  const structs = new Map<string, Struct>();
+  for (const { file, data } of files.structs) {
+    for (const [name, s0] of Object.entries(data.structs)) {
+      if (structs.has(name)) throw new AbiError(`struct ${name} is defined twice (again in ${rel(file)})`, rel(file), `/structs/${name}`);
+      if (absent.has(`struct:${name}`)) continue;
+      const s = { ...s0, ...(ov.structs?.[name] ?? {}) } as StructSpec;
+      if (!onArch(s.arches, arch)) continue;
+      structs.set(name, {
+        name, kind: s.kind, c: s.c ?? `${s.kind} ${name}`, header: headerList(s.header, []), since: s.since,
+        internal: !!s.internal, packed: !!s.packed, align: s.align, fields: s.fields, file: rel(file), note: s.note,
+      });
+    }
+  }
+
+  const syscalls: Syscall[] = [];
+  const sc = files.syscalls.data;
+  for (const [name, s] of Object.entries(sc.syscalls)) {
+    const a = s.arches[arch];
+    if (!a) continue;
+    syscalls.push({
+      name, ret: s.ret, args: s.args.map(splitDeclaration), nr: a.nr, since: a.since,
+      header: headerList(sc.header, []), file: rel(files.syscalls.file), note: s.note,
+    });
+  }
+
+  return {
+    arch: archFile.data, namespaces, constants: namespaces.flatMap((n) => n.items), typedefs, structs, syscalls,
+  };
+}
+
+/** Compare two kernel versions ("6.1.187" vs "6.10"). */
+export function compareVersions(a: string, b: string): number {
+  const pa = a.split('.').map(Number);
+  const pb = b.split('.').map(Number);
+  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
+    const d = (pa[i] ?? 0) - (pb[i] ?? 0);
+    if (d) return d;
+  }
+  return 0;
+}
