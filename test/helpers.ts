@@ -1,0 +1,30 @@
+// Shared by the tests: a scratch copy of abi/ to break on purpose, and one cached ctest run of the real spec.
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ABI_DIR, ROOT, loadAbiFiles, resolveAbi } from '../tools/lib/abi.ts';
+import { hostTarget, runCtest, type CtestRun, type Kind } from '../ctest/ctest.ts';
+
+/** A fresh copy of abi/linux in a temporary folder. */
+export function scratchAbi(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'tsyscall-abi-'));
+  cpSync(ABI_DIR, dir, { recursive: true });
+  return dir;
+}
+
+/** Read, change and write back one JSON file. */
+export function editJson(file: string, change: (data: any) => void): void {
+  const data = JSON.parse(readFileSync(file, 'utf8'));
+  change(data);
+  writeFileSync(file, JSON.stringify(data, null, 2));
+}
+
+export async function ctest(abiDir: string, opts: { kinds?: Kind[]; name?: string } = {}): Promise<CtestRun> {
+  const abi = resolveAbi(loadAbiFiles(abiDir), 'x86_64');
+  const dir = mkdtempSync(join(tmpdir(), `tsyscall-ctest-${opts.name ?? 'run'}-`));
+  return runCtest(abi, { target: hostTarget('x86_64'), dir, kinds: opts.kinds });
+}
+
+export const mismatches = (run: CtestRun) => run.results.filter((r) => r.status === 'mismatch');
+
+export { ROOT, ABI_DIR };

@@ -1,0 +1,57 @@
+// Extraction for porting: wipe x86_64's values from a copy of abi/, extract them again from the headers, and get
+// byte-identical files back.
+import test from 'ava';
+import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { compareVersions } from '../tools/lib/abi.ts';
+import { abiJsonFiles } from '../tools/fmt.ts';
+import { apply, extract } from '../tools/port.ts';
+import { hostTarget } from '../ctest/ctest.ts';
+import { ABI_DIR, editJson, scratchAbi } from './helpers.ts';
+
+const HEADERS = '6.1.187';
+const checkable = (since: string) => compareVersions(since, HEADERS) <= 0;
+
+test('extraction reproduces x86_64\'s files from the headers', async (t) => {
+  const dir = scratchAbi();
+  const headers = execFileSync('sh', ['-c', 'echo LINUX_VERSION_CODE | gcc -include linux/version.h -E -P - | tail -1']).toString().trim();
+  t.is(Number(headers), 6 * 65536 + 1 * 256 + 187, 'these tests assume Debian 12\'s 6.1 headers');
+  // wipe: every checkable constant value, every checkable syscall number, the data model
+  let wiped = 0;
+  for (const file of abiJsonFiles(join(dir, 'constants'))) {
+    editJson(file, (d) => {
+      for (const ns of Object.values<any>(d.namespaces)) {
+        for (const [k, v] of Object.entries<any>(ns.items)) {
+          const since = typeof v === 'object' ? v.since ?? ns.since : ns.since;
+          if (!checkable(since)) continue;
+          ns.items[k] = typeof v === 'object' ? { ...v, value: 12345 } : 12345;
+          wiped++;
+        }
+      }
+    });
+  }
+  editJson(join(dir, 'syscalls.json'), (d) => {
+    for (const s of Object.values<any>(d.syscalls)) if (checkable(s.arches.x86_64.since)) s.arches.x86_64.nr = 9999;
+  });
+  editJson(join(dir, 'arch', 'x86_64.json'), (d) => { d.endian = 'big'; d.types.long = { size: 4, align: 4 }; d.types.char.signed = false; });
+  t.true(wiped > 2500);
+
+  const x = await extract(dir, hostTarget('x86_64'), mkdtempSync(join(tmpdir(), 'tsyscall-port-')));
+  t.is(x.headers, HEADERS);
+  t.is(x.constants['O.DIRECTORY'], '65536');
+  t.is(x.syscalls.openat, 257);
+  t.deepEqual(x.structs.stat?.members.st_size?.slice(0, 2), [48, 8]);
+  const report = apply(dir, x, { reference: true, triplet: 'x86_64-linux-gnu' });
+  t.deepEqual(report.review, [], 'nothing for a human to review on the reference arch');
+
+  const diffs: string[] = [];
+  for (const file of abiJsonFiles(ABI_DIR)) {
+    const rel = relative(ABI_DIR, file);
+    if (readFileSync(file, 'utf8') !== readFileSync(join(dir, rel), 'utf8')) diffs.push(rel);
+  }
+  t.deepEqual(diffs, [], 'regenerated files differ from abi/linux');
+  t.deepEqual(abiJsonFiles(dir).map((f) => relative(dir, f)), abiJsonFiles(ABI_DIR).map((f) => relative(ABI_DIR, f)));
+});
