@@ -7,7 +7,7 @@ import koffi from 'koffi';
 import { generate } from '../tools/generate.ts';
 import { loadAbiFiles } from '../tools/lib/abi.ts';
 import { ROOT } from './helpers.ts';
-import { arches, hostAbi, SIGNATURES } from '../src/generated/index.ts';
+import { loadArch, hostAbi, host, SIGNATURES } from '../src/generated/index.ts';
 
 const GEN = join(ROOT, 'src', 'generated');
 const walk = (d: string): string[] => readdirSync(d).flatMap((f) => (statSync(join(d, f)).isDirectory() ? walk(join(d, f)) : [join(d, f)]));
@@ -28,17 +28,27 @@ test('generation is deterministic', (t) => {
   t.deepEqual([...a], [...b]);
 });
 
-test('the generated constants and syscall numbers carry the spec\'s values', (t) => {
-  const x = arches.x86_64;
+test('raw calls return the result or -errno', async (t) => {
+  const { raw, E } = await loadArch('x86_64');
+  t.is(raw.getpid(), process.pid);
+  t.is(raw.close(-1), -E.BADF);
+  const buf = Buffer.alloc(8);
+  t.is(raw.getrandom(buf, 8, 0), 8);
+  t.is(raw.openat(-100, '/nonexistent/x', 0, 0), -E.NOENT);
+});
+
+test('the generated constants and syscall numbers carry the spec\'s values', async (t) => {
+  const x = await loadArch('x86_64');
   t.is(x.O.DIRECTORY, 65536);
   t.is(x.SYS.openat, 257);
   t.is(x.SYS.read, 0);
   t.is(hostAbi(), x);
+  t.is(host, x);
   t.deepEqual(SIGNATURES.read.args.map((a) => a[1]), ['fd', 'buf', 'count']);
 });
 
-test('the generated Stat view reads what the kernel wrote (fstat through the FFI)', (t) => {
-  const { Stat, SYS } = arches.x86_64;
+test('the generated Stat view reads what the kernel wrote (fstat through the FFI)', async (t) => {
+  const { Stat, SYS } = await loadArch('x86_64');
   const libc = koffi.load('libc.so.6');
   const syscall = libc.func('long syscall(long nr, int fd, void *buf)');
   const dir = mkdtempSync(join(tmpdir(), 'tsyscall-gen-'));
@@ -58,8 +68,8 @@ test('the generated Stat view reads what the kernel wrote (fstat through the FFI
   }
 });
 
-test('a struct view refuses a buffer that is too small or an offset outside it', (t) => {
-  const { Stat } = arches.x86_64;
+test('a struct view refuses a buffer that is too small or an offset outside it', async (t) => {
+  const { Stat } = await loadArch('x86_64');
   t.throws(() => new Stat(Buffer.alloc(Stat.size - 1)), { instanceOf: RangeError, message: /144 bytes at offset 0/ });
   t.throws(() => new Stat(Buffer.alloc(Stat.size), 1), { instanceOf: RangeError });
   t.throws(() => new Stat(Buffer.alloc(Stat.size * 2), -1), { instanceOf: RangeError });

@@ -201,11 +201,71 @@ ${layouts}
 ${code}`;
 }
 
+
+// ---------------------------------------------------------------------------------------------------------------
+// raw: one function per syscall, returning the result or -errno, allocating nothing
+
+const RESERVED = new Set(['break', 'case', 'catch', 'class', 'const', 'continue', 'debugger', 'default', 'delete', 'do',
+  'else', 'enum', 'export', 'extends', 'false', 'finally', 'for', 'function', 'if', 'import', 'in', 'instanceof', 'new',
+  'null', 'return', 'super', 'switch', 'this', 'throw', 'true', 'try', 'typeof', 'var', 'void', 'while', 'with', 'yield',
+  'let', 'static', 'implements', 'interface', 'package', 'private', 'protected', 'public', 'await', 'arguments', 'eval']);
+export const jsName = (n: string) => (RESERVED.has(n) ? `${n}_` : n);
+
+function rawModule(abi: ResolvedAbi, engine: LayoutEngine): string {
+  const a = abi.arch;
+  const ptrSize = a.types.pointer.size;
+  const out = [HEADER,
+    `// Unchecked: a length larger than its buffer lets the kernel write past it. The main API checks every pointer and length.`,
+    `import { backend, type SyscallFn } from '../../core/backend.ts';\n`,
+    `/** Memory the kernel may read or write: a Buffer or typed array, a string (read-only, NUL-terminated by the FFI), or null. */`,
+    `export type Ptr = ArrayBufferView | ArrayBuffer | string | null;`,
+    `/** An integer argument (a C long; bigint for values beyond 2^53). */`,
+    `export type Int = number | bigint;\n`];
+  if (ptrSize === 4) {
+    out.push(`const lo = (v: Int): number => Number(BigInt.asUintN(32, BigInt(v)));`);
+    out.push(`const hi = (v: Int): number => Number(BigInt.asUintN(32, BigInt(v) >> 32n));\n`);
+  }
+  for (const s of [...abi.syscalls].sort((x, y) => (x.name < y.name ? -1 : 1))) {
+    const params: string[] = [];
+    const call: string[] = [];
+    let kinds = '';
+    for (const arg of s.args) {
+      const name = jsName(arg.name);
+      const isPtr = arg.type.includes('*');
+      let size = ptrSize;
+      if (!isPtr) {
+        try { size = engine.type(arg.type).size; } catch { size = ptrSize; }
+      }
+      if (isPtr) {
+        params.push(`${name}: Ptr`); call.push(name); kinds += 'p';
+      } else if (size > ptrSize) {
+        params.push(`${name}: Int`);
+        if (a.syscall.split64 === 'aligned-pair' && kinds.length % 2 === 1) { call.push('0'); kinds += 'i'; }
+        const [first, second] = a.endian === 'little' ? ['lo', 'hi'] : ['hi', 'lo'];
+        call.push(`${first}(${name})`, `${second}(${name})`);
+        kinds += 'ii';
+      } else {
+        params.push(`${name}: Int`); call.push(name); kinds += 'i';
+      }
+    }
+    const fn = jsName(s.name);
+    const slot = `f_${s.name}`;
+    const sig = s.args.map((x) => `${x.type}${x.type.endsWith('*') ? '' : ' '}${x.name}`).join(', ');
+    out.push(`let ${slot}: SyscallFn | undefined;`);
+    out.push(`/** ${s.ret} ${s.name}(${sig}): nr ${s.nr}${s.note ? `; ${s.note.replace(/\*\//g, '* /')}` : ''} */`);
+    out.push(`export function ${fn}(${params.join(', ')}): number {`);
+    out.push(`  return (${slot} ??= backend().bind(${s.nr}, '${kinds}'))(${call.join(', ')});`);
+    out.push('}');
+  }
+  return out.join('\n') + '\n';
+}
+
 function archModule(abi: ResolvedAbi): string {
   const a = abi.arch;
   return `${HEADER}export * from './constants.ts';
 export * from './syscalls.ts';
 export * from './structs.ts';
+export * as raw from './raw.ts';
 
 /** The data model and syscall convention of ${a.arch}. */
 export const ARCH = ${JSON.stringify({ name: a.arch, endian: a.endian, types: a.types, syscall: a.syscall })} as const;
@@ -221,27 +281,48 @@ export function generate(files: AbiFiles): Map<string, string> {
     out.set(`${arch}/constants.ts`, constantsModule(abi));
     out.set(`${arch}/syscalls.ts`, syscallsModule(abi));
     out.set(`${arch}/structs.ts`, structsModule(abi));
+    out.set(`${arch}/raw.ts`, rawModule(abi, new LayoutEngine(abi)));
     out.set(`${arch}/index.ts`, archModule(abi));
   }
   out.set('signatures.ts', signaturesModule(files));
   const nodeArch: Record<string, string> = { x86_64: 'x64', aarch64: 'arm64', i386: 'ia32', armhf: 'arm', ppc64le: 'ppc64', riscv64: 'riscv64', s390x: 's390x', loongarch64: 'loong64' };
-  out.set('index.ts', `${HEADER}${arches.map((a) => `import * as ${a} from './${a}/index.ts';`).join('\n')}
+  out.set('index.ts', `${HEADER}// Each arch's module is loaded on demand: importing this file loads only the host's.
+import type * as Reference from './x86_64/index.ts';
 export { SIGNATURES, type Signature } from './signatures.ts';
 
-/** The generated ABI of every arch in the spec. */
-export const arches = { ${arches.join(', ')} } as const;
-export type ArchName = keyof typeof arches;
-export type ArchAbi = (typeof arches)[ArchName];
+/**
+ * The generated ABI of one arch. Every arch has the reference arch's (x86_64's) shape; values differ, and an item an
+ * arch lacks (its overrides say absent) is undefined there.
+ */
+export type ArchAbi = typeof Reference;
+
+const loaders = {
+${arches.map((a) => `  ${a}: () => import('./${a}/index.ts'),`).join('\n')}
+} as const;
+export type ArchName = keyof typeof loaders;
+/** Every arch the spec has. */
+export const ARCH_NAMES = Object.keys(loaders) as ArchName[];
+
+/** Load the generated ABI of any arch of the spec. */
+export async function loadArch(name: ArchName): Promise<ArchAbi> {
+  const load = loaders[name];
+  if (!load) throw new Error(\`no generated ABI for arch '\${name}' (spec arches: \${ARCH_NAMES.join(', ')})\`);
+  return (await load()) as unknown as ArchAbi;
+}
 
 const byNodeArch: Readonly<Record<string, ArchName>> = {
 ${arches.filter((a) => nodeArch[a]).map((a) => `  ${nodeArch[a]}: '${a}',`).join('\n')}
 };
 
-/** The ABI of the arch Node runs on (x86_64 for process.arch 'x64'); throws for an arch the spec does not have yet. */
+/** The name of the arch Node runs on (x86_64 for process.arch 'x64'), or undefined when the spec lacks it. */
+export const HOST_ARCH: ArchName | undefined = byNodeArch[process.arch];
+
+/** The ABI of the arch Node runs on; throws for an arch the spec does not have yet. */
+export const host: ArchAbi = HOST_ARCH ? await loadArch(HOST_ARCH) : (undefined as unknown as ArchAbi);
+
 export function hostAbi(): ArchAbi {
-  const name = byNodeArch[process.arch];
-  if (!name) throw new Error(\`tsyscall has no ABI for process.arch '\${process.arch}' yet (spec arches: ${arches.join(', ')})\`);
-  return arches[name];
+  if (!HOST_ARCH) throw new Error(\`tsyscall has no ABI for process.arch '\${process.arch}' yet (spec arches: \${ARCH_NAMES.join(', ')})\`);
+  return host;
 }
 `);
   return out;
