@@ -1,0 +1,98 @@
+// Flags as users of the original library wrote them: 'rdonly, creat', 'rdonly|creat', ['rdonly', 'creat'], numbers,
+// typed constants (O.RDONLY | O.CREAT), and '~nonblock' to remove a flag (from a base value, such as the current flags
+// read with F_GETFL). Names are case-insensitive and may carry the C prefix ('O_CREAT'). A string is parsed once per
+// namespace and memoised; an unknown name is a TypeError that names it and the valid names. Flags above bit 31
+// (CLONE_INTO_CGROUP) work: combination is done on 64 bits.
+
+/** What a flags argument accepts. */
+export type Flags = number | bigint | string | readonly (number | bigint | string)[] | null | undefined;
+type Namespace = Readonly<Record<string, number | bigint>>;
+
+interface Table {
+  name: string;
+  prefix: string;
+  values: Map<string, bigint>;
+  memo: Map<string, { set: bigint; clear: bigint }>;
+}
+
+const tables = new WeakMap<object, Table>();
+const U64 = (v: bigint) => BigInt.asUintN(64, v);
+const out = (v: bigint): number => Number(v);
+
+function table(ns: Namespace, name: string, prefix: string): Table {
+  let t = tables.get(ns);
+  if (!t) {
+    const values = new Map<string, bigint>();
+    for (const [k, v] of Object.entries(ns)) values.set(k.toUpperCase(), U64(BigInt(v)));
+    t = { name, prefix: prefix.toUpperCase(), values, memo: new Map() };
+    tables.set(ns, t);
+  }
+  return t;
+}
+
+function lookup(t: Table, word: string): bigint {
+  let key = word.toUpperCase();
+  if (t.prefix && !t.values.has(key) && key.startsWith(t.prefix)) key = key.slice(t.prefix.length);
+  const v = t.values.get(key);
+  if (v === undefined) {
+    const valid = [...t.values.keys()].map((k) => k.toLowerCase()).join(', ');
+    throw new TypeError(`unknown ${t.name} flag '${word}' (valid: ${valid})`);
+  }
+  return v;
+}
+
+function parseString(t: Table, s: string): { set: bigint; clear: bigint } {
+  let r = t.memo.get(s);
+  if (r) return r;
+  let set = 0n;
+  let clear = 0n;
+  for (const word of s.split(/[\s,|]+/)) {
+    if (!word) continue;
+    if (word.startsWith('~')) clear |= lookup(t, word.slice(1));
+    else set |= lookup(t, word);
+  }
+  r = { set, clear };
+  t.memo.set(s, r);
+  return r;
+}
+
+function integer(name: string, v: number | bigint): bigint {
+  if (typeof v === 'bigint') return U64(v);
+  if (!Number.isSafeInteger(v)) throw new TypeError(`${name} flags must be an integer, got ${v}`);
+  return U64(BigInt(v));
+}
+
+/**
+ * Combine flags of namespace `ns` (called `name`, C prefix `prefix`, for messages and 'O_CREAT' spellings) into a
+ * number; `base` is the value that '~name' removals and additions start from.
+ */
+export function flags(ns: Namespace, name: string, prefix: string, value: Flags, base: number | bigint = 0): number {
+  if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0 && base === 0) return value; // fast path
+  if (value === undefined || value === null) return out(integer(name, base));
+  let v = integer(name, base);
+  const t = table(ns, name, prefix);
+  const add = (part: unknown) => {
+    if (typeof part === 'string') {
+      const { set, clear } = parseString(t, part);
+      v = (v | set) & ~clear;
+    } else if (typeof part === 'number' || typeof part === 'bigint') {
+      v |= integer(name, part);
+    } else {
+      throw new TypeError(`${name} flags must be numbers or names, got ${part === null ? 'null' : typeof part}`);
+    }
+  };
+  if (Array.isArray(value)) value.forEach(add);
+  else add(value);
+  return out(v);
+}
+
+/** One value of a namespace by name ('inet' -> AF.INET); a number passes through; a TypeError names an unknown one. */
+export function constant(ns: Namespace, name: string, prefix: string, value: string | number): number {
+  if (typeof value === 'number') {
+    if (!Number.isSafeInteger(value)) throw new TypeError(`${name} must be an integer, got ${value}`);
+    return value;
+  }
+  if (typeof value !== 'string') throw new TypeError(`${name} must be a name or a number, got ${typeof value}`);
+  const t = table(ns, name, prefix);
+  return Number(BigInt.asIntN(64, lookup(t, value.trim())));
+}

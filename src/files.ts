@@ -1,0 +1,105 @@
+// Files and directories: open, read, write, stat and friends. (The model for the other domain modules: check every
+// argument, call raw, turn -errno into a SyscallError, return friendly values.)
+import { abi, raw } from './core/abi.ts';
+import { check } from './core/errors.ts';
+import { Fd, fdNum, addFdMethods, type FdLike, type FdMethods } from './core/fd.ts';
+import { flags, type Flags } from './core/flags.ts';
+import { int, path as checkPath, pathText, region, type Bytes } from './core/args.ts';
+
+const { O, AT, S } = abi;
+export type PathLike = string | Buffer | URL;
+export type Mode = number | string;
+
+/** A mode: a number (0o644) or an octal string ('644', '0o755'). */
+export function mode(m: unknown, name = 'mode'): number {
+  if (typeof m === 'string' && /^(0o?)?[0-7]{1,6}$/.test(m)) return parseInt(m.replace(/^0o?/, '') || '0', 8);
+  return int(m, name, 0, 0o7777777);
+}
+
+const oflags = (f: Flags) => flags(O, 'O', 'O_', f);
+
+/** Open a file: open('/etc/hosts'), open(p, 'wronly, creat, trunc', 0o644). Returns an Fd. */
+export function open(path: PathLike, how: Flags = 'rdonly', perm: Mode = 0o666): Fd {
+  const p = checkPath(path);
+  return new Fd(check(raw.openat(AT.FDCWD, p, oflags(how), mode(perm)), 'open', pathText(p)));
+}
+
+/** Close a descriptor: an Fd (idempotent) or a number (whichever Fd owned it forgets it). */
+export function close(fd: FdLike): void {
+  if (fd instanceof Fd) return fd.close();
+  const n = fdNum(fd, 'close');
+  Fd.forget(n);
+  const r = raw.close(n);
+  if (r < 0 && r !== -4) check(r, 'close');
+}
+
+/**
+ * Read into `buf` (all of it, or `length` bytes from `offset`) and return the count; without a buffer, read up to
+ * `length` bytes (default 4096) into a fresh Buffer and return it, shortened to what was read.
+ */
+export function read(fd: FdLike, buf: Bytes, offset?: number, length?: number): number;
+export function read(fd: FdLike, length?: number): Buffer;
+export function read(fd: FdLike, a?: Bytes | number, offset?: number, length?: number): number | Buffer {
+  const n = fdNum(fd, 'read');
+  if (a === undefined || typeof a === 'number') {
+    const len = a === undefined ? 4096 : int(a, 'length', 0, 2 ** 31 - 1);
+    const out = Buffer.allocUnsafe(len);
+    return out.subarray(0, check(raw.read(n, out, len), 'read'));
+  }
+  const r = region(a, 'buf', offset, length);
+  return check(raw.read(n, r, r.length), 'read');
+}
+
+/** Write a Buffer, typed array or string (UTF-8); returns the count written. */
+export function write(fd: FdLike, data: Bytes | string, offset?: number, length?: number): number {
+  const n = fdNum(fd, 'write');
+  const r = typeof data === 'string' ? Buffer.from(data) : region(data, 'data', offset, length);
+  return check(raw.write(n, r, r.length), 'write');
+}
+
+/** File status, with friendly getters over the kernel's struct stat. */
+export class Stat extends abi.Stat {
+  get dev(): bigint { return this.st_dev; }
+  get ino(): bigint { return this.st_ino; }
+  get mode(): number { return this.st_mode; }
+  /** The permission bits (mode & 0o7777). */
+  get perm(): number { return this.st_mode & 0o7777; }
+  get nlink(): number { return Number(this.st_nlink); }
+  get uid(): number { return this.st_uid; }
+  get gid(): number { return this.st_gid; }
+  get rdev(): bigint { return this.st_rdev; }
+  get size(): bigint { return this.st_size; }
+  get blksize(): number { return Number(this.st_blksize); }
+  get blocks(): bigint { return this.st_blocks; }
+  /** Times as bigint nanoseconds since the epoch, and as Dates. */
+  get atimeNs(): bigint { return BigInt(this.st_atime) * 1000000000n + BigInt(this.st_atime_nsec); }
+  get mtimeNs(): bigint { return BigInt(this.st_mtime) * 1000000000n + BigInt(this.st_mtime_nsec); }
+  get ctimeNs(): bigint { return BigInt(this.st_ctime) * 1000000000n + BigInt(this.st_ctime_nsec); }
+  get atime(): Date { return new Date(Number(this.atimeNs / 1000000n)); }
+  get mtime(): Date { return new Date(Number(this.mtimeNs / 1000000n)); }
+  get ctime(): Date { return new Date(Number(this.ctimeNs / 1000000n)); }
+  get type(): number { return this.st_mode & S.IFMT; }
+  isFile(): boolean { return this.type === S.IFREG; }
+  isDirectory(): boolean { return this.type === S.IFDIR; }
+  isSymbolicLink(): boolean { return this.type === S.IFLNK; }
+  isFIFO(): boolean { return this.type === S.IFIFO; }
+  isSocket(): boolean { return this.type === S.IFSOCK; }
+  isCharacterDevice(): boolean { return this.type === S.IFCHR; }
+  isBlockDevice(): boolean { return this.type === S.IFBLK; }
+}
+
+/** fstat into `st` (reuse one for speed) or a fresh Stat. */
+export function fstat(fd: FdLike, st: Stat = new Stat()): Stat {
+  check(raw.fstat(fdNum(fd, 'fstat'), st.$buffer.length === abi.Stat.size && st.$offset === 0 ? st.$buffer : region(st.$buffer, 'st', st.$offset, abi.Stat.size)), 'fstat');
+  return st;
+}
+
+const fdFns = { read, write, fstat };
+addFdMethods(fdFns);
+declare module './core/fd.ts' {
+  // overloaded functions are declared by hand: FdMethods keeps only the last overload
+  interface Fd extends FdMethods<Omit<typeof fdFns, 'read'>> {
+    read(buf: Bytes, offset?: number, length?: number): number;
+    read(length?: number): Buffer;
+  }
+}

@@ -1,0 +1,6 @@
+// tsyscall: the Linux kernel interface for TypeScript on Node.js.
+export { Fd, type FdLike } from './core/fd.ts';
+export { SyscallError, errnoName, errnoMessage } from './core/errors.ts';
+export { flags, constant, type Flags } from './core/flags.ts';
+export { abi } from './core/abi.ts';
+export * from './files.ts';
