@@ -4,3 +4,4 @@ export { SyscallError, errnoName, errnoMessage } from './core/errors.ts';
 export { flags, constant, type Flags } from './core/flags.ts';
 export { abi } from './core/abi.ts';
 export * from './files.ts';
+export * from './fs.ts';

@@ -13,6 +13,11 @@ export interface Backend {
   readonly name: string;
   /** Bind syscall `nr` to argument kinds such as 'ipi' (int, pointer, int). */
   bind(nr: number, kinds: string): SyscallFn;
+  /**
+   * The address of a view's first byte, for structs that carry pointers (struct iovec, msghdr). The caller keeps the
+   * view referenced until the kernel is done with the address.
+   */
+  address(view: ArrayBufferView): bigint;
 }
 
 type KoffiFn = (...args: unknown[]) => number | bigint;
@@ -20,6 +25,7 @@ type KoffiFn = (...args: unknown[]) => number | bigint;
 interface Koffi {
   load(path: string): { func(proto: string): KoffiFn };
   errno(): number;
+  address(view: ArrayBufferView): bigint;
 }
 
 class KoffiBackend implements Backend {
@@ -28,15 +34,24 @@ class KoffiBackend implements Backend {
   private lib?: { func(proto: string): KoffiFn };
   private protos = new Map<string, KoffiFn>();
 
+  private load(): Koffi {
+    if (!this.koffi) {
+      this.koffi = createRequire(import.meta.url)('koffi') as Koffi;
+      this.lib = this.koffi.load('libc.so.6');
+    }
+    return this.koffi;
+  }
+
+  address(view: ArrayBufferView): bigint {
+    return BigInt(this.load().address(view));
+  }
+
   private proto(kinds: string): KoffiFn {
     let f = this.protos.get(kinds);
     if (!f) {
-      if (!this.lib) {
-        this.koffi = createRequire(import.meta.url)('koffi') as Koffi;
-        this.lib = this.koffi.load('libc.so.6');
-      }
+      this.load();
       const args = ['long', ...[...kinds].map((k) => (k === 'p' ? 'void *' : 'long'))];
-      f = this.lib.func(`long syscall(${args.join(', ')})`);
+      f = this.lib!.func(`long syscall(${args.join(', ')})`);
       this.protos.set(kinds, f);
     }
     return f;
