@@ -5,3 +5,6 @@ export { flags, constant, type Flags } from './core/flags.ts';
 export { abi } from './core/abi.ts';
 export * from './files.ts';
 export * from './fs.ts';
+export * from './util.ts';
+export * from './memory.ts';
+export * from './time.ts';

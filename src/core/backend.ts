@@ -18,6 +18,8 @@ export interface Backend {
    * view referenced until the kernel is done with the address.
    */
   address(view: ArrayBufferView): bigint;
+  /** An external ArrayBuffer over `length` bytes of memory at `address` (no copy): for mappings the kernel made. */
+  view(address: number, length: number): ArrayBuffer;
 }
 
 type KoffiFn = (...args: unknown[]) => number | bigint;
@@ -26,6 +28,7 @@ interface Koffi {
   load(path: string): { func(proto: string): KoffiFn };
   errno(): number;
   address(view: ArrayBufferView): bigint;
+  view(address: number, length: number): ArrayBuffer;
 }
 
 class KoffiBackend implements Backend {
@@ -44,6 +47,10 @@ class KoffiBackend implements Backend {
 
   address(view: ArrayBufferView): bigint {
     return BigInt(this.load().address(view));
+  }
+
+  view(address: number, length: number): ArrayBuffer {
+    return this.load().view(address, length);
   }
 
   private proto(kinds: string): KoffiFn {

@@ -1,0 +1,532 @@
+// Clocks, sleeps and timers: clock_gettime/settime/getres, clock_nanosleep, nanosleep, gettimeofday, POSIX timers
+// (timer_create and friends), interval timers (getitimer/setitimer), adjtimex and clock_adjtime.
+//
+// Times go in as numbers (seconds, fractional), bigints (nanoseconds), Dates, or struct views, and come back as zero-copy
+// views (Timespec, Timeval, Itimerspec, Itimerval) with friendly getters: `ns` (bigint), `seconds` (number), `date`.
+// The sleeps block the thread that calls them (the event loop, on the main thread): Promise variants come later.
+import { abi, raw } from './core/abi.ts';
+import { check, SyscallError } from './core/errors.ts';
+import { flags, constant, type Flags } from './core/flags.ts';
+import { int, region, describe } from './core/args.ts';
+
+const { CLOCK, TIMER, ITIMER, SIGEV, SIG, E } = abi;
+const NS = 1_000_000_000n;
+type KTimespec = InstanceType<typeof abi.Timespec>;
+type KTimeval = InstanceType<typeof abi.Timeval>;
+type KItimerspec = InstanceType<typeof abi.Itimerspec>;
+type KItimerval = InstanceType<typeof abi.Itimerval>;
+const INT64_MAX_SEC = 2n ** 63n - 1n;
+
+/** A time: seconds (a number, fractional), nanoseconds (a bigint), a Date (since the epoch), or a time struct view. */
+export type TimeLike = number | bigint | Date | KTimespec | KTimeval;
+/** A clock: a CLOCK_ name ('monotonic', 'CLOCK_REALTIME') or id (dynamic clocks have negative ids). */
+export type Clock = string | number;
+
+const floorDiv = (a: bigint, b: bigint) => (a >= 0n ? a / b : -((-a + b - 1n) / b));
+
+/** A TimeLike as bigint nanoseconds; a TypeError or RangeError names the argument. */
+export function toNs(t: unknown, name = 'time'): bigint {
+  let ns: bigint;
+  if (typeof t === 'bigint') ns = t;
+  else if (typeof t === 'number') {
+    if (!Number.isFinite(t)) throw new RangeError(`${name} must be a finite number of seconds, got ${t}`);
+    const sec = Math.floor(t);
+    ns = BigInt(sec) * NS + BigInt(Math.round((t - sec) * 1e9));
+  } else if (t instanceof Date) {
+    const ms = t.getTime();
+    if (Number.isNaN(ms)) throw new RangeError(`${name} is an invalid Date`);
+    ns = BigInt(ms) * 1_000_000n;
+  } else if (t instanceof abi.Timespec) ns = t.tv_sec * NS + t.tv_nsec;
+  else if (t instanceof abi.Timeval) ns = t.tv_sec * NS + t.tv_usec * 1000n;
+  else throw new TypeError(`${name} must be seconds, bigint nanoseconds, a Date or a time struct, got ${describe(t)}`);
+  const sec = floorDiv(ns, NS);
+  if (sec > INT64_MAX_SEC || sec < -INT64_MAX_SEC - 1n) throw new RangeError(`${name} out of range: ${ns} ns`);
+  return ns;
+}
+
+/** struct __kernel_timespec, with friendly getters. */
+export class Timespec extends abi.Timespec {
+  /** Nanoseconds (tv_sec * 1e9 + tv_nsec). */
+  get ns(): bigint { return this.tv_sec * NS + this.tv_nsec; }
+  /** Seconds, fractional (a double: nanoseconds are rounded beyond 2^53). */
+  get seconds(): number { return Number(this.tv_sec) + Number(this.tv_nsec) / 1e9; }
+  /** As a Date (since the epoch), to the millisecond below. */
+  get date(): Date { return new Date(Number(floorDiv(this.ns, 1_000_000n))); }
+  /** Set it from any TimeLike; returns itself. */
+  set(t: TimeLike): this {
+    const ns = toNs(t);
+    this.tv_sec = floorDiv(ns, NS);
+    this.tv_nsec = ns - floorDiv(ns, NS) * NS;
+    return this;
+  }
+}
+
+/** struct __kernel_old_timeval, with friendly getters. */
+export class Timeval extends abi.Timeval {
+  /** Nanoseconds (tv_sec * 1e9 + tv_usec * 1000). */
+  get ns(): bigint { return this.tv_sec * NS + this.tv_usec * 1000n; }
+  get seconds(): number { return Number(this.tv_sec) + Number(this.tv_usec) / 1e6; }
+  get date(): Date { return new Date(Number(floorDiv(this.ns, 1_000_000n))); }
+  /** Set it from any TimeLike (nanoseconds truncated to microseconds, downwards); returns itself. */
+  set(t: TimeLike): this {
+    const us = floorDiv(toNs(t), 1000n);
+    this.tv_sec = floorDiv(us, 1_000_000n);
+    this.tv_usec = us - floorDiv(us, 1_000_000n) * 1_000_000n;
+    return this;
+  }
+}
+
+/** struct __kernel_itimerspec: `value` (time to the next expiry) and `interval` (the period), friendly Timespecs. */
+export class Itimerspec extends abi.Itimerspec {
+  get value(): Timespec { const v = this.it_value; return new Timespec(v.$buffer, v.$offset); }
+  get interval(): Timespec { const v = this.it_interval; return new Timespec(v.$buffer, v.$offset); }
+}
+
+/** struct __kernel_old_itimerval: `value` and `interval` as friendly Timevals. */
+export class Itimerval extends abi.Itimerval {
+  get value(): Timeval { const v = this.it_value; return new Timeval(v.$buffer, v.$offset); }
+  get interval(): Timeval { const v = this.it_interval; return new Timeval(v.$buffer, v.$offset); }
+}
+
+/** struct timex, and `state`: what adjtimex/clock_adjtime returned (TIME_OK 0, TIME_INS 1, ... TIME_ERROR 5). */
+export class Timex extends abi.Timex {
+  state = -1;
+}
+
+/**
+ * A Timespec from seconds, bigint nanoseconds, a Date or another time struct (into `ts` if given).
+ *
+ * ```ts
+ * toTimespec(1.5);                          // tv_sec 1n, tv_nsec 500000000n
+ * toTimespec(new Date(0)).ns;               // 0n
+ * ```
+ */
+export function toTimespec(t: TimeLike, ts: Timespec = new Timespec()): Timespec {
+  return ts.set(t);
+}
+
+/**
+ * The bigint nanoseconds of a timespec view.
+ *
+ * ```ts
+ * fromTimespec(clock_gettime('monotonic')); // 123456789012345n
+ * ```
+ */
+export function fromTimespec(ts: KTimespec): bigint {
+  if (!(ts instanceof abi.Timespec)) throw new TypeError(`expected a Timespec, got ${describe(ts)}`);
+  return ts.tv_sec * NS + ts.tv_nsec;
+}
+
+/**
+ * A Timeval from seconds, bigint nanoseconds (truncated to microseconds), a Date or another time struct.
+ *
+ * ```ts
+ * toTimeval(2.25).tv_usec;                  // 250000n
+ * ```
+ */
+export function toTimeval(t: TimeLike, tv: Timeval = new Timeval()): Timeval {
+  return tv.set(t);
+}
+
+/**
+ * The bigint nanoseconds of a timeval view.
+ *
+ * ```ts
+ * fromTimeval(gettimeofday());              // 1767225600123456000n
+ * ```
+ */
+export function fromTimeval(tv: KTimeval): bigint {
+  if (!(tv instanceof abi.Timeval)) throw new TypeError(`expected a Timeval, got ${describe(tv)}`);
+  return tv.tv_sec * NS + tv.tv_usec * 1000n;
+}
+
+/**
+ * An Itimerspec: first expiry after `value`, then every `interval` (0: once).
+ *
+ * ```ts
+ * toItimerspec(1, 0.5).interval.ns;         // 500000000n
+ * ```
+ */
+export function toItimerspec(value: TimeLike, interval: TimeLike = 0, its: Itimerspec = new Itimerspec()): Itimerspec {
+  its.value.set(value);
+  its.interval.set(interval);
+  return its;
+}
+
+/**
+ * An itimerspec's value and interval as bigint nanoseconds.
+ *
+ * ```ts
+ * fromItimerspec(timer_gettime(t));         // { value: 9999712345n, interval: 0n }
+ * ```
+ */
+export function fromItimerspec(its: KItimerspec): { value: bigint; interval: bigint } {
+  if (!(its instanceof abi.Itimerspec)) throw new TypeError(`expected an Itimerspec, got ${describe(its)}`);
+  return { value: fromTimespec(its.it_value), interval: fromTimespec(its.it_interval) };
+}
+
+/**
+ * An Itimerval (microseconds) from a value and an interval.
+ *
+ * ```ts
+ * toItimerval(0.25).value.tv_usec;          // 250000n
+ * ```
+ */
+export function toItimerval(value: TimeLike, interval: TimeLike = 0, itv: Itimerval = new Itimerval()): Itimerval {
+  itv.value.set(value);
+  itv.interval.set(interval);
+  return itv;
+}
+
+/**
+ * An itimerval's value and interval as bigint nanoseconds.
+ *
+ * ```ts
+ * fromItimerval(getitimer('virtual'));      // { value: 0n, interval: 0n }
+ * ```
+ */
+export function fromItimerval(itv: KItimerval): { value: bigint; interval: bigint } {
+  if (!(itv instanceof abi.Itimerval)) throw new TypeError(`expected an Itimerval, got ${describe(itv)}`);
+  return { value: fromTimeval(itv.it_value), interval: fromTimeval(itv.it_interval) };
+}
+
+// ---- arguments ----
+
+function clockId(c: unknown): number {
+  if (typeof c !== 'string' && typeof c !== 'number') throw new TypeError(`clock must be a CLOCK_ name or an id, got ${describe(c)}`);
+  return int(constant(CLOCK, 'CLOCK', 'CLOCK_', c), 'clock', -(2 ** 31), 2 ** 31 - 1);
+}
+
+/** The bytes of a struct view, checked against its buffer; `cls` is the generated class it must be. */
+function bytes(s: unknown, cls: { size: number; name: string; prototype: object }, name: string): Buffer {
+  if (!(s instanceof (cls as unknown as new () => object))) throw new TypeError(`${name} must be a ${cls.name}, got ${describe(s)}`);
+  const v = s as { $buffer: Buffer; $offset: number };
+  return region(v.$buffer, name, v.$offset, cls.size);
+}
+
+// ---- clocks ----
+
+/**
+ * Read a clock (CLOCK_REALTIME by default) into `ts` or a fresh Timespec.
+ *
+ * ```ts
+ * clock_gettime('monotonic').ns;            // 123456789012345n
+ * clock_gettime().date;                     // now, as a Date
+ * ```
+ */
+export function clock_gettime(clock: Clock = 'realtime', ts: Timespec = new Timespec()): Timespec {
+  check(raw.clock_gettime(clockId(clock), bytes(ts, abi.Timespec, 'ts')), 'clock_gettime');
+  return ts;
+}
+
+/**
+ * A clock's resolution.
+ *
+ * ```ts
+ * clock_getres('monotonic').ns;             // 1n
+ * clock_getres('realtime_coarse').ns;       // 4000000n (a tick)
+ * ```
+ */
+export function clock_getres(clock: Clock = 'realtime', ts: Timespec = new Timespec()): Timespec {
+  check(raw.clock_getres(clockId(clock), bytes(ts, abi.Timespec, 'ts')), 'clock_getres');
+  return ts;
+}
+
+/**
+ * Set a clock (CLOCK_REALTIME needs CAP_SYS_TIME in the initial user namespace; the monotonic clocks cannot be set).
+ *
+ * ```ts
+ * clock_settime('realtime', new Date());    // EPERM without CAP_SYS_TIME
+ * clock_settime('monotonic', 0);            // EINVAL
+ * ```
+ */
+export function clock_settime(clock: Clock, time: TimeLike): void {
+  const id = clockId(clock);
+  const ts = toTimespec(time);
+  check(raw.clock_settime(id, ts.$buffer), 'clock_settime');
+}
+
+function sleepResult(r: number, rem: Timespec, syscall: string): Timespec {
+  if (r === -E.INTR) return rem;
+  check(r, syscall);
+  return rem.set(0n);
+}
+
+/**
+ * Sleep on a clock for a relative time, or until an absolute time with 'abstime' (TIMER_ABSTIME). Blocks the calling
+ * thread (the event loop, on the main thread). Returns the time left when a signal handler interrupted it (zero when
+ * the sleep completed); with 'abstime', the deadline itself, to pass again.
+ *
+ * ```ts
+ * clock_nanosleep('monotonic', 0.01);       // 10 ms; returns a zero Timespec
+ * const t = clock_gettime('monotonic').ns;
+ * clock_nanosleep('monotonic', t + 10_000_000n, 'abstime');
+ * ```
+ */
+export function clock_nanosleep(clock: Clock, request: TimeLike, how: Flags = 0): Timespec {
+  const id = clockId(clock);
+  const f = flags(TIMER, 'TIMER', 'TIMER_', how);
+  const req = toTimespec(request);
+  if (f & TIMER.ABSTIME) {
+    const r = raw.clock_nanosleep(id, f, req.$buffer, null);
+    return r === -E.INTR ? req : sleepResult(r, req, 'clock_nanosleep');
+  }
+  const rem = new Timespec();
+  return sleepResult(raw.clock_nanosleep(id, f, req.$buffer, rem.$buffer), rem, 'clock_nanosleep');
+}
+
+/**
+ * Sleep for a relative time on CLOCK_MONOTONIC; blocks the calling thread. Returns the time left if a signal handler
+ * interrupted it (zero when it completed).
+ *
+ * ```ts
+ * nanosleep(0.005).ns;                      // 0n
+ * ```
+ */
+export function nanosleep(request: TimeLike): Timespec {
+  const req = toTimespec(request);
+  const rem = new Timespec();
+  return sleepResult(raw.nanosleep(req.$buffer, rem.$buffer), rem, 'nanosleep');
+}
+
+/**
+ * The wall-clock time, in microseconds (the time zone argument is obsolete and not offered).
+ *
+ * ```ts
+ * gettimeofday().seconds;                   // 1767225600.123456
+ * ```
+ */
+export function gettimeofday(tv: Timeval = new Timeval()): Timeval {
+  check(raw.gettimeofday(bytes(tv, abi.Timeval, 'tv'), null), 'gettimeofday');
+  return tv;
+}
+
+/**
+ * Read the kernel clock's discipline (modes 0, the default: read-only) or adjust it (set tx.modes and the fields:
+ * needs CAP_SYS_TIME). Returns `tx` with `state`, the clock state (TIME_OK 0 ... TIME_ERROR 5).
+ *
+ * ```ts
+ * const tx = adjtimex();                    // tx.tick === 10000n (microseconds per tick), tx.state 0 or 5
+ * ```
+ */
+export function adjtimex(tx: Timex = new Timex()): Timex {
+  tx.state = check(raw.adjtimex(bytes(tx, abi.Timex, 'tx')), 'adjtimex');
+  return tx;
+}
+
+/**
+ * adjtimex for a given clock (CLOCK_REALTIME, or an auxiliary or dynamic clock).
+ *
+ * ```ts
+ * clock_adjtime('realtime').time.tv_sec;    // now, in seconds
+ * ```
+ */
+export function clock_adjtime(clock: Clock, tx: Timex = new Timex()): Timex {
+  const id = clockId(clock);
+  tx.state = check(raw.clock_adjtime(id, bytes(tx, abi.Timex, 'tx')), 'clock_adjtime');
+  return tx;
+}
+
+// ---- interval timers ----
+
+const itimerWhich = (w: unknown) => {
+  if (typeof w !== 'string' && typeof w !== 'number') throw new TypeError(`which must be an ITIMER_ name or number, got ${describe(w)}`);
+  return constant(ITIMER, 'ITIMER', 'ITIMER_', w);
+};
+
+/**
+ * Read an interval timer: 'real' (SIGALRM), 'virtual' (SIGVTALRM, user CPU time), 'prof' (SIGPROF, all CPU time).
+ *
+ * ```ts
+ * getitimer('virtual').value.seconds;       // 0 when disarmed
+ * ```
+ */
+export function getitimer(which: string | number): Itimerval {
+  const itv = new Itimerval();
+  check(raw.getitimer(itimerWhich(which), itv.$buffer), 'getitimer');
+  return itv;
+}
+
+/**
+ * Arm an interval timer (value 0 disarms it); returns the previous setting. Its signal kills Node unless handled
+ * (process.on('SIGALRM', ...)).
+ *
+ * ```ts
+ * const old = setitimer('virtual', 100);    // SIGVTALRM after 100 s of CPU time
+ * setitimer('virtual', old.value, old.interval);
+ * ```
+ */
+export function setitimer(which: string | number, value: TimeLike, interval: TimeLike = 0): Itimerval {
+  const w = itimerWhich(which);
+  const itv = toItimerval(value, interval);
+  const old = new Itimerval();
+  check(raw.setitimer(w, itv.$buffer, old.$buffer), 'setitimer');
+  return old;
+}
+
+// ---- POSIX timers ----
+
+/** How a POSIX timer notifies its expiry (struct sigevent). */
+export interface SigeventSpec {
+  /** SIGEV_ name or number: 'none' (the default: read the timer instead), 'signal', 'thread_id'. */
+  notify?: string | number;
+  /** The signal: a SIG name ('usr1', 'SIGRTMIN') or number. */
+  signo?: string | number;
+  /** sigev_value: echoed in the signal's siginfo (si_value), never dereferenced by the kernel. */
+  value?: number | bigint;
+  /** For 'thread_id': the thread (gettid) to signal. */
+  tid?: number;
+}
+
+/** Timer ids this module handed out, to the Timer that owns each (the collector deletes an unreferenced Timer). */
+const timers = new Map<number, { ref: WeakRef<Timer>; token: object }>();
+const timerCollector = new FinalizationRegistry<{ id: number; token: object }>(({ id, token }) => {
+  if (timers.get(id)?.token === token) {
+    timers.delete(id);
+    raw.timer_delete(id);
+  }
+});
+
+/** A POSIX timer (timer_create): idempotent delete(), `using`, deleted by the garbage collector unless nogc(). */
+export class Timer {
+  #id: number;
+  #token = {};
+  #gc = true;
+
+  /** Wrap a timer id; the new Timer owns it. */
+  constructor(id: number) {
+    this.#id = int(id, 'timer id', 0, 2 ** 31 - 1);
+    Timer.forget(id);
+    timers.set(id, { ref: new WeakRef(this), token: this.#token });
+    timerCollector.register(this, { id, token: this.#token }, this.#token);
+  }
+
+  /** The kernel's timer id; -1 once deleted. */
+  get id(): number { return this.#id; }
+  get deleted(): boolean { return this.#id < 0; }
+
+  settime(value: TimeLike, interval?: TimeLike, how?: Flags): Itimerspec { return timer_settime(this, value, interval, how); }
+  gettime(): Itimerspec { return timer_gettime(this); }
+  getoverrun(): number { return timer_getoverrun(this); }
+
+  /** Delete it. Idempotent. */
+  delete(): void {
+    const id = this.#id;
+    if (id < 0) return;
+    this.#disown();
+    check(raw.timer_delete(id), 'timer_delete');
+  }
+
+  [Symbol.dispose](): void { this.delete(); }
+
+  /** Do not delete it on garbage collection. */
+  nogc(): this {
+    if (this.#gc) timerCollector.unregister(this.#token);
+    this.#gc = false;
+    return this;
+  }
+
+  toString(): string { return this.#id < 0 ? 'Timer(deleted)' : `Timer(${this.#id})`; }
+
+  #disown(): void {
+    if (timers.get(this.#id)?.token === this.#token) timers.delete(this.#id);
+    if (this.#gc) timerCollector.unregister(this.#token);
+    this.#id = -1;
+  }
+
+  /** Timer id `n` was deleted by other means: whichever Timer owned it forgets it. */
+  static forget(n: number): void {
+    const owner = timers.get(n)?.ref.deref();
+    if (owner) owner.#disown();
+    else timers.delete(n);
+  }
+}
+
+/** A timer argument: a Timer or an id; EINVAL (as the kernel says) for a deleted Timer. */
+function timerId(t: unknown, syscall: string): number {
+  if (t instanceof Timer) {
+    if (t.deleted) throw new SyscallError(E.INVAL, syscall);
+    return t.id;
+  }
+  if (typeof t === 'number') return int(t, 'timer', -(2 ** 31), 2 ** 31 - 1);
+  throw new TypeError(`${syscall}: timer must be a Timer or an id, got ${describe(t)}`);
+}
+
+/**
+ * Create a POSIX timer on a clock (CLOCK_MONOTONIC by default). With the default SIGEV_NONE nothing is delivered:
+ * read the timer with timer_gettime. A signal timer's signal kills Node unless handled.
+ *
+ * ```ts
+ * using t = timer_create('monotonic');
+ * t.settime(10);
+ * t.gettime().value.seconds;                // 9.99...
+ * ```
+ */
+export function timer_create(clock: Clock = 'monotonic', event: SigeventSpec = {}): Timer {
+  const id = clockId(clock);
+  if (typeof event !== 'object' || event === null) throw new TypeError(`event must be an object, got ${describe(event)}`);
+  const sev = new abi.Sigevent();
+  sev.sigev_notify = constant(SIGEV, 'SIGEV', 'SIGEV_', event.notify ?? 'none');
+  if (event.signo !== undefined) sev.sigev_signo = int(constant(SIG, 'SIG', 'SIG', event.signo), 'signo', 0, 2 ** 31 - 1);
+  if (event.value !== undefined) sev.sigev_value.sival_ptr = BigInt.asUintN(64, BigInt(int(event.value, 'value', -(2 ** 53), 2 ** 53)));
+  if (event.tid !== undefined) sev._sigev_un._tid = int(event.tid, 'tid', 0, 2 ** 31 - 1);
+  const out = Buffer.alloc(4); // timer_t is an int
+  check(raw.timer_create(id, sev.$buffer, out), 'timer_create');
+  return new Timer(out.readInt32LE(0));
+}
+
+/**
+ * Arm a timer: first expiry after `value` (or at `value` with 'abstime'), then every `interval`; 0 disarms.
+ * Returns the previous setting.
+ *
+ * ```ts
+ * timer_settime(t, 1, 0.1);                 // in 1 s, then every 100 ms
+ * timer_settime(t, 0);                      // disarm
+ * ```
+ */
+export function timer_settime(timer: Timer | number, value: TimeLike, interval: TimeLike = 0, how: Flags = 0): Itimerspec {
+  const id = timerId(timer, 'timer_settime');
+  const f = flags(TIMER, 'TIMER', 'TIMER_', how);
+  const its = toItimerspec(value, interval);
+  const old = new Itimerspec();
+  check(raw.timer_settime(id, f, its.$buffer, old.$buffer), 'timer_settime');
+  return old;
+}
+
+/**
+ * A timer's time to the next expiry (`value`, relative) and period (`interval`).
+ *
+ * ```ts
+ * timer_gettime(t).value.ns;                // 0n when disarmed
+ * ```
+ */
+export function timer_gettime(timer: Timer | number): Itimerspec {
+  const its = new Itimerspec();
+  check(raw.timer_gettime(timerId(timer, 'timer_gettime'), its.$buffer), 'timer_gettime');
+  return its;
+}
+
+/**
+ * How many expiries of a signal timer were lost while its signal was pending (as of the last delivery).
+ *
+ * ```ts
+ * timer_getoverrun(t);                      // 0
+ * ```
+ */
+export function timer_getoverrun(timer: Timer | number): number {
+  return check(raw.timer_getoverrun(timerId(timer, 'timer_getoverrun')), 'timer_getoverrun');
+}
+
+/**
+ * Delete a timer: a Timer (idempotent) or an id (whichever Timer owned it forgets it).
+ *
+ * ```ts
+ * timer_delete(t);
+ * ```
+ */
+export function timer_delete(timer: Timer | number): void {
+  if (timer instanceof Timer) return timer.delete();
+  const id = timerId(timer, 'timer_delete');
+  Timer.forget(id);
+  check(raw.timer_delete(id), 'timer_delete');
+}

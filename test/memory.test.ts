@@ -1,0 +1,340 @@
+// Memory mappings: each call checked by its effect, in /proc/self/smaps, in the memory, in files, or in a child process
+// for what would crash or change this one (faults, mlockall).
+import test from 'ava';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { open, SyscallError, abi } from '../src/index.ts';
+import {
+  mmap, munmap, mremap, mprotect, madvise, msync, mincore, mlock, mlock2, munlock, mlockall, munlockall, mseal,
+  Mapping, pageSize,
+} from '../src/memory.ts';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+const MEMORY = JSON.stringify(join(ROOT, 'src', 'memory.ts'));
+const PS = pageSize();
+
+/** Run an ES module in a child node (optionally under a wrapper command such as setpriv); its status and output. */
+function child(code: string, opts: { wrapper?: string[]; node?: string[] } = {}) {
+  const args = [...(opts.node ?? []), '--import', 'tsx', '--input-type=module', '-e', code];
+  const [cmd, ...pre] = opts.wrapper ? [...opts.wrapper, process.execPath] : [process.execPath];
+  const r = spawnSync(cmd, [...pre, ...args], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
+  return { status: r.status, signal: r.signal, out: r.stdout.trim(), err: r.stderr };
+}
+
+/** The /proc/self/smaps entry of the vma that starts at `address`: its permissions and fields (kB), or undefined. */
+function smaps(address: number): { perms: string; fields: Record<string, number>; flags: string[] } | undefined {
+  const lines = readFileSync('/proc/self/smaps', 'utf8').split('\n');
+  const start = address.toString(16).padStart(8, '0');
+  const i = lines.findIndex((l) => l.startsWith(`${start}-`));
+  if (i < 0) return undefined;
+  const perms = lines[i].split(/\s+/)[1];
+  const fields: Record<string, number> = {};
+  let flags: string[] = [];
+  for (let j = i + 1; j < lines.length && !/^[0-9a-f]+-/.test(lines[j]); j++) {
+    const [k, v] = lines[j].split(/:\s+/);
+    if (k === 'VmFlags') flags = v.trim().split(' ');
+    else if (v) fields[k] = parseInt(v, 10);
+  }
+  return { perms, fields, flags };
+}
+
+const tmp = () => mkdtempSync(join(tmpdir(), 'tsyscall-memory-'));
+
+test('mmap: an anonymous private mapping, zero-filled, with a Buffer over it; munmap removes it, once', (t) => {
+  const m = mmap(2 * PS);
+  t.true(m instanceof Mapping);
+  t.is(m.length, 2 * PS);
+  t.true(m.address > 0 && m.address < 2 ** 47 && m.address % PS === 0);
+  const b = m.buffer;
+  t.is(b.length, 2 * PS);
+  t.true(b.every((x) => x === 0));
+  b.write('hello', PS);
+  t.is(m.buffer, b); // the same view while nothing changes
+  t.is(m.buffer.toString('utf8', PS, PS + 5), 'hello');
+  const vma = smaps(m.address)!;
+  t.is(vma.perms, 'rw-p');
+  t.is(vma.fields.Size, (2 * PS) / 1024);
+  t.regex(String(m), /^Mapping\(0x[0-9a-f]+, 8192\)$/);
+  munmap(m);
+  t.true(m.unmapped);
+  t.is(smaps(m.address), undefined);
+  t.is(b.length, 0); // detached: nothing can reach the unmapped memory through it
+  m.munmap(); // idempotent
+  t.is(String(m), 'Mapping(unmapped)');
+  const err = t.throws(() => m.buffer, { instanceOf: SyscallError, code: 'EFAULT' })!;
+  t.regex(err.message, /was unmapped/);
+  t.throws(() => mprotect(m, 'read'), { code: 'EFAULT' });
+});
+
+test('mmap: `using` unmaps at the end of the block; PROT_NONE mappings have no buffer until readable', (t) => {
+  let address = 0;
+  {
+    using m = mmap(PS, 'none');
+    address = m.address;
+    t.is(smaps(address)!.perms, '---p');
+    t.throws(() => m.buffer, { instanceOf: SyscallError, code: 'EACCES' });
+    m.mprotect('read');
+    t.is(m.buffer[0], 0);
+  }
+  t.is(smaps(address), undefined);
+});
+
+test('mmap of a file, shared: the file sees the bytes; msync writes them back (the pages are clean again)', (t) => {
+  const dir = tmp();
+  const p = join(dir, 'f');
+  writeFileSync(p, Buffer.alloc(2 * PS, '.'));
+  using fd = open(p, 'rdwr');
+  using m = mmap(2 * PS, 'read, write', undefined, fd); // shared by default with an fd
+  t.is(m.buffer.toString('utf8', 0, 3), '...');
+  m.buffer.write('hello', PS);
+  t.true(smaps(m.address)!.fields.Private_Dirty + smaps(m.address)!.fields.Shared_Dirty > 0);
+  msync(m, 'sync');
+  const vma = smaps(m.address)!;
+  t.is(vma.fields.Private_Dirty + vma.fields.Shared_Dirty, 0);
+  t.is(readFileSync(p).toString('utf8', PS, PS + 5), 'hello');
+  m.buffer.write('async', 0);
+  m.msync('async, invalidate');
+  msync(m, 'sync', PS, PS); // a page-aligned part
+  t.is(readFileSync(p).toString('utf8', 0, 5), 'async');
+  t.throws(() => msync(m, 'bogus'), { instanceOf: TypeError, message: /unknown MSYNC flag 'bogus'/ });
+  t.throws(() => msync(m, 'sync', 1), { code: 'EINVAL' }); // not page-aligned: the kernel says so
+  // read-only: a private mapping at an offset
+  using ro = mmap(PS, 'read', 'private', fd, BigInt(PS)); // offsets may be bigints
+  t.is(ro.buffer.toString('utf8', 0, 5), 'hello');
+  t.is(smaps(ro.address)!.perms, 'r--p');
+  rmSync(dir, { recursive: true });
+});
+
+test('mmap: MAP_FIXED is refused, fixed_noreplace places a mapping exactly and never over another', (t) => {
+  t.throws(() => mmap(PS, 'read', 'private, anonymous, fixed', undefined, 0, 0x10000000), {
+    instanceOf: TypeError, message: /MAP_FIXED could replace memory/,
+  });
+  const probe = mmap(PS);
+  const address = probe.address;
+  probe.munmap();
+  using m = mmap(PS, 'read, write', 'private, anonymous, fixed_noreplace', undefined, 0, address);
+  t.is(m.address, address);
+  t.throws(() => mmap(PS, 'read', 'private, anonymous, fixed_noreplace', undefined, 0, address), { code: 'EEXIST' });
+  t.is(m.buffer.length, PS);
+});
+
+test('argument checks: a Mapping, offsets and lengths within it, known names; no bare addresses', (t) => {
+  using m = mmap(2 * PS);
+  t.throws(() => new (Mapping as any)(Symbol('x'), 0x1000, 4096), { instanceOf: TypeError, message: /come from mmap/ });
+  t.throws(() => mprotect(0x1000 as never, 'read'), { instanceOf: TypeError, message: /mprotect: expected a Mapping/ });
+  t.throws(() => munmap({ address: 1, length: 2 } as never), { instanceOf: TypeError });
+  t.throws(() => mprotect(m, 'read', 0, 2 * PS + 1), { instanceOf: RangeError, message: /length out of range/ });
+  t.throws(() => mprotect(m, 'read', 3 * PS), { instanceOf: RangeError, message: /offset out of range/ });
+  t.throws(() => mprotect(m, 'read', -1), { instanceOf: RangeError });
+  t.throws(() => mprotect(m, 'reed'), { instanceOf: TypeError, message: /unknown PROT flag 'reed'/ });
+  t.throws(() => madvise(m, 'hwpoison'), { instanceOf: RangeError, message: /HWPOISON/ });
+  t.throws(() => madvise(m, 'nope'), { instanceOf: TypeError, message: /unknown MADV flag/ });
+  t.throws(() => mmap(-1), { instanceOf: RangeError });
+  t.throws(() => mmap(PS, 'read', 'private, anonymous', undefined, 0, 2 ** 47), { instanceOf: RangeError, message: /address/ });
+  t.throws(() => mmap(PS, 'read', 'shared', 'x' as never), { instanceOf: TypeError });
+  t.throws(() => mmap(0), { code: 'EINVAL' });
+  t.throws(() => mremap(m, 3 * PS, 'maymove, fixed'), { instanceOf: TypeError, message: /MREMAP_FIXED/ });
+  t.is(m.length, 2 * PS); // nothing happened
+});
+
+test('mprotect: the vma gets the protection; a page without PROT_READ detaches the views until readable again', (t) => {
+  using m = mmap(3 * PS);
+  const b = m.buffer;
+  b.write('data', 0);
+  mprotect(m, 'read');
+  t.is(smaps(m.address)!.perms, 'r--p');
+  t.is(m.buffer, b); // still readable: the same view
+  t.is(b.toString('utf8', 0, 4), 'data');
+  mprotect(m, 'none', PS, PS);
+  t.is(smaps(m.address + PS)!.perms, '---p');
+  t.is(b.length, 0);
+  t.throws(() => m.buffer, { code: 'EACCES' });
+  mprotect(m, 'read, write', PS, PS);
+  t.is(m.buffer.toString('utf8', 0, 4), 'data'); // a fresh view of the same memory
+  t.throws(() => mprotect(m, 'read', 1, PS), { code: 'EINVAL' }); // not page-aligned
+  m.mprotect('read, write');
+  t.is(smaps(m.address)!.perms, 'rw-p');
+});
+
+test('mprotect: writing to a PROT_READ mapping faults (a child dies of SIGSEGV; this process is untouched)', (t) => {
+  const r = child(`
+    import { mmap } from ${MEMORY};
+    const m = mmap(4096);
+    m.mprotect('read');
+    console.log('readable', m.buffer[0]);
+    m.buffer[0] = 1;
+    console.log('not reached');
+  `);
+  t.is(r.signal, 'SIGSEGV');
+  t.is(r.out, 'readable 0');
+});
+
+test('after munmap, old views and the Mapping throw or read nothing, and the process does not crash (child)', (t) => {
+  const r = child(`
+    import { mmap, munmap, madvise } from ${MEMORY};
+    const m = mmap(8192);
+    const b = m.buffer;
+    const sub = b.subarray(100, 200);
+    const u32 = new Uint32Array(b.buffer);
+    b.fill(7);
+    munmap(m);
+    const out = [b.length, sub.length, u32.length, String(b[0]), String(sub[5]), String(u32[0])];
+    b[0] = 1; u32[0] = 1; // stores into a detached view go nowhere
+    for (const f of [() => b.readUInt8(0), () => b.writeUInt32LE(1, 0), () => m.buffer, () => madvise(m, 'dontneed')]) {
+      try { f(); out.push('no throw'); } catch (e) { out.push(e.code); }
+    }
+    console.log(out.join(' '));
+  `);
+  t.is(r.status, 0, r.err);
+  t.is(r.signal, null);
+  t.is(r.out, '0 0 0 undefined undefined undefined ERR_BUFFER_OUT_OF_BOUNDS ERR_BUFFER_OUT_OF_BOUNDS EFAULT EFAULT');
+});
+
+test('madvise: dontneed zeroes private pages, dontdump sets the vma flag, guard pages detach the views', (t) => {
+  using m = mmap(2 * PS);
+  m.buffer.fill(9);
+  madvise(m, 'dontneed', PS, PS);
+  t.is(m.buffer[0], 9);
+  t.is(m.buffer[PS], 0);
+  madvise(m, 'MADV_DONTDUMP');
+  t.true(smaps(m.address)!.flags.includes('dd'));
+  m.madvise(abi.MADV.DODUMP);
+  t.false(smaps(m.address)!.flags.includes('dd'));
+  const b = m.buffer;
+  madvise(m, 'guard_install', PS, PS);
+  t.is(b.length, 0);
+  t.throws(() => m.buffer, { code: 'EACCES' });
+  t.true(mincore(m, 0, PS)[0]); // the first page is still there
+  madvise(m, 'guard_remove', PS, PS);
+  t.is(m.buffer[0], 9);
+  t.is(m.buffer[PS], 0);
+});
+
+test('mincore: which pages are resident', (t) => {
+  using m = mmap(3 * PS);
+  t.deepEqual(mincore(m), [false, false, false]);
+  m.buffer[2 * PS] = 1;
+  t.deepEqual(m.mincore(), [false, false, true]);
+  t.deepEqual(mincore(m, 2 * PS, 1), [true]);
+  t.throws(() => mincore(m, 1), { code: 'EINVAL' });
+});
+
+test('mremap: grows (moving if needed) with the contents; old views are detached; dontunmap makes a new Mapping', (t) => {
+  using m = mmap(PS);
+  const b = m.buffer;
+  b.write('kept');
+  const r = mremap(m, 4 * PS);
+  t.is(r, m);
+  t.is(m.length, 4 * PS);
+  t.is(b.length, 0);
+  t.is(m.buffer.length, 4 * PS);
+  t.is(m.buffer.toString('utf8', 0, 4), 'kept');
+  t.is(smaps(m.address)!.fields.Size, (4 * PS) / 1024);
+  m.mremap(2 * PS);
+  t.is(m.buffer.length, 2 * PS);
+  t.is(smaps(m.address)!.fields.Size, (2 * PS) / 1024);
+  // a neighbour right after it: growing in place is impossible, and without 'maymove' it may not move
+  let neighbour: Mapping | undefined;
+  try {
+    neighbour = mmap(PS, 'read', 'private, anonymous, fixed_noreplace', undefined, 0, m.address + m.length);
+  } catch (e) {
+    t.is((e as SyscallError).code, 'EEXIST'); // something is there already: as good
+  }
+  t.throws(() => mremap(m, 3 * PS, 0), { code: 'ENOMEM' });
+  neighbour?.munmap();
+  // dontunmap: the pages move to a new mapping, the old range stays mapped and reads zeros
+  using moved = mremap(m, 2 * PS, 'maymove, dontunmap');
+  t.not(moved, m);
+  t.not(moved.address, m.address);
+  t.is(moved.buffer.toString('utf8', 0, 4), 'kept');
+  t.is(m.buffer[0], 0);
+});
+
+test('mlock, mlock2 (onfault) and munlock: the vma is locked, populated or not, and unlocked', (t) => {
+  using m = mmap(4 * PS);
+  mlock(m);
+  let vma = smaps(m.address)!;
+  t.true(vma.flags.includes('lo'));
+  t.is(vma.fields.Locked, (4 * PS) / 1024); // populated and locked
+  munlock(m);
+  t.false(smaps(m.address)!.flags.includes('lo'));
+  using f = mmap(4 * PS);
+  f.mlock2('onfault');
+  vma = smaps(f.address)!;
+  t.true(vma.flags.includes('lo'));
+  t.true(vma.flags.includes('lf'));
+  t.is(vma.fields.Rss, 0); // nothing populated yet
+  f.buffer[0] = 1;
+  t.is(smaps(f.address)!.fields.Locked, PS / 1024);
+  f.munlock();
+  mlock2(m, 0, 0, PS); // part of a mapping: the vma splits
+  t.true(smaps(m.address)!.flags.includes('lo'));
+  t.false(smaps(m.address + PS)!.flags.includes('lo'));
+  m.munlock(0, PS);
+});
+
+test('mlockall and munlockall: the process locks all it maps (VmLck), then nothing (child, as root)', (t) => {
+  const r = child(`
+    import { mlockall, munlockall } from ${MEMORY};
+    import { readFileSync } from 'node:fs';
+    const lck = () => Number(/VmLck:\\s+(\\d+)/.exec(readFileSync('/proc/self/status', 'utf8'))[1]);
+    const before = lck();
+    mlockall('current, future, onfault');
+    const locked = lck();
+    munlockall();
+    console.log(before, locked > 10000 ? 'locked' : locked, lck());
+  `);
+  t.is(r.status, 0, r.err);
+  t.is(r.out, '0 locked 0');
+});
+
+test('mlockall without CAP_IPC_LOCK: ENOMEM beyond RLIMIT_MEMLOCK (child under setpriv)', (t) => {
+  const r = child(`
+    import { mlockall } from ${MEMORY};
+    try { mlockall('current'); console.log('locked'); } catch (e) { console.log(e.code); }
+  `, { wrapper: ['setpriv', '--bounding-set', '-ipc_lock', '--inh-caps', '-ipc_lock', 'prlimit', '--memlock=65536'] });
+  t.is(r.status, 0, r.err);
+  t.is(r.out, 'ENOMEM');
+});
+
+test('mseal: a sealed mapping refuses munmap and mprotect with EPERM and stays usable', (t) => {
+  const m = mmap(PS);
+  m.buffer.write('sealed');
+  mseal(m);
+  const err = t.throws(() => m.munmap(), { instanceOf: SyscallError, code: 'EPERM' })!;
+  t.is(err.syscall, 'munmap');
+  t.throws(() => mprotect(m, 'read'), { code: 'EPERM' });
+  t.throws(() => mremap(m, 2 * PS), { code: 'EPERM' });
+  t.false(m.unmapped);
+  t.is(m.buffer.toString('utf8', 0, 6), 'sealed');
+  t.is(smaps(m.address)!.perms, 'rw-p');
+  t.true(smaps(m.address)!.flags.includes('sl'));
+  const other = mmap(2 * PS); // sealed: never unmapped (no `using`)
+  other.mseal(PS, PS); // part of a mapping
+  t.throws(() => other.munmap(), { code: 'EPERM' });
+});
+
+const gcScript = (keep: 'nothing' | 'buffer' | 'nogc') => `
+  import { mmap } from ${MEMORY};
+  import { readFileSync } from 'node:fs';
+  const mapped = (a) => readFileSync('/proc/self/maps', 'utf8').includes(a.toString(16) + '-');
+  let address, kept;
+  (() => {
+    const m = mmap(4096);
+    address = m.address;
+    m.buffer.write('still here');
+    ${keep === 'buffer' ? 'kept = m.buffer.subarray(0, 10);' : keep === 'nogc' ? 'm.nogc();' : ''}
+  })();
+  for (let i = 0; i < 20; i++) { globalThis.gc(); await new Promise((r) => setTimeout(r, 10)); }
+  console.log(mapped(address) ? 'mapped' : 'unmapped', kept ? kept.toString() : '');
+`;
+
+test('the garbage collector unmaps a Mapping nothing reaches; a live view keeps it; nogc() keeps it (child)', (t) => {
+  const run = (k: 'nothing' | 'buffer' | 'nogc') => child(gcScript(k), { node: ['--expose-gc'] });
+  t.is(run('nothing').out, 'unmapped');
+  t.is(run('buffer').out, 'mapped still here');
+  t.is(run('nogc').out, 'mapped');
+});
