@@ -1,7 +1,7 @@
 // Utilities: listings, recursive removal and creation, whole-file I/O, /proc and the mount table.
 import test from 'ava';
-import { mkdtempSync, mkdirSync, writeFileSync, readFileSync, symlinkSync, existsSync, readdirSync, statSync, openSync, closeSync } from 'node:fs';
-import { execFileSync } from 'node:child_process';
+import { copyFileSync, chmodSync, mkdtempSync, mkdirSync, writeFileSync, readFileSync, symlinkSync, existsSync, readdirSync, statSync, openSync, closeSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ls, dirtable, rm, mkdirp, readFile, writeFile, proc, mounts, open, SyscallError } from '../src/index.ts';
@@ -92,14 +92,17 @@ test('proc reads status, stat, cmdline, environ, fds, exe and cwd of a process',
   t.throws(() => proc(0), { instanceOf: RangeError });
   t.throws(() => me.read('../1/environ'), { instanceOf: TypeError });
   // a name with spaces and parentheses in comm
-  const out = execFileSync('sh', ['-c', `cp /bin/sleep '${d}/a (b) c' && '${d}/a (b) c' 5 & echo $!`], { encoding: 'utf8' }).trim();
-  const pid = Number(out);
+  copyFileSync('/bin/sleep', join(d, 'a (b) c'));
+  chmodSync(join(d, 'a (b) c'), 0o755);
+  // spawn returns once the child has exec'd (libuv waits on a close-on-exec pipe)
+  const child = spawn(join(d, 'a (b) c'), ['5'], { stdio: 'ignore' });
+  const pid = child.pid!;
   try {
     t.is(proc(pid).stat.comm, 'a (b) c');
     t.deepEqual(proc(pid).cmdline, [`${d}/a (b) c`, '5']);
     t.is(proc(pid).stat.ppid > 0, true);
   } finally {
-    process.kill(pid);
+    child.kill();
   }
 });
 
