@@ -82,7 +82,7 @@ test('proc reads status, stat, cmdline, environ, fds, exe and cwd of a process',
   t.is(me.stat.state.length, 1);
   t.is(me.exe, process.execPath);
   t.is(me.cwd, process.cwd());
-  t.is(me.environ.PATH, process.env.PATH);
+  t.is(me.environ.PATH, process.env.PATH ?? '');
   const d = tmp();
   writeFileSync(join(d, 'marker'), '');
   const fd = open(join(d, 'marker'));
