@@ -8,3 +8,4 @@ export * from './fs.ts';
 export * from './util.ts';
 export * from './memory.ts';
 export * from './time.ts';
+export * from './process.ts';
