@@ -5,6 +5,7 @@ import { check } from './core/errors.ts';
 import { Fd, fdNum, addFdMethods, type FdLike, type FdMethods } from './core/fd.ts';
 import { flags, type Flags } from './core/flags.ts';
 import { int, path as checkPath, pathText, region, type Bytes } from './core/args.ts';
+import { withFileTypeTests, type FileTypeTests } from './core/filetype.ts';
 
 const { O, AT, S } = abi;
 export type PathLike = string | Buffer | URL;
@@ -57,7 +58,7 @@ export function write(fd: FdLike, data: Bytes | string, offset?: number, length?
   return check(raw.write(n, r, r.length), 'write');
 }
 
-/** File status, with friendly getters over the kernel's struct stat. */
+/** File status, with friendly getters over the kernel's struct stat (and isFile(), isDirectory(), ...). */
 export class Stat extends abi.Stat {
   get dev(): bigint { return this.st_dev; }
   get ino(): bigint { return this.st_ino; }
@@ -72,21 +73,18 @@ export class Stat extends abi.Stat {
   get blksize(): number { return Number(this.st_blksize); }
   get blocks(): bigint { return this.st_blocks; }
   /** Times as bigint nanoseconds since the epoch, and as Dates. */
-  get atimeNs(): bigint { return BigInt(this.st_atime) * 1000000000n + BigInt(this.st_atime_nsec); }
-  get mtimeNs(): bigint { return BigInt(this.st_mtime) * 1000000000n + BigInt(this.st_mtime_nsec); }
-  get ctimeNs(): bigint { return BigInt(this.st_ctime) * 1000000000n + BigInt(this.st_ctime_nsec); }
+  // the kernel's fields are unsigned longs on x86_64: times before 1970 come back as huge values, read them signed
+  get atimeNs(): bigint { return BigInt.asIntN(64, BigInt(this.st_atime)) * 1000000000n + BigInt(this.st_atime_nsec); }
+  get mtimeNs(): bigint { return BigInt.asIntN(64, BigInt(this.st_mtime)) * 1000000000n + BigInt(this.st_mtime_nsec); }
+  get ctimeNs(): bigint { return BigInt.asIntN(64, BigInt(this.st_ctime)) * 1000000000n + BigInt(this.st_ctime_nsec); }
   get atime(): Date { return new Date(Number(this.atimeNs / 1000000n)); }
   get mtime(): Date { return new Date(Number(this.mtimeNs / 1000000n)); }
   get ctime(): Date { return new Date(Number(this.ctimeNs / 1000000n)); }
   get type(): number { return this.st_mode & S.IFMT; }
-  isFile(): boolean { return this.type === S.IFREG; }
-  isDirectory(): boolean { return this.type === S.IFDIR; }
-  isSymbolicLink(): boolean { return this.type === S.IFLNK; }
-  isFIFO(): boolean { return this.type === S.IFIFO; }
-  isSocket(): boolean { return this.type === S.IFSOCK; }
-  isCharacterDevice(): boolean { return this.type === S.IFCHR; }
-  isBlockDevice(): boolean { return this.type === S.IFBLK; }
+  get fileType(): number { return this.st_mode & S.IFMT; }
 }
+export interface Stat extends FileTypeTests {}
+withFileTypeTests(Stat);
 
 /** fstat into `st` (reuse one for speed) or a fresh Stat. */
 export function fstat(fd: FdLike, st: Stat = new Stat()): Stat {

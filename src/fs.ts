@@ -5,6 +5,7 @@
 // they are wrapped synchronously; Promise variants come later.
 import { abi, raw } from './core/abi.ts';
 import { backend, type SyscallFn } from './core/backend.ts';
+import { withFileTypeTests, dtToMode, type FileTypeTests } from './core/filetype.ts';
 import { check } from './core/errors.ts';
 import { Fd, fdNum, addFdMethods, type FdLike, type FdMethods } from './core/fd.ts';
 import { flags, constant, type Flags } from './core/flags.ts';
@@ -389,14 +390,10 @@ export class Statx extends abi.Statx {
   get btime(): Date { return dateOf(this.btimeNs); }
   get ctime(): Date { return dateOf(this.ctimeNs); }
   get mtime(): Date { return dateOf(this.mtimeNs); }
-  isFile(): boolean { return this.type === S.IFREG; }
-  isDirectory(): boolean { return this.type === S.IFDIR; }
-  isSymbolicLink(): boolean { return this.type === S.IFLNK; }
-  isFIFO(): boolean { return this.type === S.IFIFO; }
-  isSocket(): boolean { return this.type === S.IFSOCK; }
-  isCharacterDevice(): boolean { return this.type === S.IFCHR; }
-  isBlockDevice(): boolean { return this.type === S.IFBLK; }
+  get fileType(): number { return this.type; }
 }
+export interface Statx extends FileTypeTests {}
+withFileTypeTests(Statx);
 
 /**
  * statx: extended status, `mask` of the STATX fields wanted (default 'basic_stats, btime'), AT flags
@@ -706,14 +703,11 @@ export class Dirent {
   ) {}
   /** The name, decoded as UTF-8. */
   get name(): string { return this.nameBuffer.toString(); }
-  isFile(): boolean { return this.type === DT.REG; }
-  isDirectory(): boolean { return this.type === DT.DIR; }
-  isSymbolicLink(): boolean { return this.type === DT.LNK; }
-  isFIFO(): boolean { return this.type === DT.FIFO; }
-  isSocket(): boolean { return this.type === DT.SOCK; }
-  isCharacterDevice(): boolean { return this.type === DT.CHR; }
-  isBlockDevice(): boolean { return this.type === DT.BLK; }
+  /** The S_IFMT bits the d_type stands for (0 for DT_UNKNOWN). */
+  get fileType(): number { return dtToMode(this.type); }
 }
+export interface Dirent extends FileTypeTests {}
+withFileTypeTests(Dirent);
 
 function* dirents(n: number, size: number): Generator<Dirent, void, undefined> {
   const buf = Buffer.allocUnsafe(size);

@@ -1,6 +1,6 @@
 // The conventions of the main API: SyscallError, Fd, flags, argument checks.
 import test from 'ava';
-import { mkdtempSync, writeFileSync, readFileSync, statSync, existsSync, openSync, closeSync, fstatSync } from 'node:fs';
+import { utimesSync, mkdtempSync, writeFileSync, readFileSync, statSync, existsSync, openSync, closeSync, fstatSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { open, close, read, write, fstat, Fd, SyscallError, flags, constant, abi, mode } from '../src/index.ts';
@@ -148,5 +148,9 @@ test('fstat fills a reusable Stat with friendly getters', (t) => {
   t.is(st.mtime.getTime(), Number(node.mtimeMs));
   const again = fd.fstat(st);
   t.is(again, st);
+  // a time before 1970: the kernel's unsigned fields must be read as signed
+  utimesSync(p, new Date('1960-06-01T00:00:00Z'), new Date('1960-06-01T00:00:00Z'));
+  t.is(fstat(fd).mtime.toISOString(), '1960-06-01T00:00:00.000Z');
+  t.true(fstat(fd).mtimeNs < 0n);
   t.true(existsSync(p));
 });
