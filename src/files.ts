@@ -4,7 +4,7 @@ import { abi, raw } from './core/abi.ts';
 import { check } from './core/errors.ts';
 import { Fd, fdNum, addFdMethods, type FdLike, type FdMethods } from './core/fd.ts';
 import { flags, type Flags } from './core/flags.ts';
-import { int, path as checkPath, pathText, region, type Bytes } from './core/args.ts';
+import { int, path as checkPath, pathText, region, structArg, type Bytes } from './core/args.ts';
 import { withFileTypeTests, type FileTypeTests } from './core/filetype.ts';
 
 const { O, AT, S } = abi;
@@ -88,7 +88,7 @@ withFileTypeTests(Stat);
 
 /** fstat into `st` (reuse one for speed) or a fresh Stat. */
 export function fstat(fd: FdLike, st: Stat = new Stat()): Stat {
-  check(raw.fstat(fdNum(fd, 'fstat'), st.$buffer.length === abi.Stat.size && st.$offset === 0 ? st.$buffer : region(st.$buffer, 'st', st.$offset, abi.Stat.size)), 'fstat');
+  check(raw.fstat(fdNum(fd, 'fstat'), structArg(st, abi.Stat, 'st')), 'fstat');
   return st;
 }
 

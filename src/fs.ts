@@ -9,7 +9,7 @@ import { withFileTypeTests, dtToMode, type FileTypeTests } from './core/filetype
 import { check } from './core/errors.ts';
 import { Fd, fdNum, addFdMethods, type FdLike, type FdMethods } from './core/fd.ts';
 import { flags, constant, type Flags } from './core/flags.ts';
-import { int, int64, describe, path as checkPath, pathText, region, type Bytes } from './core/args.ts';
+import { int, int64, describe, path as checkPath, pathText, region, structArg, type Bytes } from './core/args.ts';
 import { Stat, mode, type PathLike, type Mode } from './files.ts';
 
 const { O, AT, F, F_SEAL, FD, LOCK, SEEK, RENAME, RWF, SYNC_FILE_RANGE, STATX, S, UTIME, XATTR, FALLOC, SPLICE,
@@ -43,10 +43,7 @@ function pathArg(p: unknown, name = 'path'): [string | Buffer, string] {
 }
 
 /** The buffer of a Stat view, checked to hold a whole struct stat. */
-function statBuffer(st: Stat): Buffer {
-  if (!(st instanceof abi.Stat)) throw new TypeError(`st must be a Stat, got ${describe(st)}`);
-  return st.$buffer.length === abi.Stat.size && st.$offset === 0 ? st.$buffer : region(st.$buffer, 'st', st.$offset, abi.Stat.size);
-}
+const statBuffer = (st: Stat): Buffer => structArg(st, abi.Stat, 'st');
 
 /** An ID for chown: -1 (or undefined) leaves it unchanged. */
 function id(v: unknown, name: string): number {
@@ -54,7 +51,12 @@ function id(v: unknown, name: string): number {
 }
 
 /** A file offset or length argument. */
-const off = (v: unknown, name: string, unsigned = true) => int64(v, name, unsigned);
+/** A file offset (loff_t: signed 64 bits), non-negative unless `signed`. */
+function off(v: unknown, name: string, unsigned = true): number | bigint {
+  const r = int64(v, name, false);
+  if (unsigned && r < 0) throw new RangeError(`${name} must not be negative: ${r}`);
+  return r;
+}
 
 /** A 64-bit in/out offset for copy_file_range, sendfile, splice: null for "the file's own position". */
 function offPtr(v: unknown, name: string): Buffer | null {
@@ -665,7 +667,7 @@ export function makedev(major: number, minor: number): number {
 
 /** The major and minor of a device number (st_rdev, as bigint or number). @example devParts(259n); // { major: 1, minor: 3 } */
 export function devParts(dev: number | bigint): { major: number; minor: number } {
-  const d = BigInt(dev);
+  const d = BigInt(int64(dev, 'dev', true));
   return {
     major: Number(((d >> 8n) & 0xfffn) | ((d >> 32n) & ~0xfffn)),
     minor: Number((d & 0xffn) | ((d >> 12n) & ~0xffn)),

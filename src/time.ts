@@ -9,6 +9,12 @@ import { check, SyscallError } from './core/errors.ts';
 import { flags, constant, type Flags } from './core/flags.ts';
 import { int, region, describe } from './core/args.ts';
 
+/** A struct view argument of the right class (a TypeError naming it otherwise). */
+function viewArg<T>(v: T, cls: abstract new (...a: never[]) => unknown, name: string): T {
+  if (!(v instanceof cls)) throw new TypeError(`${name} must be a ${cls.name}, got ${describe(v)}`);
+  return v;
+}
+
 const { CLOCK, TIMER, ITIMER, SIGEV, SIG, E } = abi;
 const NS = 1_000_000_000n;
 type KTimespec = InstanceType<typeof abi.Timespec>;
@@ -102,7 +108,7 @@ export class Timex extends abi.Timex {
  * ```
  */
 export function toTimespec(t: TimeLike, ts: Timespec = new Timespec()): Timespec {
-  return ts.set(t);
+  return viewArg(ts, Timespec, 'ts').set(t);
 }
 
 /**
@@ -125,7 +131,7 @@ export function fromTimespec(ts: KTimespec): bigint {
  * ```
  */
 export function toTimeval(t: TimeLike, tv: Timeval = new Timeval()): Timeval {
-  return tv.set(t);
+  return viewArg(tv, Timeval, 'tv').set(t);
 }
 
 /**
@@ -148,6 +154,7 @@ export function fromTimeval(tv: KTimeval): bigint {
  * ```
  */
 export function toItimerspec(value: TimeLike, interval: TimeLike = 0, its: Itimerspec = new Itimerspec()): Itimerspec {
+  viewArg(its, Itimerspec, 'its');
   its.value.set(value);
   its.interval.set(interval);
   return its;
@@ -173,6 +180,7 @@ export function fromItimerspec(its: KItimerspec): { value: bigint; interval: big
  * ```
  */
 export function toItimerval(value: TimeLike, interval: TimeLike = 0, itv: Itimerval = new Itimerval()): Itimerval {
+  viewArg(itv, Itimerval, 'itv');
   itv.value.set(value);
   itv.interval.set(interval);
   return itv;

@@ -1,14 +1,16 @@
 // Utilities users of the original library relied on, built on the calls: directory listings, recursive removal and
 // creation, whole-file reads and writes on raw descriptors, a /proc/<pid> reader, and the mount table.
+import { constants as bufferConstants } from 'node:buffer';
 import { abi } from './core/abi.ts';
 import { Fd, type FdLike } from './core/fd.ts';
 import { SyscallError } from './core/errors.ts';
-import { int } from './core/args.ts';
+import { int, describe } from './core/args.ts';
 import { type Flags } from './core/flags.ts';
 import { open, read, write, fstat, mode as checkMode, type Mode, type PathLike } from './files.ts';
 import { getdents, openat, unlinkat, mkdir, fstatat, readlink, type Dirent } from './fs.ts';
 
 const { AT, S } = abi;
+const MAX_LENGTH = bufferConstants.MAX_LENGTH;
 
 function* entries(dir: FdLike): Generator<Dirent> {
   for (const e of getdents(dir)) if (e.name !== '.' && e.name !== '..') yield e;
@@ -51,6 +53,7 @@ function emptyDir(dir: Fd): void {
  * @example rm('/tmp/build', { force: true });
  */
 export function rm(path: PathLike, options: { force?: boolean } = {}): void {
+  if (typeof options !== 'object' || options === null) throw new TypeError(`rm: options must be an object, got ${describe(options)}`);
   try {
     const st = fstatat(AT.FDCWD, path, 'symlink_nofollow');
     if ((st.mode & S.IFMT) !== S.IFDIR) return unlinkat(AT.FDCWD, path);
@@ -96,6 +99,7 @@ export function mkdirp(path: string, perm: Mode = 0o777): void {
 export function readFile(file: PathLike | FdLike): Buffer;
 export function readFile(file: PathLike | FdLike, encoding: BufferEncoding): string;
 export function readFile(file: PathLike | FdLike, encoding?: BufferEncoding): Buffer | string {
+  if (encoding !== undefined && !Buffer.isEncoding(encoding)) throw new TypeError(`readFile: unknown encoding ${describe(encoding)}`);
   const own = typeof file !== 'number' && !(file instanceof Fd);
   const fd = own ? open(file as PathLike, 'rdonly, cloexec') : (file as FdLike);
   try {
@@ -109,6 +113,7 @@ export function readFile(file: PathLike | FdLike, encoding?: BufferEncoding): Bu
       if (n === 0) break;
       chunks.push(chunk.subarray(0, n));
       size += n;
+      if (size > MAX_LENGTH) throw new RangeError(`readFile: the file is larger than a Buffer can be (${MAX_LENGTH} bytes)`);
       if (n === chunk.length) chunk = Buffer.allocUnsafe(Math.min(chunk.length * 2, 1 << 24));
       else chunk = chunk.subarray(n);
     }
@@ -126,6 +131,8 @@ export function readFile(file: PathLike | FdLike, encoding?: BufferEncoding): Bu
  */
 export function writeFile(file: PathLike | FdLike, data: string | ArrayBufferView,
   options: { mode?: Mode; flags?: Flags } = {}): void {
+  if (typeof data !== 'string' && !ArrayBuffer.isView(data)) throw new TypeError(`writeFile: data must be a string, a Buffer or a typed array, got ${describe(data)}`);
+  if (typeof options !== 'object' || options === null) throw new TypeError(`writeFile: options must be an object, got ${describe(options)}`);
   const own = typeof file !== 'number' && !(file instanceof Fd);
   const fd = own ? open(file as PathLike, options.flags ?? 'wronly, creat, trunc, cloexec', options.mode ?? 0o666) : (file as FdLike);
   try {

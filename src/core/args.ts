@@ -44,12 +44,23 @@ export function isBytes(v: unknown): v is Bytes {
   return ArrayBuffer.isView(v);
 }
 
+const EMPTY = Buffer.alloc(0);
+
+/** A struct view argument: an instance of `cls` (a generated view class or a subclass), as the Buffer region it covers. */
+export function structArg(v: unknown, cls: { new (...a: never[]): { $buffer: Buffer; $offset: number }; size: number; name: string }, name: string): Buffer {
+  if (!(v instanceof cls)) throw new TypeError(`${name} must be a ${cls.name}, got ${describe(v)}`);
+  const { $buffer: b, $offset: o } = v;
+  return o === 0 && b.length === cls.size ? b : region(b, name, o, cls.size);
+}
+
 /** A Buffer view of `len` bytes of `buf` from `offset`, checked; `len` defaults to the rest. */
 export function region(buf: unknown, name: string, offset: unknown = 0, len?: unknown): Buffer {
   if (!isBytes(buf)) throw new TypeError(`${name} must be a Buffer or a typed array, got ${describe(buf)}`);
   const size = buf.byteLength;
   const off = int(offset, `${name} offset`, 0, size);
   const n = len === undefined ? size - off : int(len, `${name} length`, 0, size - off);
+  // a view of a detached ArrayBuffer has no bytes (and Buffer.from would throw on it)
+  if (size === 0) return EMPTY;
   const b = Buffer.isBuffer(buf) ? buf : Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
   return off === 0 && n === size ? b : b.subarray(off, off + n);
 }

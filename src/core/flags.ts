@@ -4,6 +4,8 @@
 // namespace and memoised; an unknown name is a TypeError that names it and the valid names. Flags above bit 31
 // (CLONE_INTO_CGROUP) work: combination is done on 64 bits.
 
+import { describe } from './args.ts';
+
 /** What a flags argument accepts. */
 export type Flags = number | bigint | string | readonly (number | bigint | string)[] | null | undefined;
 type Namespace = Readonly<Record<string, number | bigint>>;
@@ -20,10 +22,16 @@ const U64 = (v: bigint) => BigInt.asUintN(64, v);
 const out = (v: bigint): number => Number(v);
 
 function table(ns: Namespace, name: string, prefix: string): Table {
+  if (typeof ns !== 'object' || ns === null) throw new TypeError(`not a constants namespace: ${describe(ns)}`);
+  if (typeof name !== 'string' || typeof prefix !== 'string') throw new TypeError('namespace name and prefix must be strings');
   let t = tables.get(ns);
   if (!t) {
     const values = new Map<string, bigint>();
-    for (const [k, v] of Object.entries(ns)) values.set(k.toUpperCase(), U64(BigInt(v)));
+    for (const [k, v] of Object.entries(ns)) {
+      if (typeof v !== 'number' && typeof v !== 'bigint') throw new TypeError(`${name}.${k} is not a number: ${describe(v)}`);
+      if (typeof v === 'number' && !Number.isSafeInteger(v)) throw new TypeError(`${name}.${k} is not an integer: ${v}`);
+      values.set(k.toUpperCase(), U64(BigInt(v)));
+    }
     t = { name, prefix: prefix.toUpperCase(), values, memo: new Map() };
     tables.set(ns, t);
   }
@@ -68,6 +76,7 @@ function integer(name: string, v: number | bigint): bigint {
  */
 export function flags(ns: Namespace, name: string, prefix: string, value: Flags, base: number | bigint = 0): number {
   if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0 && base === 0) return value; // fast path
+  if (typeof base !== 'number' && typeof base !== 'bigint') throw new TypeError(`${name} base must be a number, got ${describe(base)}`);
   if (value === undefined || value === null) return out(integer(name, base));
   let v = integer(name, base);
   const t = table(ns, name, prefix);
