@@ -8,7 +8,7 @@
 // LINUX_VERSION_CODE, and items the compiler does not know (found by compiling, reading the errors, and compiling again
 // without them). An item absent although the spec says the headers' kernel has it is a mismatch.
 import { execFile } from 'node:child_process';
-import { mkdirSync, writeFileSync, rmSync } from 'node:fs';
+import { mkdirSync, writeFileSync, rmSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cpus } from 'node:os';
 import { promisify } from 'node:util';
@@ -31,6 +31,8 @@ export interface Check {
   expect: bigint[];
   /** Builds the C statement (one line) given whether to assert. */
   c: (assert: boolean) => string;
+  /** The C expressions of the values the statement prints (for targets whose programs cannot run: see Target.object). */
+  values?: string[];
   /** Set when the spec itself is wrong (a type the layout engine cannot resolve): a mismatch without compiling. */
   error?: string;
   /** Padding C cannot name: reported, not checked. */
@@ -52,6 +54,12 @@ export interface Target {
   cc: string[];
   /** How to run a built program (a prefix such as ['qemu-aarch64-static', '-L', sysroot]). */
   runner: string[];
+  /**
+   * The target's programs cannot run on this machine (no kernel support, no working emulator): every value ctest
+   * checks is a compile-time constant, so the compiler puts them in a data section of each object file and ctest
+   * reads them from there instead of running a program (the comparison with the spec is then made in TypeScript only).
+   */
+  object?: boolean;
 }
 
 export const hostTarget = (arch = 'x86_64'): Target => ({ arch, cc: ['gcc'], runner: [] });
@@ -68,6 +76,7 @@ export function buildChecks(abi: ResolvedAbi, engine = new LayoutEngine(abi)): C
     checks.push({
       kind: 'const', id: k.id, group: k.ns, file: k.file, header: k.header, since: k.since, expect: [k.value],
       c: (a) => `ck_c(${cstr(k.id)}, (${k.c}) < 0, (unsigned long long)(${k.c}), ${a ? 1 : 0}, ${u64(k.value)});`,
+      values: [`(${k.c}) < 0`, `(unsigned long long)(${k.c})`],
     });
   }
   for (const s of abi.structs.values()) {
@@ -90,6 +99,7 @@ export function buildChecks(abi: ResolvedAbi, engine = new LayoutEngine(abi)): C
       // a member newer than the struct can change its size: then the size is only checkable on headers that have it
       ...(newest && compareVersions(newest, s.since) > 0 ? { since: newest, sinceWhy: 'a member' } : {}),
       c: (a) => `ck_s(${cstr(s.name)}, sizeof(${s.c}), __builtin_offsetof(struct { char c; ${s.c} x; }, x), ${a ? 1 : 0}, ${L.size}UL, ${L.align}UL);`,
+      values: [`sizeof(${s.c})`, `__builtin_offsetof(struct { char c; ${s.c} x; }, x)`],
     });
     for (const m of L.members) {
       if (m.unnamed) {
@@ -105,6 +115,7 @@ export function buildChecks(abi: ResolvedAbi, engine = new LayoutEngine(abi)): C
         c: (a) =>
           `ck_f(${cstr(`${s.name}.${m.path}`)}, __builtin_offsetof(${s.c}, ${m.path}), ${size}, ${signedExpr(m.type, `__typeof__(${member})`)}, ` +
           `${a ? 1 : 0}, ${m.offset}UL, ${m.flexible ? -1 : m.size}L, ${signedValue(m.type)});`,
+        values: [`__builtin_offsetof(${s.c}, ${m.path})`, size, signedExpr(m.type, `__typeof__(${member})`)],
       });
     }
   }
@@ -125,12 +136,14 @@ export function buildChecks(abi: ResolvedAbi, engine = new LayoutEngine(abi)): C
       c: t.internal ? () => '' : (a) =>
         `ck_t(${cstr(t.name)}, sizeof(${t.name}), __builtin_offsetof(struct { char c; ${t.name} x; }, x), ${signedExpr(L, t.name)}, ` +
         `${a ? 1 : 0}, ${L.size}UL, ${L.align}UL, ${signedValue(L)});`,
+      values: [`sizeof(${t.name})`, `__builtin_offsetof(struct { char c; ${t.name} x; }, x)`, signedExpr(L, t.name)],
     });
   }
   for (const s of abi.syscalls) {
     checks.push({
       kind: 'syscall', id: s.name, group: 'syscalls', file: s.file, header: s.header, since: s.since,
       expect: [BigInt(s.nr)], c: (a) => `ck_n(${cstr(s.name)}, (long)(__NR_${s.name}), ${a ? 1 : 0}, ${s.nr}L);`,
+      values: [`(long)(__NR_${s.name})`],
     });
   }
   return checks;
@@ -203,6 +216,8 @@ export interface CtestOptions {
   /** Only these kinds. */
   kinds?: Kind[];
   log?: (msg: string) => void;
+  /** How many compilers to run at once (default: one per CPU). */
+  jobs?: number;
 }
 
 const versionString = (code: number) => `${code >> 16}.${(code >> 8) & 255}.${code & 255}`;
@@ -256,12 +271,20 @@ export async function runCtest(abi: ResolvedAbi, opts: CtestOptions): Promise<Ct
   mkdirSync(dir, { recursive: true });
 
   // 1. the probe: headers version and data model
-  writeFileSync(join(dir, 'main.c'), MAIN(0));
-  const probeExe = join(dir, 'probe');
-  const pc = await compile(target.cc, ['-w', '-o', probeExe, join(dir, 'main.c')]);
-  if (!pc.ok) throw new Error(`cannot compile the probe for ${target.arch}:\n${pc.stderr}`);
-  const probe = parseProbe((await execute(target, probeExe)).stdout);
-  log(`${target.arch}: headers ${probe.headers}`);
+  let probe: Probe;
+  if (target.object) {
+    writeFileSync(join(dir, 'probe.c'), PROBE_OBJECT);
+    const pc = await compile(target.cc, ['-w', '-c', '-o', join(dir, 'probe.o'), join(dir, 'probe.c')]);
+    if (!pc.ok) throw new Error(`cannot compile the probe for ${target.arch}:\n${pc.stderr}`);
+    probe = parseProbe(probeFromObject(readValues(join(dir, 'probe.o'))));
+  } else {
+    writeFileSync(join(dir, 'main.c'), MAIN(0));
+    const probeExe = join(dir, 'probe');
+    const pc = await compile(target.cc, ['-w', '-o', probeExe, join(dir, 'main.c')]);
+    if (!pc.ok) throw new Error(`cannot compile the probe for ${target.arch}:\n${pc.stderr}`);
+    probe = parseProbe((await execute(target, probeExe)).stdout);
+  }
+  log(`${target.arch}: headers ${probe.headers}${target.object ? ' (values read from the objects: the target cannot run here)' : ''}`);
 
   // 2. which checks can run; the data model is checked against the probe right away
   let checks = buildChecks(abi);
@@ -311,15 +334,23 @@ export async function runCtest(abi: ResolvedAbi, opts: CtestOptions): Promise<Ct
   const unitList = [...units.values()];
   const brokenUnits: CtestRun['brokenUnits'] = [];
   const objects: string[] = [];
+  /** What each unit finally holds (object mode reads their values in this order). */
+  const unitItems: Check[][] = [];
   let absentCount = 0;
-  await pool(unitList.map((u, i) => [u, i] as const), cpus().length, async ([unit, i]) => {
+  const object = !!target.object;
+  await pool(unitList.map((u, i) => [u, i] as const), opts.jobs ?? cpus().length, async ([unit, i]) => {
     const name = `tu_${i}.c`;
     let items = unit;
-    for (let attempt = 0; attempt < 6; attempt++) {
-      const lines = items.map((ch) => ch.c(assert));
+    for (let attempt = 0; attempt < 10; attempt++) {
+      // one line per check; in run mode each in its own function, so that every use of an undeclared name is an error
+      // of its own (GCC reports only the first use in a function)
+      const lines = items.map((ch, j) => (object ? objectRow(ch) : `static void c_${j}(void) { ${ch.c(assert)} }`));
       const head = ['/* Generated by ctest/ctest.ts: do not edit. */', '#define _GNU_SOURCE',
-        ...unit[0].header.map((h) => `#include <${h}>`), PROTOTYPES, `void tu_${i}(void) {`];
-      writeFileSync(join(dir, name), [...head, ...lines, '}', ''].join('\n'));
+        ...unit[0].header.map((h) => `#include <${h}>`),
+        ...(object ? [`${SECTION} const unsigned long long tu_${i}_values[][3] = {`] : [PROTOTYPES])];
+      const tail = object ? '};' : `void tu_${i}(void) { ${items.map((_, j) => `c_${j}();`).join(' ')} }`;
+      unitItems[i] = items;
+      writeFileSync(join(dir, name), [...head, ...lines, tail, ''].join('\n'));
       const res = await compile(target.cc, ['-w', '-fmax-errors=0', '-c', '-o', join(dir, `tu_${i}.o`), join(dir, name)]);
       if (res.ok) {
         objects[i] = join(dir, `tu_${i}.o`);
@@ -334,6 +365,11 @@ export async function runCtest(abi: ResolvedAbi, opts: CtestOptions): Promise<Ct
       }
       if (bad.size === 0) break;
       for (const [ch, message] of bad) {
+        if (object && /initializer element is not (a )?constant/.test(message)) {
+          // e.g. glibc's SIGRTMAX calls a function: only a running program can read it
+          results.set(ch, { check: ch, status: 'unchecked', reason: 'not a compile-time constant, and the target cannot run here' });
+          continue;
+        }
         absentCount++;
         const newer = compareVersions(ch.since, probe.headers) > 0;
         results.set(ch, {
@@ -345,6 +381,7 @@ export async function runCtest(abi: ResolvedAbi, opts: CtestOptions): Promise<Ct
         });
       }
       items = items.filter((ch) => !bad.has(ch));
+      unitItems[i] = items;
       if (items.length === 0) { objects[i] = ''; return; }
     }
     const res = await compile(target.cc, ['-w', '-c', '-o', join(dir, `tu_${i}.o`), join(dir, name)]);
@@ -353,6 +390,7 @@ export async function runCtest(abi: ResolvedAbi, opts: CtestOptions): Promise<Ct
     for (const ch of items) {
       results.set(ch, { check: ch, status: 'mismatch', reason: `headers ${unit[0].header.join(', ')} do not compile: ${error}` });
     }
+    unitItems[i] = [];
     // an empty unit keeps main's call valid
     writeFileSync(join(dir, name), `void tu_${i}(void) {}\n`);
     await compile(target.cc, ['-c', '-o', join(dir, `tu_${i}.o`), join(dir, name)]);
@@ -360,30 +398,45 @@ export async function runCtest(abi: ResolvedAbi, opts: CtestOptions): Promise<Ct
   });
   if (absentCount) log(`${target.arch}: ${absentCount} items unknown to the headers`);
 
-  // 4. link and run
-  writeFileSync(join(dir, 'main.c'), MAIN(unitList.length));
-  const exe = join(dir, 'ctest');
-  for (let i = 0; i < unitList.length; i++) {
-    if (objects[i] === '') {
-      writeFileSync(join(dir, `tu_${i}.c`), `void tu_${i}(void) {}\n`);
-      await compile(target.cc, ['-c', '-o', join(dir, `tu_${i}.o`), join(dir, `tu_${i}.c`)]);
+  // 4. link and run (or, for a target that cannot run here, read the values from the objects)
+  const printed: { ch: Check; actual: bigint[]; ok?: string }[] = [];
+  let out = { stdout: '', code: 0 };
+  if (object) {
+    for (let i = 0; i < unitList.length; i++) {
+      const items = unitItems[i] ?? [];
+      if (!items.length || objects[i] === '' || !objects[i]) continue;
+      const values = readValues(objects[i]);
+      if (values.length !== items.length * 3) {
+        throw new Error(`${objects[i]}: ${values.length / 3} values for ${items.length} checks`);
+      }
+      items.forEach((ch, j) => printed.push({ ch, actual: decodeRow(ch.kind, values.slice(j * 3, j * 3 + 3)) }));
+    }
+  } else {
+    writeFileSync(join(dir, 'main.c'), MAIN(unitList.length));
+    const exe = join(dir, 'ctest');
+    for (let i = 0; i < unitList.length; i++) {
+      if (objects[i] === '') {
+        writeFileSync(join(dir, `tu_${i}.c`), `void tu_${i}(void) {}\n`);
+        await compile(target.cc, ['-c', '-o', join(dir, `tu_${i}.o`), join(dir, `tu_${i}.c`)]);
+      }
+    }
+    const link = await compile(target.cc, ['-w', '-o', exe, join(dir, 'main.c'), ...unitList.map((_, i) => join(dir, `tu_${i}.o`))]);
+    if (!link.ok) throw new Error(`cannot link ctest for ${target.arch}:\n${link.stderr}`);
+    out = await execute(target, exe);
+    const byId = new Map(live.map((ch) => [`${ch.kind}:${ch.id}`, ch]));
+    const kindOf: Record<string, Kind> = { C: 'const', S: 'struct', F: 'field', T: 'typedef', N: 'syscall' };
+    for (const line of out.stdout.split('\n')) {
+      const [tag, id, ok, ...vals] = line.split('\t');
+      const kind = kindOf[tag];
+      if (!kind) continue;
+      const ch = byId.get(`${kind}:${id}`);
+      if (ch) printed.push({ ch, actual: vals.map((v) => BigInt(v)), ok });
     }
   }
-  const link = await compile(target.cc, ['-w', '-o', exe, join(dir, 'main.c'), ...unitList.map((_, i) => join(dir, `tu_${i}.o`))]);
-  if (!link.ok) throw new Error(`cannot link ctest for ${target.arch}:\n${link.stderr}`);
-  const out = await execute(target, exe);
 
   // 5. compare what C printed with the spec (C asserted too: its exit code must agree)
-  const byId = new Map(live.map((ch) => [`${ch.kind}:${ch.id}`, ch]));
-  const kindOf: Record<string, Kind> = { C: 'const', S: 'struct', F: 'field', T: 'typedef', N: 'syscall' };
   let cFailures = 0;
-  for (const line of out.stdout.split('\n')) {
-    const [tag, id, ok, ...vals] = line.split('\t');
-    const kind = kindOf[tag];
-    if (!kind) continue;
-    const ch = byId.get(`${kind}:${id}`);
-    if (!ch) continue;
-    const actual = vals.map((v) => BigInt(v));
+  for (const { ch, actual, ok } of printed) {
     if (ok === '0') cFailures++;
     if (!assert) {
       results.set(ch, { check: ch, status: 'ok', actual });
@@ -399,7 +452,8 @@ export async function runCtest(abi: ResolvedAbi, opts: CtestOptions): Promise<Ct
   }
   const all = checks.map((ch) => results.get(ch)!);
   const jsFailures = all.filter((r) => r.status === 'mismatch' && r.actual).length;
-  if (assert && (cFailures !== jsFailures || (out.code !== 0) !== (cFailures > 0))) {
+  if (object) out.code = assert && all.some((r) => r.status === 'mismatch') ? 1 : 0;
+  else if (assert && (cFailures !== jsFailures || (out.code !== 0) !== (cFailures > 0))) {
     throw new Error(`ctest disagrees with itself: C counted ${cFailures} failures (exit ${out.code}), the comparison ${jsFailures}`);
   }
   return { target, probe, results: all, exitCode: out.code, brokenUnits };
@@ -425,6 +479,81 @@ async function execute(target: Target, exe: string): Promise<{ stdout: string; c
     if (typeof e.code !== 'number' || e.stdout === undefined) throw new Error(`cannot run ${exe}: ${e.stderr ?? String(err)}`);
     return { stdout: e.stdout, code: e.code };
   }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Object mode: the values as data in each object file, for targets whose programs cannot run here
+
+const SECTION = '__attribute__((used, section("ctest_values")))';
+
+/** One row of three 64-bit values per check (unused ones 0), in the order the run mode prints them. */
+function objectRow(ch: Check): string {
+  const v = [...(ch.values ?? []), '0', '0', '0'].slice(0, 3);
+  return `  { ${v.map((e) => `(unsigned long long)(${e})`).join(', ')} },`;
+}
+
+function decodeRow(kind: Kind, v: bigint[]): bigint[] {
+  const s = (x: bigint) => BigInt.asIntN(64, x);
+  switch (kind) {
+    case 'const': return [v[0] ? s(v[1]) : v[1]];
+    case 'struct': return [v[0], v[1]];
+    case 'field': return [v[0], s(v[1]), s(v[2])];
+    case 'typedef': return [v[0], v[1], s(v[2])];
+    case 'syscall': return [s(v[0])];
+    default: return v;
+  }
+}
+
+const PROBE_BASES = ['char', 'short', 'int', 'long', 'long long', 'float', 'double', 'long double', '_Bool'];
+const PROBE_OBJECT = `/* Generated by ctest/ctest.ts: do not edit. */
+#include <linux/version.h>
+#define ALIGN_OF(T) __builtin_offsetof(struct { char c; T x; }, x)
+#define B(T) sizeof(T), ALIGN_OF(T), ((T)-1 < 0)
+${SECTION} const unsigned long long probe_values[] = {
+  LINUX_VERSION_CODE, __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
+  ${PROBE_BASES.map((b) => `B(${b})`).join(', ')},
+  sizeof(void *), ALIGN_OF(void *), 0
+};
+`;
+
+/** The probe's output, as the run mode prints it, from the values of PROBE_OBJECT. */
+function probeFromObject(v: bigint[]): string {
+  const lines = [`V\t${v[0]}`, `E\t${v[1] ? 'little' : 'big'}`];
+  [...PROBE_BASES, 'pointer'].forEach((b, i) => {
+    const [size, align, sgn] = v.slice(2 + i * 3, 5 + i * 3);
+    lines.push(`B\t${b}\t${size}\t${align}\t${b === 'pointer' ? -1 : sgn}`);
+  });
+  return lines.join('\n') + '\n';
+}
+
+/** The 64-bit values of the ctest_values section of an ELF object file (32- or 64-bit, either endianness). */
+export function readValues(file: string): bigint[] {
+  const b = readFileSync(file);
+  if (b.readUInt32BE(0) !== 0x7f454c46) throw new Error(`${file}: not an ELF file`);
+  const is64 = b[4] === 2;
+  const le = b[5] === 1;
+  const u16 = (o: number) => (le ? b.readUInt16LE(o) : b.readUInt16BE(o));
+  const u32 = (o: number) => (le ? b.readUInt32LE(o) : b.readUInt32BE(o));
+  const uw = (o: number) => (is64 ? Number(le ? b.readBigUInt64LE(o) : b.readBigUInt64BE(o)) : u32(o));
+  const shoff = uw(is64 ? 0x28 : 0x20);
+  const shentsize = u16(is64 ? 0x3a : 0x2e);
+  const shnum = u16(is64 ? 0x3c : 0x30);
+  const shstrndx = u16(is64 ? 0x3e : 0x32);
+  const sh = (i: number) => {
+    const o = shoff + i * shentsize;
+    return { name: u32(o), offset: uw(o + (is64 ? 24 : 16)), size: uw(o + (is64 ? 32 : 20)) };
+  };
+  const strtab = sh(shstrndx);
+  for (let i = 0; i < shnum; i++) {
+    const s = sh(i);
+    const start = strtab.offset + s.name;
+    const name = b.toString('latin1', start, b.indexOf(0, start));
+    if (name !== 'ctest_values') continue;
+    const out: bigint[] = [];
+    for (let o = s.offset; o < s.offset + s.size; o += 8) out.push(le ? b.readBigUInt64LE(o) : b.readBigUInt64BE(o));
+    return out;
+  }
+  throw new Error(`${file}: no ctest_values section`);
 }
 
 export function parseProbe(stdout: string): Probe {

