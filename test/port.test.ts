@@ -34,7 +34,8 @@ test('extraction reproduces x86_64\'s files from the headers', async (t) => {
     });
   }
   editJson(join(dir, 'syscalls.json'), (d) => {
-    for (const s of Object.values<any>(d.syscalls)) if (checkable(s.arches.x86_64.since)) s.arches.x86_64.nr = 9999;
+    // (syscalls of other arches only, such as socketcall, have no x86_64 column)
+    for (const s of Object.values<any>(d.syscalls)) if (s.arches.x86_64 && checkable(s.arches.x86_64.since)) s.arches.x86_64.nr = 9999;
   });
   editJson(join(dir, 'arch', 'x86_64.json'), (d) => { d.endian = 'big'; d.types.long = { size: 4, align: 4 }; d.types.char.signed = false; });
   t.true(wiped > 2500);

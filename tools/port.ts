@@ -1,4 +1,7 @@
-// npm run port -- --arch <name> [--reference] [--abi DIR]
+// npm run port -- --arch <name> [--reference] [--abi DIR] [--seccomp FILE]
+//
+// <name> is any target of qemu/targets.ts: its cross compiler builds the extraction program and qemu-user runs it
+// (missing toolchains are installed with apt when root; otherwise the apt command is printed).
 //
 // Extraction for porting: compiles the ctest program for a target *without* expectations, so that it prints what the
 // target's headers say about every spec item (written as JSON to build/port/<arch>/extract.json), and turns that into
@@ -11,8 +14,7 @@
 //   with --reference         the common values themselves (x86_64 is the reference arch).
 // Struct layouts that differ from what the layout engine computes are printed for review: fields cannot be extracted,
 // so a per-arch struct variant is written by hand.
-import { execFile, execFileSync } from 'node:child_process';
-import { promisify } from 'node:util';
+import { execFileSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { existsSync, mkdirSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -22,9 +24,10 @@ import {
 } from './lib/abi.ts';
 import { formatJson } from './lib/format.ts';
 import { LayoutEngine } from './lib/layout.ts';
-import { hostTarget, runCtest, type Target } from '../ctest/ctest.ts';
-
-const exec = promisify(execFile);
+import { runCtest, type Target } from '../ctest/ctest.ts';
+import { ensureToolchains, targetFor, targetInfo, type TargetInfo } from '../qemu/targets.ts';
+import { SeccompTable } from '../qemu/seccomp.ts';
+import { draftVariants } from '../qemu/drafts.ts';
 
 export interface Extraction {
   arch: string;
@@ -37,17 +40,31 @@ export interface Extraction {
   syscalls: Record<string, number>;
   /** __NR_ names the headers define, whether or not the spec has them. */
   headerSyscalls: Record<string, number>;
+  /** Why an item could not be extracted ("kind:id" -> the compiler's complaint). */
+  errors?: Record<string, string>;
+  /** Header sets that do not compile at all for this target (each joined with newlines). */
+  brokenHeaders?: string[];
 }
 
 /** Run the extraction program for a target. */
-export async function extract(abiDir: string, target: Target, dir: string, log = (_: string) => {}): Promise<Extraction> {
-  const abi = resolveAbi(loadAbiFiles(abiDir), target.arch);
-  const run = await runCtest(abi, { target, dir, assert: false, log });
+export async function extract(
+  abiDir: string, target: Target, dir: string, log = (_: string) => {}, jobs?: number,
+): Promise<Extraction> {
+  const files = loadAbiFiles(abiDir);
+  // a new arch has no data model yet: borrow the reference's (extraction asserts nothing, so it only names the items)
+  files.arches[target.arch] ??= { file: '', data: { ...files.arches.x86_64.data, arch: target.arch } };
+  // try every item, including those a previous port found absent
+  if (files.overrides[target.arch]) delete files.overrides[target.arch].data.absent;
+  const abi = resolveAbi(files, target.arch);
+  const run = await runCtest(abi, { target, dir, assert: false, log, jobs });
   const x: Extraction = {
     arch: target.arch, headers: run.probe.headers, endian: run.probe.endian, types: run.probe.types,
     constants: {}, structs: {}, typedefs: {}, syscalls: {}, headerSyscalls: await headerSyscalls(target),
+    errors: {},
+    brokenHeaders: run.brokenUnits.filter((u) => /No such file or directory/.test(u.error)).map((u) => u.header.join('\n')),
   };
   for (const r of run.results) {
+    if (r.status !== 'ok' && r.reason && r.check.kind !== 'syscall') x.errors![`${r.check.kind}:${r.check.id}`] = r.reason;
     if (r.status !== 'ok' || !r.actual) continue;
     const a = r.actual;
     switch (r.check.kind) {
@@ -72,20 +89,22 @@ async function headerSyscalls(target: Target): Promise<Record<string, number>> {
   const [cc, ...flags] = target.cc;
   const stdout = execFileSync(cc, [...flags, '-dM', '-E', '-x', 'c', '-'], { input: '#include <asm/unistd.h>\n', encoding: 'utf8' });
   const defs = new Map<string, string>();
-  for (const m of stdout.matchAll(/^#define (__NR_\w+) (.*)$/gm)) defs.set(m[1], m[2].trim());
+  for (const m of stdout.matchAll(/^#define (\w+) (.*)$/gm)) defs.set(m[1], m[2].trim());
+  // numbers are literals or sums of other macros: __NR_Linux + 3 (mips), __X32_SYSCALL_BIT + 0 (x32)
   const value = (name: string, depth = 0): number | undefined => {
     const v = defs.get(name);
     if (v === undefined || depth > 8) return undefined;
-    const expr = v.replace(/\b(__NR_\w+)\b/g, (n) => String(value(n, depth + 1) ?? 'NaN')).replace(/[()]/g, ' ');
+    const expr = v.replace(/\b([A-Za-z_]\w*)\b/g, (n) => String(value(n, depth + 1) ?? 'NaN'))
+      .replace(/\b(0[xX][0-9a-fA-F]+|\d+)[uUlL]+\b/g, '$1').replace(/[()]/g, ' ');
     if (!/^[\s\d+xXa-fA-F]+$/.test(expr)) return undefined;
     return expr.split('+').reduce((s, t) => s + Number(t.trim()), 0);
   };
   const out: Record<string, number> = {};
   for (const name of defs.keys()) {
+    // syscall names are lower case: __NR_SYSCALL_MASK (arm) and the like are not syscalls
+    if (!name.startsWith('__NR_') || !/[a-z]/.test(name.slice(5)) || /^__NR_(syscalls|arch_specific_syscall)$|Linux|_base$|_BASE$/.test(name)) continue;
     const n = value(name);
-    if (n !== undefined && !Number.isNaN(n) && !/^__NR_(syscalls|arch_specific_syscall|Linux)$/.test(name) && !/_base$|_BASE$/.test(name)) {
-      out[name.slice(5)] = n;
-    }
+    if (n !== undefined && !Number.isNaN(n)) out[name.slice(5)] = n;
   }
   return out;
 }
@@ -98,12 +117,31 @@ const asValue = (s: string): IntValue => {
 const INT_TYPES = ['int', 'unsigned int', 'long', 'unsigned long', 'long long', 'unsigned long long', 'short',
   'unsigned short', 'signed char', 'unsigned char'];
 
-export interface PortReport { written: string[]; review: string[] }
+export interface PortReport {
+  written: string[];
+  review: string[];
+  /** Structs whose layout on this arch differs from the engine's: they need a variant. */
+  variants: string[];
+}
+
+export interface ApplyOptions {
+  /** Rewrite the common values (the reference arch, x86_64) instead of writing overrides. */
+  reference: boolean;
+  triplet?: string;
+  /** The arch's syscall convention (from the target table); otherwise the file's, or a guess. */
+  syscall?: ArchFile['syscall'];
+  /** The `since` of a new entry in the arch's syscall column (given x86_64's); default: the headers' version. */
+  columnSince?: (name: string, x86since: string | undefined) => string;
+  /** Numbers of spec syscalls newer than the headers, from another source, and a note saying which. */
+  newerSyscalls?: Record<string, { nr: number; note: string }>;
+}
 
 /** Turn an extraction into abi/ files. */
-export function apply(abiDir: string, x: Extraction, opts: { reference: boolean; triplet?: string }): PortReport {
+export function apply(abiDir: string, x: Extraction, opts: ApplyOptions): PortReport {
   const files = loadAbiFiles(abiDir);
-  const report: PortReport = { written: [], review: [] };
+  const report: PortReport = { written: [], review: [], variants: [] };
+  // what is absent is decided again from this extraction
+  if (files.overrides[x.arch]) delete files.overrides[x.arch].data.absent;
   const write = (file: string, data: unknown) => {
     const text = formatJson(data);
     if (!existsSync(file) || readFileSync(file, 'utf8') !== text) {
@@ -125,35 +163,51 @@ export function apply(abiDir: string, x: Extraction, opts: { reference: boolean;
   const arch: ArchFile = {
     $schema: '../../../spec/arch.schema.json', os: 'linux', arch: x.arch,
     triplet: opts.triplet ?? old?.triplet, ...(old?.note ? { note: old.note } : {}), endian: x.endian, types,
-    syscall: old?.syscall ?? { argRegisters: 6, split64: types.pointer.size === 4 ? 'aligned-pair' : 'none' },
+    syscall: opts.syscall ?? old?.syscall ?? { argRegisters: 6, split64: types.pointer.size === 4 ? 'aligned-pair' : 'none' },
   };
   if (!arch.triplet) delete arch.triplet;
-  if (!old) report.review.push(`arch/${x.arch}.json: check syscall.split64 and argRegisters (guessed)`);
+  if (!old && !opts.syscall) report.review.push(`arch/${x.arch}.json: check syscall.split64 and argRegisters (guessed)`);
   write(archPath, arch);
   files.arches[x.arch] = { file: archPath, data: arch };
 
   // 2. the syscall column
   const sc = files.syscalls.data;
+  const sinceOf = (name: string) => opts.columnSince?.(name, sc.syscalls[name]?.arches.x86_64?.since) ?? x.headers;
   for (const [name, s] of Object.entries(sc.syscalls)) {
     const nr = x.syscalls[name] ?? x.headerSyscalls[name];
     const cur = s.arches[x.arch];
-    if (nr !== undefined) s.arches[x.arch] = { ...cur, nr, since: cur?.since ?? x.headers };
-    else if (cur && !newer(cur.since)) {
+    if (nr !== undefined) {
+      s.arches[x.arch] = { ...cur, nr, since: cur?.since ?? sinceOf(name) };
+      if (s.arches[x.arch].note?.startsWith('number from')) delete s.arches[x.arch].note;
+    } else if (cur && !newer(cur.since)) {
       delete s.arches[x.arch];
       report.review.push(`syscall ${name}: not in the ${x.arch} headers, removed from its column`);
+    } else if (!cur && opts.newerSyscalls?.[name] !== undefined && newer(sinceOf(name))) {
+      s.arches[x.arch] = { ...opts.newerSyscalls[name], since: sinceOf(name) };
     }
     if (Object.keys(s.arches).length === 0) delete sc.syscalls[name];
   }
   for (const [name, nr] of Object.entries(x.headerSyscalls)) {
     if (sc.syscalls[name]) continue;
-    sc.syscalls[name] = { ret: 'long', args: [], note: 'found by npm run port: write its signature', arches: { [x.arch]: { nr, since: x.headers } } };
+    sc.syscalls[name] = { ret: 'long', args: [], note: 'found by npm run port: write its signature', arches: { [x.arch]: { nr, since: sinceOf(name) } } };
     report.review.push(`syscall ${name} (${nr}): new, write its signature`);
   }
   sc.syscalls = Object.fromEntries(Object.entries(sc.syscalls).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
   write(files.syscalls.file, sc);
 
   // 3. constants: common values (reference arch) or overrides
+  // items whose header does not even exist on this arch are absent whatever their since (x86's asm/prctl.h)
+  const broken = new Set(x.brokenHeaders ?? []);
+  const before = resolveAbi(files, x.arch);
+  const brokenIds = new Set([
+    ...before.constants.filter((k) => broken.has(k.header.join('\n'))).map((k) => k.id),
+    ...[...before.structs.values()].filter((k) => broken.has(k.header.join('\n'))).map((k) => `struct:${k.name}`),
+    ...[...before.typedefs.values()].filter((k) => broken.has(k.header.join('\n'))).map((k) => `typedef:${k.name}`),
+  ]);
+  const cNames = new Map(before.constants.map((k) => [k.id, k.c]));
+  const cHeaders = new Map(before.constants.map((k) => [k.id, k.header.join(', ')]));
   const ovPath = join(abiDir, 'overrides', `${x.arch}.json`);
+  const prev = files.overrides[x.arch]?.data;
   const ov: OverridesFile = { $schema: '../../../spec/overrides.schema.json' };
   const absent: string[] = [];
   for (const { file, data } of files.constants) {
@@ -163,37 +217,92 @@ export function apply(abiDir: string, x: Extraction, opts: { reference: boolean;
         const got = x.constants[id];
         const it = itemObject(item);
         if (got === undefined) {
-          if (!newer(it.since ?? ns.since)) absent.push(id);
+          const why = x.errors?.[`const:${id}`] ?? '';
+          const c = cNames.get(id) ?? '';
+          const mine = prev?.constants?.[nsName]?.[name];
+          // an arch override may say the item came later on this arch (or in these headers)
+          const since = (typeof mine === 'object' ? mine.since : undefined) ?? it.since ?? ns.since;
+          if (brokenIds.has(id)) absent.push(id);
+          else if (newer(since) || /compile-time constant/.test(why)) {
+            if (typeof mine === 'object' && mine.since) ((ov.constants ??= {})[nsName] ??= {})[name] = mine;
+            continue;
+          }
+          // absent when the compiler does not know the name itself; otherwise the name is there but needs more than
+          // its header on this arch (time_t for SO_TIMESTAMP on 32-bit, _IOW for FIOSETOWN on alpha)
+          else if (!why || why.includes(`‘${c}’`) || why.includes(`'${c}'`) || opts.reference) absent.push(id);
+          else {
+            // keep what a human wrote so far (a header list that is not enough yet)
+            const before = prev?.constants?.[nsName]?.[name];
+            if (typeof before === 'object') ((ov.constants ??= {})[nsName] ??= {})[name] = before;
+            report.review.push(`constant ${id}: in the headers, but ${c} does not compile with ${cHeaders.get(id)} alone on ${x.arch} (${why.replace(/^.*?\d: /, '')}): give the item a header list in overrides/${x.arch}.json`);
+          }
           continue;
         }
         if (opts.reference) {
           ns.items[name] = (typeof item === 'object' ? { ...item, value: asValue(got) } : asValue(got)) as ConstItem;
-        } else if (BigInt(it.value) !== BigInt(got)) {
-          ((ov.constants ??= {})[nsName] ??= {})[name] = asValue(got);
+        } else {
+          // keep a hand-written override (a note, a header list) that still has the right value
+          const before = prev?.constants?.[nsName]?.[name];
+          if (typeof before === 'object') ((ov.constants ??= {})[nsName] ??= {})[name] = { ...before, value: asValue(got) };
+          else if (BigInt(it.value) !== BigInt(got)) ((ov.constants ??= {})[nsName] ??= {})[name] = asValue(got);
         }
       }
     }
     if (opts.reference) write(file, data);
   }
   if (opts.reference && absent.length) report.review.push(`constants the reference headers lack: ${absent.join(', ')}`);
-  if (!opts.reference && absent.length) ov.absent = absent;
 
-  // 4. typedefs whose size, alignment or signedness differ: guess a C type of the same shape
-  const abi = resolveAbi(files, x.arch);
-  const engine = new LayoutEngine(abi);
-  for (const [name, [size, align, sgn]] of Object.entries(x.typedefs)) {
+  // 4. typedefs whose size, alignment or signedness differ: guess a C type of the same shape (integers only), then
+  // look again with the guesses applied (a struct typedef follows its members' new types)
+  const withTypedefs = (typedefs: OverridesFile['typedefs']) => {
+    if (opts.reference) return resolveAbi(files, x.arch);
+    const data: OverridesFile = { ...(prev ?? {}), typedefs };
+    delete data.absent;
+    return resolveAbi({ ...files, overrides: { ...files.overrides, [x.arch]: { file: ovPath, data } } }, x.arch);
+  };
+  if (!opts.reference && prev?.typedefs) ov.typedefs = { ...prev.typedefs };
+  const typedefDiff = (engine: LayoutEngine, name: string, [size, align, sgn]: [number, number, number]) => {
     const t = engine.type(name);
     const spec = [t.size, t.align, t.kind === 'int' || t.kind === 'bool' ? (t.signed ? 1 : 0) : -1];
-    if (spec[0] === size && spec[1] === align && spec[2] === sgn) continue;
-    const guess = INT_TYPES.find((c) => {
-      const g = engine.type(c);
-      return g.size === size && g.align === align && (g.signed ? 1 : 0) === sgn;
-    });
-    if (guess) ((ov.typedefs ??= {}) as Record<string, TypedefSpec>)[name] = { type: guess };
-    report.review.push(`typedef ${name}: headers say size ${size} align ${align} signed ${sgn}${guess ? `, written as ${guess}` : ', no guess: write it by hand'}`);
+    return !(spec[0] === size && spec[1] === align && spec[2] === sgn);
+  };
+  {
+    const engine = new LayoutEngine(withTypedefs(ov.typedefs));
+    for (const [name, got] of Object.entries(x.typedefs)) {
+      if (!typedefDiff(engine, name, got)) continue;
+      const [size, align, sgn] = got;
+      const guess = INT_TYPES.find((c) => {
+        const g = engine.type(c);
+        return g.size === size && g.align === align && (g.signed ? 1 : 0) === sgn;
+      });
+      if (guess) {
+        ((ov.typedefs ??= {}) as Record<string, TypedefSpec>)[name] = { type: guess };
+        report.review.push(`typedef ${name}: headers say size ${size} align ${align} signed ${sgn}, written as ${guess}`);
+      }
+    }
+  }
+  const abi = withTypedefs(ov.typedefs);
+  const engine = new LayoutEngine(abi);
+  for (const [name, got] of Object.entries(x.typedefs)) {
+    if (ov.typedefs?.[name] || !typedefDiff(engine, name, got)) continue;
+    report.review.push(`typedef ${name}: headers say size ${got[0]} align ${got[1]} signed ${got[2]}: write it by hand`);
+  }
+  for (const [name, t] of abi.typedefs) {
+    if (t.internal || x.typedefs[name] || (newer(t.since) && !brokenIds.has(`typedef:${name}`))) continue;
+    const why = x.errors?.[`typedef:${name}`] ?? '';
+    // it exists, but not as the kind of type the spec says (a struct where the spec has an integer)
+    if (/non-scalar|invalid operands|aggregate value|cannot convert/.test(why)) {
+      report.review.push(`typedef ${name}: exists in the headers but is not a ${t.type} (${why.replace(/^.*?: /, '')}): override it by hand`);
+    } else absent.push(`typedef:${name}`);
   }
 
   // 5. struct layouts: report what the engine gets wrong on this arch
+  for (const [name, s] of abi.structs) {
+    if (s.internal || x.structs[name] || (newer(s.since) && !brokenIds.has(`struct:${name}`))) continue;
+    const why = x.errors?.[`struct:${name}`] ?? '';
+    if (/spec error/.test(why)) report.review.push(`struct ${name}: ${why}`);
+    else absent.push(`struct:${name}`);
+  }
   for (const [name, got] of Object.entries(x.structs)) {
     if (!abi.structs.has(name)) continue;
     const L = engine.struct(name);
@@ -205,17 +314,58 @@ export function apply(abiDir: string, x: Extraction, opts: { reference: boolean;
       if (m.since && newer(m.since)) continue;
       const g = got.members[m.path];
       if (g && (g[0] !== m.offset || (!m.flexible && g[1] !== m.size))) diffs.push(`${m.path} spec ${m.offset}+${m.size}, headers ${g[0]}+${g[1]}`);
+      const sgn = m.type.kind === 'int' || m.type.kind === 'bool' ? (m.type.signed ? 1 : 0) : -1;
+      if (g && g[0] === m.offset && g[2] !== sgn) diffs.push(`${m.path} ${sgn ? 'signed' : 'unsigned'} in the spec, not in the headers`);
+      if (!g && !m.unnamed) {
+        const why = x.errors?.[`field:${name}.${m.path}`]?.replace(/^.*?: /, '') ?? '';
+        diffs.push(`${m.path}: ${/has no member/.test(why) || !why ? 'not a member in the headers' : why}`);
+      }
     }
-    if (diffs.length) report.review.push(`struct ${name}: needs a variant in overrides/${x.arch}.json: ${diffs.slice(0, 4).join('; ')}`);
+    if (diffs.length) {
+      report.variants.push(name);
+      report.review.push(`struct ${name}: needs a variant in overrides/${x.arch}.json: ${diffs.slice(0, 4).join('; ')}`);
+    }
   }
 
   if (!opts.reference) {
-    const prev = files.overrides[x.arch]?.data;
+    if (absent.length) ov.absent = absent;
     if (prev?.structs) ov.structs = prev.structs;
     if (Object.keys(ov).length > 1) write(ovPath, ov);
     else if (existsSync(ovPath)) { rmSync(ovPath); report.written.push(relative(abiDir, ovPath) + ' (removed)'); }
   }
   return report;
+}
+
+const maxVersion = (a: string, b: string) => (compareVersions(a, b) >= 0 ? a : b);
+
+/** Since 5.1 every arch numbers new syscalls alike (x86_64's 424 and up), on top of these bases. */
+const GENERIC_BASE: Record<string, number> = { mips: 4000, mipsel: 4000, mips64: 5000, mips64el: 5000, alpha: 110, x32: 0x40000000 };
+
+/**
+ * The `since` of a syscall on a target: libseccomp's kernel version for the arch when it says more than its 3.0 floor,
+ * otherwise the later of x86_64's since and the arch's first kernel version.
+ */
+export function columnSince(t: TargetInfo, sec?: SeccompTable) {
+  return (name: string, x86since: string | undefined): string => {
+    const e = t.seccomp ? sec?.get(name, t.seccomp) : undefined;
+    const k = e?.kver && compareVersions(e.kver, '3.0') > 0 ? e.kver : undefined;
+    return maxVersion(k ?? x86since ?? t.since, t.since);
+  };
+}
+
+/** Numbers of spec syscalls for a target from libseccomp's table, else from the generic numbering (x86_64 >= 424). */
+export function otherNumbers(abiDir: string, t: TargetInfo, sec?: SeccompTable): Record<string, { nr: number; note: string }> {
+  const out: Record<string, { nr: number; note: string }> = {};
+  for (const [name, s] of Object.entries(loadAbiFiles(abiDir).syscalls.data.syscalls)) {
+    const e = t.seccomp ? sec?.get(name, t.seccomp) : undefined;
+    const x86 = s.arches.x86_64?.nr;
+    const inTable = !!t.seccomp && !!sec?.names().includes(name);
+    if (e) out[name] = { nr: e.nr, note: `number from libseccomp's table (${sec!.version}): newer than the headers` };
+    else if (!inTable && x86 !== undefined && x86 >= 424 && x86 < 512) {
+      out[name] = { nr: x86 + (GENERIC_BASE[t.name] ?? 0), note: 'number from the common numbering of syscalls since 5.1: newer than the headers' };
+    }
+  }
+  return out;
 }
 
 async function main() {
@@ -224,22 +374,67 @@ async function main() {
       arch: { type: 'string', default: 'x86_64' },
       abi: { type: 'string', default: ABI_DIR },
       reference: { type: 'boolean', default: false },
+      seccomp: { type: 'string' },
+      'accept-drafts': { type: 'boolean', default: false },
     },
   });
   const arch = values.arch!;
-  const host = { x64: 'x86_64' }[process.arch as 'x64'];
-  if (arch !== host) throw new Error(`no target for ${arch} yet: this version can port the host arch (${host}) only`);
-  const target = hostTarget(arch);
+  const info = targetInfo(arch);
+  try {
+    ensureToolchains([arch]);
+  } catch (err) {
+    console.error((err as Error).message);
+    process.exit(2);
+  }
+  const target = targetFor(arch);
   const dir = join(ROOT, 'build', 'port', arch);
+  const secFile = values.seccomp ?? join(ROOT, 'build', 'seccomp', 'syscalls.csv');
+  const sec = existsSync(secFile) ? SeccompTable.load(secFile) : undefined;
+  if (values.seccomp && !sec) throw new Error(`no such file: ${values.seccomp}`);
   const x = await extract(values.abi!, target, join(dir, 'c'), (m) => console.error(m));
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'extract.json'), JSON.stringify(x, null, 1));
-  const { stdout } = await exec(target.cc[0], ['-dumpmachine']);
-  const report = apply(values.abi!, x, { reference: values.reference!, triplet: stdout.trim() });
+  const report = apply(values.abi!, x, values.reference ? { reference: true, triplet: info.triplet } : {
+    reference: false, triplet: info.triplet, syscall: info.syscall, columnSince: columnSince(info, sec),
+    newerSyscalls: otherNumbers(values.abi!, info, sec),
+  });
+  if (!sec) report.review.push(`no libseccomp table (${relative(process.cwd(), secFile)}): each new column entry's since is the later of x86_64's and ${info.since}; see qemu/seccomp.ts`);
+  else if (info.seccomp) {
+    // a cross-check of the two sources: libseccomp's numbers against the headers'
+    for (const [name, nr] of Object.entries(x.headerSyscalls)) {
+      const e = sec.get(name, info.seccomp);
+      if (e && e.nr !== nr) report.review.push(`syscall ${name}: headers ${nr}, libseccomp ${e.nr}`);
+    }
+  }
+  // struct variants: drafts from the compiler's debug info, laid out by the engine and compared with the compiler
+  let drafted = '';
+  if (report.variants.length && !values.reference) {
+    const drafts = draftVariants(resolveAbi(loadAbiFiles(values.abi!), arch), target, report.variants, join(dir, 'drafts'));
+    const draftFile = join(dir, 'struct-drafts.json');
+    writeFileSync(draftFile, JSON.stringify(drafts, null, 1));
+    const good = drafts.filter((d) => d.variant && !d.problem);
+    for (const d of drafts.filter((d) => d.problem)) report.review.push(`struct ${d.struct}: draft needs a human: ${d.problem}`);
+    if (values['accept-drafts'] && good.length) {
+      const ovFile = join(values.abi!, 'overrides', `${arch}.json`);
+      const ov: OverridesFile = existsSync(ovFile) ? JSON.parse(readFileSync(ovFile, 'utf8')) : { $schema: '../../../spec/overrides.schema.json' };
+      ov.structs ??= {};
+      for (const d of good) {
+        const note = `${arch}'s own definition in its headers (drafted by npm run port from the compiler's debug info)`;
+        ov.structs[d.struct] = { ...d.variant, note: ov.structs[d.struct]?.note ?? note };
+      }
+      ov.structs = Object.fromEntries(Object.entries(ov.structs).sort(([a], [b]) => (a < b ? -1 : 1)));
+      writeFileSync(ovFile, formatJson(ov));
+      drafted = `accepted ${good.length} struct variant drafts into overrides/${arch}.json: ${good.map((d) => d.struct).join(', ')}`;
+    } else {
+      drafted = `${good.length} of ${drafts.length} struct variants drafted and verified: ${relative(process.cwd(), draftFile)}` +
+        (good.length ? ' (--accept-drafts writes them into the overrides)' : '');
+    }
+  }
   console.log(`extracted ${Object.keys(x.constants).length} constants, ${Object.keys(x.structs).length} structs, ` +
-    `${Object.keys(x.typedefs).length} typedefs, ${Object.keys(x.syscalls).length} syscalls from the ${arch} headers (Linux ${x.headers})`);
+    `${Object.keys(x.typedefs).length} typedefs, ${Object.keys(x.headerSyscalls).length} syscalls from the ${arch} headers (Linux ${x.headers})`);
   console.log(`extraction: ${relative(process.cwd(), join(dir, 'extract.json'))}`);
   console.log(report.written.length ? `wrote: ${report.written.join(', ')}` : 'no file changed');
+  if (drafted) console.log(drafted);
   for (const r of report.review) console.log(`review: ${r}`);
 }
 
