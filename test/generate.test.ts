@@ -7,7 +7,7 @@ import koffi from 'koffi';
 import { generate } from '../tools/generate.ts';
 import { loadAbiFiles } from '../tools/lib/abi.ts';
 import { ROOT } from './helpers.ts';
-import { loadArch, hostAbi, host, SIGNATURES } from '../src/generated/index.ts';
+import { loadArch, hostAbi, host, loadSignatures } from '../src/generated/index.ts';
 
 const GEN = join(ROOT, 'src', 'generated');
 const walk = (d: string): string[] => readdirSync(d).flatMap((f) => (statSync(join(d, f)).isDirectory() ? walk(join(d, f)) : [join(d, f)]));
@@ -44,7 +44,8 @@ test('the generated constants and syscall numbers carry the spec\'s values', asy
   t.is(x.SYS.read, 0);
   t.is(hostAbi(), x);
   t.is(host, x);
-  t.deepEqual(SIGNATURES.read.args.map((a) => a[1]), ['fd', 'buf', 'count']);
+  t.deepEqual((await loadSignatures()).read.args.map((a) => a[1]), ['fd', 'buf', 'count']);
+  t.deepEqual((await x.layouts()).stat.members.st_size, [48, 8]);
 });
 
 test('the generated Stat view reads what the kernel wrote (fstat through the FFI)', async (t) => {

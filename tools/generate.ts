@@ -71,136 +71,112 @@ function signaturesModule(files: AbiFiles): string {
 // ---------------------------------------------------------------------------------------------------------------
 // Struct accessors
 
-interface Accessor { get: string; set: string; type: string; setType: string }
-
-function scalarAccessor(t: TypeLayout, at: string, endian: 'LE' | 'BE'): Accessor | undefined {
-  const b = 'this.$buffer';
-  const e1 = (n: number) => (n === 1 ? '' : endian);
-  if (t.kind === 'int' || t.kind === 'bool' || t.kind === 'pointer') {
+/** The member kind of a scalar type for src/core/view.ts, or undefined. */
+function scalarKind(t: TypeLayout): string | undefined {
+  if (t.kind === 'bool') return t.size === 1 ? 'bool' : undefined;
+  if (t.kind === 'float') return t.size === 4 ? 'f32' : t.size === 8 ? 'f64' : undefined;
+  if (t.kind === 'int' || t.kind === 'pointer') {
     const signed = t.kind === 'int' && !!t.signed;
-    if (t.size === 8) {
-      const m = signed ? 'BigInt64' : 'BigUInt64';
-      return { get: `${b}.read${m}${endian}(${at})`, set: `${b}.write${m}${endian}(BigInt(v), ${at})`, type: 'bigint', setType: 'bigint | number' };
-    }
-    const bits = t.size * 8;
-    if (![8, 16, 32].includes(bits)) return undefined;
-    const m = `${signed ? 'Int' : 'UInt'}${bits}${e1(t.size)}`;
-    if (t.kind === 'bool') return { get: `${b}.readUInt8(${at}) !== 0`, set: `${b}.writeUInt8(v ? 1 : 0, ${at})`, type: 'boolean', setType: 'boolean' };
-    return { get: `${b}.read${m}(${at})`, set: `${b}.write${m}(v, ${at})`, type: 'number', setType: 'number' };
-  }
-  if (t.kind === 'float' && (t.size === 4 || t.size === 8)) {
-    const m = t.size === 4 ? 'Float' : 'Double';
-    return { get: `${b}.read${m}${endian}(${at})`, set: `${b}.write${m}${endian}(v, ${at})`, type: 'number', setType: 'number' };
+    return { 1: 'i8', 2: 'i16', 4: 'i32', 8: 'i64' }[t.size]?.replace('i', signed ? 'i' : 'u');
   }
   return undefined;
 }
 
-function structClasses(abi: ResolvedAbi, engine: LayoutEngine): { code: string; layouts: string } {
+const TS_OF: Record<string, [string, string]> = {
+  i8: ['number', 'number'], u8: ['number', 'number'], i16: ['number', 'number'], u16: ['number', 'number'],
+  i32: ['number', 'number'], u32: ['number', 'number'], i64: ['bigint', 'bigint | number'], u64: ['bigint', 'bigint | number'],
+  f32: ['number', 'number'], f64: ['number', 'number'], bool: ['boolean', 'boolean'],
+};
+
+function structsModule(abi: ResolvedAbi): { structs: string; layouts: string } {
+  const engine = new LayoutEngine(abi);
   const endian = abi.arch.endian === 'little' ? 'LE' : 'BE';
   const classes: string[] = [];
+  const tables: string[] = [];
   const layouts: string[] = [];
 
   const emit = (cls: string, doc: string, size: number, align: number, members: MemberLayout[], prefix: string, base: number) => {
-    const body: string[] = [];
+    const decls: string[] = [];
+    const table: string[] = [];
     const nested: [string, MemberLayout][] = [];
     const direct = members.filter((m) => m.path.startsWith(prefix) && !m.path.slice(prefix.length).includes('.'));
     for (const m of direct) {
       const name = m.path.slice(prefix.length);
       const off = m.offset - base;
-      const at = `this.$offset + ${off}`;
       const t = m.type;
       const sig = m.since ? ` (since Linux ${m.since})` : '';
-      body.push(`  /** ${t.spelling} at offset ${off}, ${m.flexible ? 'flexible' : `${m.size} bytes`}${sig} */`);
+      const doc1 = `  /** ${t.spelling} at offset ${off}, ${m.flexible ? 'flexible' : `${m.size} bytes`}${sig} */`;
+      const prop = (get: string, set?: string) => {
+        decls.push(doc1);
+        if (set === undefined) decls.push(`  readonly ${key(name)}: ${get};`);
+        else if (set === get) decls.push(`  ${key(name)}: ${get};`);
+        else decls.push(`  get ${key(name)}(): ${get};`, `  set ${key(name)}(v: ${set});`);
+      };
+      const row = (...cells: (string | number)[]) => table.push(`  [${cells.join(', ')}],`);
       if (m.inline) {
         const sub = `${cls}_${name}`;
         nested.push([sub, m]);
-        body.push(`  get ${key(name)}(): ${sub} { return new ${sub}(this.$buffer, ${at}); }`);
+        prop(sub, sub);
+        row(JSON.stringify(name), "'view'", off, m.size, sub);
         continue;
       }
-      const sc = scalarAccessor(t, at, endian);
-      if (sc) {
-        body.push(`  get ${key(name)}(): ${sc.type} { return ${sc.get}; }`);
-        body.push(`  set ${key(name)}(v: ${sc.setType}) { ${sc.set}; }`);
+      const sk = scalarKind(t);
+      if (sk) {
+        prop(TS_OF[sk][0], TS_OF[sk][1]);
+        row(JSON.stringify(name), `'${sk}'`, off, m.size);
       } else if (t.kind === 'struct' || t.kind === 'union') {
         const c = className(t.struct!);
-        body.push(`  get ${key(name)}(): ${c} { return new ${c}(this.$buffer, ${at}); }`);
-        body.push(`  set ${key(name)}(v: ${c}) { v.$buffer.copy(this.$buffer, ${at}, v.$offset, v.$offset + ${c}.size); }`);
+        prop(c, c);
+        row(JSON.stringify(name), "'view'", off, m.size, c);
       } else if (t.kind === 'array' && t.elem!.kind === 'int' && t.elem!.size === 1) {
-        const end = m.flexible ? 'this.$buffer.length' : `${at} + ${t.size}`;
-        body.push(`  get ${key(name)}(): Buffer { return this.$buffer.subarray(${at}, ${end}); }`);
-        body.push(`  set ${key(name)}(v: Buffer | string) { setBytes(this.$buffer, ${at}, ${end}, v); }`);
-      } else if (t.kind === 'array' && !m.flexible) {
-        const el = t.elem!;
-        const esc = scalarAccessor(el, `this.$offset + ${off} + i * ${el.size}`, endian);
-        if (esc) {
-          body.push(`  get ${key(name)}(): ${esc.type}[] { const r: ${esc.type}[] = []; for (let i = 0; i < ${t.count}; i++) r.push(${esc.get}); return r; }`);
-          body.push(`  set ${key(name)}(a: readonly (${esc.setType})[]) { for (let i = 0; i < ${t.count}; i++) { const v = a[i] ?? 0; ${esc.set}; } }`);
-        } else if (el.kind === 'struct' || el.kind === 'union') {
-          const c = className(el.struct!);
-          body.push(`  get ${key(name)}(): ${c}[] { const r: ${c}[] = []; for (let i = 0; i < ${t.count}; i++) r.push(new ${c}(this.$buffer, ${at} + i * ${el.size})); return r; }`);
-        } else {
-          body.push(`  get ${key(name)}(): Buffer { return this.$buffer.subarray(${at}, ${at} + ${t.size}); }`);
-        }
+        prop('Buffer', 'Buffer | string');
+        row(JSON.stringify(name), m.flexible ? "'flex'" : "'bytes'", off, m.size);
+      } else if (t.kind === 'array' && !m.flexible && scalarKind(t.elem!)) {
+        const ek = scalarKind(t.elem!)!;
+        prop(`${TS_OF[ek][0]}[]`, `readonly (${TS_OF[ek][1]})[]`);
+        row(JSON.stringify(name), "'array'", off, m.size, `'${ek}'`, t.count!);
+      } else if (t.kind === 'array' && !m.flexible && (t.elem!.kind === 'struct' || t.elem!.kind === 'union')) {
+        const c = className(t.elem!.struct!);
+        prop(`${c}[]`);
+        row(JSON.stringify(name), "'views'", off, m.size, c, t.count!);
       } else {
-        const end = m.flexible ? 'this.$buffer.length' : `${at} + ${t.size}`;
-        body.push(`  get ${key(name)}(): Buffer { return this.$buffer.subarray(${at}, ${end}); }`);
+        prop('Buffer');
+        row(JSON.stringify(name), m.flexible ? "'flex'" : "'raw'", off, m.size);
       }
     }
     classes.push(`/** ${doc} */
-export class ${cls} {
+export class ${cls} extends View {
   static readonly size = ${size};
   static readonly align = ${align};
-  readonly $buffer: Buffer;
-  readonly $offset: number;
-  constructor(buffer: Buffer = Buffer.alloc(${size}), offset = 0) {
-    checkView(buffer, offset, ${size}, '${cls}');
-    this.$buffer = buffer;
-    this.$offset = offset;
-  }
-${body.join('\n')}
+}
+export interface ${cls} {
+${decls.join('\n')}
 }
 `);
-    for (const [sub, m] of nested) {
-      emit(sub, `${m.path} of ${doc}`, m.size, m.type.align, members, `${m.path}.`, m.offset);
-    }
+    tables.push(`defineMembers(${cls}, '${endian}', [\n${table.join('\n')}\n]);`);
+    for (const [sub, m] of nested) emit(sub, `${m.path} of ${doc}`, m.size, m.type.align, members, `${m.path}.`, m.offset);
   };
 
   for (const L of engine.all() as StructLayout[]) {
-    const s = abi.structs.get(L.name)!;
-    emit(className(L.name), `${L.c} (${s.header.join(', ')}, Linux ${s.since}): ${L.size} bytes, aligned ${L.align}`,
+    const st = abi.structs.get(L.name)!;
+    emit(className(L.name), `${L.c} (${st.header.join(', ') || 'kernel-internal'}, Linux ${st.since}): ${L.size} bytes, aligned ${L.align}`,
       L.size, L.align, L.members, '', 0);
     const fields = L.members.map((m) => `${key(m.path)}: [${m.offset}, ${m.flexible ? -1 : m.size}]`);
     layouts.push(`  ${key(L.name)}: { size: ${L.size}, align: ${L.align}, members: { ${fields.join(', ')} } },`);
   }
-  return { code: classes.join('\n'), layouts: layouts.join('\n') };
-}
+  return {
+    structs: `${HEADER}import { View, defineMembers } from '../../core/view.ts';
 
-function structsModule(abi: ResolvedAbi): string {
-  const engine = new LayoutEngine(abi);
-  const { code, layouts } = structClasses(abi, engine);
-  return `${HEADER}/* eslint-disable */
-function checkView(buffer: Buffer, offset: number, size: number, name: string): void {
-  if (!Buffer.isBuffer(buffer)) throw new TypeError(\`\${name}: expected a Buffer, got \${typeof buffer}\`);
-  if (!Number.isInteger(offset) || offset < 0 || offset + size > buffer.length) {
-    throw new RangeError(\`\${name}: \${size} bytes at offset \${offset} do not fit in a buffer of \${buffer.length}\`);
-  }
-}
-
-function setBytes(buffer: Buffer, start: number, end: number, v: Buffer | string): void {
-  const src = typeof v === 'string' ? Buffer.from(v) : v;
-  if (src.length > end - start) throw new RangeError(\`\${src.length} bytes do not fit in a field of \${end - start}\`);
-  buffer.fill(0, start, end);
-  src.copy(buffer, start);
-}
-
-/** Size, alignment and [offset, size] of every member, by struct (size -1: a flexible array member). */
+${classes.join('\n')}
+${tables.join('\n')}
+`,
+    layouts: `${HEADER}/** Size, alignment and [offset, size] of every member, by struct (size -1: a flexible array member). */
 export const LAYOUTS: Readonly<Record<string, { size: number; align: number; members: Readonly<Record<string, readonly [number, number]>> }>> = {
-${layouts}
+${layouts.join('\n')}
 };
-
-${code}`;
+`,
+  };
 }
-
 
 // ---------------------------------------------------------------------------------------------------------------
 // raw: one function per syscall, returning the result or -errno, allocating nothing
@@ -267,6 +243,9 @@ export * from './syscalls.ts';
 export * from './structs.ts';
 export * as raw from './raw.ts';
 
+/** Size, alignment and [offset, size] of every struct member (loaded on demand: it is large and rarely needed). */
+export const layouts = async () => (await import('./layouts.ts')).LAYOUTS;
+
 /** The data model and syscall convention of ${a.arch}. */
 export const ARCH = ${JSON.stringify({ name: a.arch, endian: a.endian, types: a.types, syscall: a.syscall })} as const;
 `;
@@ -280,7 +259,9 @@ export function generate(files: AbiFiles): Map<string, string> {
     const abi = resolveAbi(files, arch);
     out.set(`${arch}/constants.ts`, constantsModule(abi));
     out.set(`${arch}/syscalls.ts`, syscallsModule(abi));
-    out.set(`${arch}/structs.ts`, structsModule(abi));
+    const st = structsModule(abi);
+    out.set(`${arch}/structs.ts`, st.structs);
+    out.set(`${arch}/layouts.ts`, st.layouts);
     out.set(`${arch}/raw.ts`, rawModule(abi, new LayoutEngine(abi)));
     out.set(`${arch}/index.ts`, archModule(abi));
   }
@@ -288,7 +269,10 @@ export function generate(files: AbiFiles): Map<string, string> {
   const nodeArch: Record<string, string> = { x86_64: 'x64', aarch64: 'arm64', i386: 'ia32', armhf: 'arm', ppc64le: 'ppc64', riscv64: 'riscv64', s390x: 's390x', loongarch64: 'loong64' };
   out.set('index.ts', `${HEADER}// Each arch's module is loaded on demand: importing this file loads only the host's.
 import type * as Reference from './x86_64/index.ts';
-export { SIGNATURES, type Signature } from './signatures.ts';
+export type { Signature } from './signatures.ts';
+
+/** Every syscall's C signature (loaded on demand: nothing at import needs it). */
+export const loadSignatures = async () => (await import('./signatures.ts')).SIGNATURES;
 
 /**
  * The generated ABI of one arch. Every arch has the reference arch's (x86_64's) shape; values differ, and an item an
