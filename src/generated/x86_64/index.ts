@@ -4,5 +4,8 @@ export * from './syscalls.ts';
 export * from './structs.ts';
 export * as raw from './raw.ts';
 
+/** Size, alignment and [offset, size] of every struct member (loaded on demand: it is large and rarely needed). */
+export const layouts = async () => (await import('./layouts.ts')).LAYOUTS;
+
 /** The data model and syscall convention of x86_64. */
 export const ARCH = {"name":"x86_64","endian":"little","types":{"char":{"size":1,"align":1,"signed":true},"short":{"size":2,"align":2},"int":{"size":4,"align":4},"long":{"size":8,"align":8},"long long":{"size":8,"align":8},"pointer":{"size":8,"align":8},"float":{"size":4,"align":4},"double":{"size":8,"align":8},"long double":{"size":16,"align":16},"_Bool":{"size":1,"align":1}},"syscall":{"argRegisters":6,"split64":"none"}} as const;
