@@ -1,0 +1,243 @@
+// npm run matrix: ctest on every target of qemu/targets.ts. Installs missing cross toolchains and qemu-user-static
+// with apt when root (otherwise prints the apt command and stops), builds each target's checks with its cross compiler
+// and runs them under qemu-user (natively for x86_64 and i386; x32 and sh4 cannot run here, so their values are read
+// from the compiled objects), two targets at a time on two cores. Ends with a table target x kinds checked, mismatches
+// and not checkable; writes build/matrix/report.md and report.json (every mismatch, and every reason an item could not
+// be checked); exits non-zero on any mismatch.
+//
+//   npm run matrix -- [--arch a,b,...] [--jobs N] [--abi DIR] [--out DIR] [--quiet]
+import { parseArgs } from 'node:util';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { join, relative } from 'node:path';
+import Table from 'cli-table3';
+import pc from 'picocolors';
+import cliProgress from 'cli-progress';
+import { ABI_DIR, ROOT, loadAbiFiles, resolveAbi } from '../tools/lib/abi.ts';
+import { runCtest, type CtestRun, type Kind } from '../ctest/ctest.ts';
+import { countKinds } from '../ctest/main.ts';
+import { TARGET_NAMES, ensureToolchains, targetFor, targetInfo } from './targets.ts';
+
+export interface TargetOutcome {
+  arch: string;
+  /** How its checks ran: natively, under qemu, or read from the objects. */
+  mode: string;
+  headers?: string;
+  seconds: number;
+  totals?: Record<Kind, { checked: number; mismatches: number; unchecked: number }>;
+  mismatches: { kind: Kind; id: string; file: string; reason: string }[];
+  /** Why items could not be checked, with how many. */
+  unchecked: Record<string, number>;
+  /** Every item that could not be checked, with its reason. */
+  uncheckedItems: { kind: Kind; id: string; reason: string }[];
+  /** The target could not be checked at all (no spec for it, no toolchain, the program would not build). */
+  error?: string;
+}
+
+export interface MatrixResult {
+  outcomes: TargetOutcome[];
+  seconds: number;
+  ok: boolean;
+  reportFiles: string[];
+}
+
+export interface MatrixOptions {
+  arches?: string[];
+  abiDir?: string;
+  out?: string;
+  /** Targets checked at once (each runs one compiler at a time). */
+  jobs?: number;
+  /** Install missing toolchains (as root). */
+  install?: boolean;
+  /** Progress and table on stderr/stdout. */
+  print?: boolean;
+}
+
+const KINDS: Kind[] = ['base', 'const', 'struct', 'field', 'typedef', 'syscall'];
+const modeOf = (arch: string) => {
+  const t = targetFor(arch);
+  return t.object ? 'objects' : t.runner[0]?.startsWith('qemu') ? 'qemu' : 'native';
+};
+
+/** Group "not checkable" reasons (drop the item-specific part). */
+const reasonKey = (reason: string) => reason.replace(/\(since [^,]*, /, '(').replace(/: .*$/, '');
+
+function outcome(arch: string, run: CtestRun, seconds: number): TargetOutcome {
+  const unchecked: Record<string, number> = {};
+  const uncheckedItems: TargetOutcome['uncheckedItems'] = [];
+  for (const r of run.results) {
+    if (r.status !== 'unchecked') continue;
+    const k = reasonKey(r.reason ?? 'unknown');
+    unchecked[k] = (unchecked[k] ?? 0) + 1;
+    uncheckedItems.push({ kind: r.check.kind, id: r.check.id, reason: r.reason ?? '' });
+  }
+  return {
+    arch, mode: modeOf(arch), headers: run.probe.headers, seconds, totals: countKinds(run.results),
+    mismatches: run.results.filter((r) => r.status === 'mismatch')
+      .map((r) => ({ kind: r.check.kind, id: r.check.id, file: r.check.file, reason: r.reason ?? '' })),
+    unchecked, uncheckedItems,
+  };
+}
+
+async function pool<T>(items: T[], n: number, fn: (t: T) => Promise<void>) {
+  let i = 0;
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(n, items.length)) }, async () => {
+    while (i < items.length) await fn(items[i++]);
+  }));
+}
+
+/** Run the matrix; never throws for a target's failure (it becomes that target's error). */
+export async function runMatrix(opts: MatrixOptions = {}): Promise<MatrixResult> {
+  const arches = opts.arches ?? [...TARGET_NAMES];
+  for (const a of arches) targetInfo(a); // unknown names fail early, listing the known ones
+  const abiDir = opts.abiDir ?? ABI_DIR;
+  const out = opts.out ?? join(ROOT, 'build', 'matrix');
+  const print = opts.print ?? false;
+  const log = (m: string) => { if (print) process.stderr.write(pc.dim(m) + '\n'); };
+  const t0 = Date.now();
+
+  const missingTools: Record<string, string> = {};
+  if (opts.install ?? true) {
+    try {
+      ensureToolchains(arches, log);
+    } catch (err) {
+      for (const a of arches) missingTools[a] = (err as Error).message;
+    }
+  }
+  const files = loadAbiFiles(abiDir);
+  const outcomes = new Map<string, TargetOutcome>();
+  const bar = print && process.stderr.isTTY
+    ? new cliProgress.SingleBar({
+      format: ' {bar} {value}/{total} targets | {duration}s | running: {running}', hideCursor: true, stream: process.stderr,
+    }, cliProgress.Presets.shades_classic)
+    : undefined;
+  const running = new Set<string>();
+  bar?.start(arches.length, 0, { running: '' });
+  const jobs = opts.jobs ?? cpus().length;
+  await pool([...arches], jobs, async (arch) => {
+    const start = Date.now();
+    running.add(arch);
+    bar?.update({ running: [...running].join(' ') });
+    const fail = (error: string): TargetOutcome => ({
+      arch, mode: modeOf(arch), seconds: (Date.now() - start) / 1000, mismatches: [], unchecked: {}, uncheckedItems: [], error,
+    });
+    let o: TargetOutcome;
+    if (!files.arches[arch]) o = fail(`no abi/linux/arch/${arch}.json: port it first (npm run port -- --arch ${arch})`);
+    else if (missingTools[arch]) o = fail(missingTools[arch]);
+    else {
+      try {
+        const run = await runCtest(resolveAbi(files, arch), {
+          target: targetFor(arch), dir: join(out, arch), jobs: Math.max(1, Math.floor(cpus().length / jobs)),
+        });
+        o = outcome(arch, run, (Date.now() - start) / 1000);
+      } catch (err) {
+        o = fail((err as Error).message.split('\n').slice(0, 6).join('\n'));
+      }
+    }
+    outcomes.set(arch, o);
+    running.delete(arch);
+    bar?.increment({ running: [...running].join(' ') });
+    if (!bar) {
+      const m = o.error ? pc.red('error') : o.mismatches.length ? pc.red(`${o.mismatches.length} mismatches`) : pc.green('ok');
+      log(`${arch}: ${m} (${o.seconds.toFixed(1)} s)`);
+    }
+  });
+  bar?.stop();
+  const list = arches.map((a) => outcomes.get(a)!);
+  const seconds = (Date.now() - t0) / 1000;
+  const ok = list.every((o) => !o.error && o.mismatches.length === 0);
+  mkdirSync(out, { recursive: true });
+  const json = join(out, 'report.json');
+  const md = join(out, 'report.md');
+  writeFileSync(json, JSON.stringify({ seconds, ok, targets: list }, null, 1));
+  writeFileSync(md, markdown(list, seconds));
+  if (print) printTable(list, seconds, [md, json]);
+  return { outcomes: list, seconds, ok, reportFiles: [md, json] };
+}
+
+function cells(o: TargetOutcome): (string | number)[] {
+  const t = o.totals;
+  const c = (k: Kind) => t?.[k]?.checked ?? 0;
+  const mism = KINDS.reduce((n, k) => n + (t?.[k]?.mismatches ?? 0), 0);
+  const unch = KINDS.reduce((n, k) => n + (t?.[k]?.unchecked ?? 0), 0);
+  return [o.arch, o.mode, o.headers ?? '', c('const'), c('struct'), c('field'), c('typedef'), c('syscall'),
+    o.error ? 'error' : mism, unch, o.seconds.toFixed(0)];
+}
+
+const HEAD = ['target', 'run', 'headers', 'constants', 'structs', 'fields', 'typedefs', 'syscalls', 'mismatches',
+  'not checkable', 'seconds'];
+
+function printTable(list: TargetOutcome[], seconds: number, files: string[]) {
+  const table = new Table({ head: HEAD, style: { head: [], border: [], compact: true } });
+  for (const o of list) {
+    const row = cells(o);
+    const bad = o.error || o.mismatches.length;
+    table.push(row.map((v, i) => (i === 8 && bad ? pc.red(String(v)) : String(v))));
+  }
+  console.log(table.toString());
+  for (const o of list) {
+    if (o.error) console.log(pc.red(`\n${o.arch}: ${o.error}`));
+    if (o.mismatches.length) {
+      console.log(pc.red(`\n${o.arch}: ${o.mismatches.length} mismatches:`));
+      for (const m of o.mismatches.slice(0, 30)) console.log(`  ${o.arch} ${m.kind} ${m.id} (${m.file}): ${m.reason}`);
+      if (o.mismatches.length > 30) console.log(`  ... and ${o.mismatches.length - 30} more in the report`);
+    }
+  }
+  const bad = list.filter((o) => o.error || o.mismatches.length).length;
+  console.log(`\n${list.length} targets in ${seconds.toFixed(0)} s: ` +
+    (bad ? pc.red(`${bad} with mismatches or errors`) : pc.green('0 mismatches')) +
+    `. Reports: ${files.map((f) => relative(process.cwd(), f)).join(', ')}`);
+}
+
+function markdown(list: TargetOutcome[], seconds: number): string {
+  const lines = ['# Cross-arch conformance matrix', '',
+    `${list.length} targets in ${seconds.toFixed(0)} s. Each target's checks are compiled with its cross compiler against ` +
+    'its own glibc and kernel headers and run under qemu-user (native: on the host kernel; objects: the values are read ' +
+    'from the compiled object files because the target cannot run here, see qemu/targets.ts).', '',
+    `| ${HEAD.join(' | ')} |`, `|${HEAD.map(() => ' --- ').join('|')}|`];
+  for (const o of list) lines.push(`| ${cells(o).join(' | ')} |`);
+  for (const o of list) {
+    lines.push('', `## ${o.arch}`, '');
+    if (o.error) lines.push('**Not checked:**', '', '```', o.error, '```');
+    if (o.mismatches.length) {
+      lines.push(`**${o.mismatches.length} mismatches:**`, '');
+      for (const m of o.mismatches) lines.push(`- ${m.kind} \`${m.id}\` (${m.file}): ${m.reason}`);
+      lines.push('');
+    } else if (!o.error) lines.push('0 mismatches.', '');
+    const reasons = Object.entries(o.unchecked).sort((a, b) => b[1] - a[1]);
+    if (reasons.length) {
+      lines.push('Not checkable, by reason:', '');
+      for (const [why, n] of reasons) lines.push(`- ${n}: ${why}`);
+      lines.push('', '<details><summary>every item not checkable</summary>', '');
+      for (const u of o.uncheckedItems) lines.push(`- ${u.kind} \`${u.id}\`: ${u.reason}`);
+      lines.push('', '</details>');
+    }
+  }
+  return lines.join('\n') + '\n';
+}
+
+async function main() {
+  const { values } = parseArgs({
+    options: {
+      arch: { type: 'string' },
+      abi: { type: 'string', default: ABI_DIR },
+      out: { type: 'string', default: join(ROOT, 'build', 'matrix') },
+      jobs: { type: 'string' },
+      quiet: { type: 'boolean', default: false },
+    },
+  });
+  const arches = values.arch ? values.arch.split(',').map((s) => s.trim()).filter(Boolean) : undefined;
+  try {
+    for (const a of arches ?? []) targetInfo(a);
+  } catch (err) {
+    console.error((err as Error).message);
+    process.exit(2);
+  }
+  const res = await runMatrix({
+    arches, abiDir: values.abi, out: values.out, jobs: values.jobs ? Number(values.jobs) : undefined, print: !values.quiet,
+  });
+  if (values.quiet) console.log(`${res.outcomes.length} targets in ${res.seconds.toFixed(0)} s: ${res.ok ? '0 mismatches' : 'FAILED'}`);
+  process.exitCode = res.ok ? 0 : 1;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) await main();
