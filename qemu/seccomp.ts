@@ -12,6 +12,14 @@ const NR_BASE: Record<string, number> = { mips: 4000, mips64: 5000, mips64n32: 6
 
 export interface SeccompEntry { nr: number; kver?: string }
 
+/**
+ * Kernel versions libseccomp 2.6.0 leaves undefined but its later table (v6.16, 2025-08) gives, where they differ from
+ * x86_64's (the fallback): map_shadow_stack was reserved on every other arch one release after x86_64 got it.
+ */
+const KVER_SUPPLEMENT: Record<string, Record<string, string>> = {
+  map_shadow_stack: { '*': '6.7', x86_64: '6.6', x32: '6.10' },
+};
+
 export class SeccompTable {
   /** syscall -> column -> entry */
   private rows = new Map<string, Map<string, SeccompEntry>>();
@@ -31,7 +39,8 @@ export class SeccompTable {
         const nr = f[1 + i];
         if (!nr || nr === 'PNR' || !/^\d+$/.test(nr)) continue;
         const kv = /KV_(\d+)_(\d+)/.exec(f[2 + i] ?? '');
-        row.set(col, { nr: Number(nr) + (NR_BASE[col] ?? 0), kver: kv ? `${kv[1]}.${kv[2]}` : undefined });
+        const sup = KVER_SUPPLEMENT[f[0]];
+        row.set(col, { nr: Number(nr) + (NR_BASE[col] ?? 0), kver: kv ? `${kv[1]}.${kv[2]}` : sup?.[col] ?? sup?.['*'] });
       }
       this.rows.set(f[0], row);
     }

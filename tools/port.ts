@@ -25,7 +25,7 @@ import {
 import { formatJson } from './lib/format.ts';
 import { LayoutEngine } from './lib/layout.ts';
 import { runCtest, type Target } from '../ctest/ctest.ts';
-import { ensureToolchains, targetFor, targetInfo, type TargetInfo } from '../qemu/targets.ts';
+import { TARGET_NAMES, ensureToolchains, targetFor, targetInfo, type TargetInfo } from '../qemu/targets.ts';
 import { SeccompTable } from '../qemu/seccomp.ts';
 import { draftVariants } from '../qemu/drafts.ts';
 
@@ -107,6 +107,12 @@ async function headerSyscalls(target: Target): Promise<Record<string, number>> {
     if (n !== undefined && !Number.isNaN(n)) out[name.slice(5)] = n;
   }
   return out;
+}
+
+/** Arch columns in the order of the target table (qemu/targets.ts), others after it by name. */
+export function sortColumns<T>(arches: Record<string, T>): Record<string, T> {
+  const rank = (a: string) => (TARGET_NAMES.includes(a) ? TARGET_NAMES.indexOf(a) : TARGET_NAMES.length);
+  return Object.fromEntries(Object.entries(arches).sort(([a], [b]) => rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0)));
 }
 
 const asValue = (s: string): IntValue => {
@@ -193,6 +199,8 @@ export function apply(abiDir: string, x: Extraction, opts: ApplyOptions): PortRe
     report.review.push(`syscall ${name} (${nr}): new, write its signature`);
   }
   sc.syscalls = Object.fromEntries(Object.entries(sc.syscalls).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  // columns in the target table's order (x86_64 first), whatever order arches were ported in
+  for (const s of Object.values(sc.syscalls)) s.arches = sortColumns(s.arches);
   write(files.syscalls.file, sc);
 
   // 3. constants: common values (reference arch) or overrides
@@ -243,7 +251,8 @@ export function apply(abiDir: string, x: Extraction, opts: ApplyOptions): PortRe
         } else {
           // keep a hand-written override (a note, a header list) that still has the right value
           const before = prev?.constants?.[nsName]?.[name];
-          if (typeof before === 'object') ((ov.constants ??= {})[nsName] ??= {})[name] = { ...before, value: asValue(got) };
+          // (an object replaces the common item: it keeps the common c, since and message unless it says otherwise)
+          if (typeof before === 'object') ((ov.constants ??= {})[nsName] ??= {})[name] = { ...it, ...before, value: asValue(got) };
           else if (BigInt(it.value) !== BigInt(got)) ((ov.constants ??= {})[nsName] ??= {})[name] = asValue(got);
         }
       }
@@ -425,6 +434,8 @@ async function main() {
       ov.structs = Object.fromEntries(Object.entries(ov.structs).sort(([a], [b]) => (a < b ? -1 : 1)));
       writeFileSync(ovFile, formatJson(ov));
       drafted = `accepted ${good.length} struct variant drafts into overrides/${arch}.json: ${good.map((d) => d.struct).join(', ')}`;
+      const done = new Set(good.map((d) => `struct ${d.struct}: needs a variant`));
+      report.review = report.review.filter((r) => ![...done].some((p) => r.startsWith(p)));
     } else {
       drafted = `${good.length} of ${drafts.length} struct variants drafted and verified: ${relative(process.cwd(), draftFile)}` +
         (good.length ? ' (--accept-drafts writes them into the overrides)' : '');
