@@ -74,7 +74,9 @@ export function printReport(run: CtestRun, quiet = false): void {
     const c = kinds[k] ?? { checked: 0, mismatches: 0, unchecked: 0 };
     totals.push([label[k], c.checked, c.mismatches ? pc.red(String(c.mismatches)) : '0', c.unchecked || '']);
   }
-  console.log(`\n${run.target.arch}, headers of Linux ${run.probe.headers}:`);
+  const how = run.target.object ? ' (values read from the compiled objects: the target cannot run here)'
+    : run.target.runner[0]?.startsWith('qemu') ? ` (under ${run.target.runner[0]})` : '';
+  console.log(`\n${run.target.arch}, headers of Linux ${run.probe.headers}${how}:`);
   console.log(totals.toString());
 
   const reasons = new Map<string, number>();
