@@ -153,7 +153,7 @@ export interface ${cls} {
 ${decls.join('\n')}
 }
 `);
-    tables.push(`defineMembers(${cls}, '${endian}', [\n${table.join('\n')}\n]);`);
+    tables.push(`defineMembers(${cls}, '${endian}', () => [\n${table.join('\n')}\n]);`);
     for (const [sub, m] of nested) emit(sub, `${m.path} of ${doc}`, m.size, m.type.align, members, `${m.path}.`, m.offset);
   };
 

@@ -68,11 +68,12 @@ type Self = View;
  * Give a generated view class its member accessors: on its first construction, so that importing hundreds of structs
  * costs nothing until one is used.
  */
-export function defineMembers(cls: { prototype: object }, endian: 'LE' | 'BE', members: readonly Member[]): void {
+export function defineMembers(cls: { prototype: object }, endian: 'LE' | 'BE', members: () => readonly Member[]): void {
+  // the table is a function too: its array literals are only parsed and built when the struct is first used
   const c = cls as { $init?: (() => void) | null };
   c.$init = () => {
     c.$init = null;
-    define(cls, endian, members);
+    define(cls, endian, members());
   };
 }
 

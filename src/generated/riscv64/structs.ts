@@ -5028,7 +5028,7 @@ export interface Utimbuf {
   set modtime(v: bigint | number);
 }
 
-defineMembers(Stat, 'LE', [
+defineMembers(Stat, 'LE', () => [
   ["st_dev", 'u64', 0, 8],
   ["st_ino", 'u64', 8, 8],
   ["st_mode", 'u32', 16, 4],
@@ -5050,12 +5050,12 @@ defineMembers(Stat, 'LE', [
   ["__unused4", 'u32', 120, 4],
   ["__unused5", 'u32', 124, 4],
 ]);
-defineMembers(StatxTimestamp, 'LE', [
+defineMembers(StatxTimestamp, 'LE', () => [
   ["tv_sec", 'i64', 0, 8],
   ["tv_nsec", 'u32', 8, 4],
   ["__reserved", 'i32', 12, 4],
 ]);
-defineMembers(Statx, 'LE', [
+defineMembers(Statx, 'LE', () => [
   ["stx_mask", 'u32', 0, 4],
   ["stx_blksize", 'u32', 4, 4],
   ["stx_attributes", 'u64', 8, 8],
@@ -5088,7 +5088,7 @@ defineMembers(Statx, 'LE', [
   ["__spare2", 'array', 188, 4, 'u32', 1],
   ["__spare3", 'array', 192, 64, 'u64', 8],
 ]);
-defineMembers(Statfs, 'LE', [
+defineMembers(Statfs, 'LE', () => [
   ["f_type", 'i64', 0, 8],
   ["f_bsize", 'i64', 8, 8],
   ["f_blocks", 'i64', 16, 8],
@@ -5102,10 +5102,10 @@ defineMembers(Statfs, 'LE', [
   ["f_flags", 'i64', 80, 8],
   ["f_spare", 'array', 88, 32, 'i64', 4],
 ]);
-defineMembers(Statfs_f_fsid, 'LE', [
+defineMembers(Statfs_f_fsid, 'LE', () => [
   ["val", 'array', 0, 8, 'i32', 2],
 ]);
-defineMembers(Statfs64, 'LE', [
+defineMembers(Statfs64, 'LE', () => [
   ["f_type", 'i64', 0, 8],
   ["f_bsize", 'i64', 8, 8],
   ["f_blocks", 'u64', 16, 8],
@@ -5119,45 +5119,45 @@ defineMembers(Statfs64, 'LE', [
   ["f_flags", 'i64', 80, 8],
   ["f_spare", 'array', 88, 32, 'i64', 4],
 ]);
-defineMembers(Statfs64_f_fsid, 'LE', [
+defineMembers(Statfs64_f_fsid, 'LE', () => [
   ["val", 'array', 0, 8, 'i32', 2],
 ]);
-defineMembers(LinuxDirent64, 'LE', [
+defineMembers(LinuxDirent64, 'LE', () => [
   ["d_ino", 'u64', 0, 8],
   ["d_off", 'i64', 8, 8],
   ["d_reclen", 'u16', 16, 2],
   ["d_type", 'u8', 18, 1],
   ["d_name", 'flex', 19, 0],
 ]);
-defineMembers(OpenHow, 'LE', [
+defineMembers(OpenHow, 'LE', () => [
   ["flags", 'u64', 0, 8],
   ["mode", 'u64', 8, 8],
   ["resolve", 'u64', 16, 8],
 ]);
-defineMembers(FOwnerEx, 'LE', [
+defineMembers(FOwnerEx, 'LE', () => [
   ["type", 'i32', 0, 4],
   ["pid", 'i32', 4, 4],
 ]);
-defineMembers(Flock, 'LE', [
+defineMembers(Flock, 'LE', () => [
   ["l_type", 'i16', 0, 2],
   ["l_whence", 'i16', 2, 2],
   ["l_start", 'i64', 8, 8],
   ["l_len", 'i64', 16, 8],
   ["l_pid", 'i32', 24, 4],
 ]);
-defineMembers(Flock64, 'LE', [
+defineMembers(Flock64, 'LE', () => [
   ["l_type", 'i16', 0, 2],
   ["l_whence", 'i16', 2, 2],
   ["l_start", 'i64', 8, 8],
   ["l_len", 'i64', 16, 8],
   ["l_pid", 'i32', 24, 4],
 ]);
-defineMembers(FileHandle, 'LE', [
+defineMembers(FileHandle, 'LE', () => [
   ["handle_bytes", 'u32', 0, 4],
   ["handle_type", 'i32', 4, 4],
   ["f_handle", 'flex', 8, 0],
 ]);
-defineMembers(Fsxattr, 'LE', [
+defineMembers(Fsxattr, 'LE', () => [
   ["fsx_xflags", 'u32', 0, 4],
   ["fsx_extsize", 'u32', 4, 4],
   ["fsx_nextents", 'u32', 8, 4],
@@ -5165,27 +5165,27 @@ defineMembers(Fsxattr, 'LE', [
   ["fsx_cowextsize", 'u32', 16, 4],
   ["fsx_pad", 'bytes', 20, 8],
 ]);
-defineMembers(FileAttr, 'LE', [
+defineMembers(FileAttr, 'LE', () => [
   ["fa_xflags", 'u64', 0, 8],
   ["fa_extsize", 'u32', 8, 4],
   ["fa_nextents", 'u32', 12, 4],
   ["fa_projid", 'u32', 16, 4],
   ["fa_cowextsize", 'u32', 20, 4],
 ]);
-defineMembers(FileCloneRange, 'LE', [
+defineMembers(FileCloneRange, 'LE', () => [
   ["src_fd", 'i64', 0, 8],
   ["src_offset", 'u64', 8, 8],
   ["src_length", 'u64', 16, 8],
   ["dest_offset", 'u64', 24, 8],
 ]);
-defineMembers(FileDedupeRangeInfo, 'LE', [
+defineMembers(FileDedupeRangeInfo, 'LE', () => [
   ["dest_fd", 'i64', 0, 8],
   ["dest_offset", 'u64', 8, 8],
   ["bytes_deduped", 'u64', 16, 8],
   ["status", 'i32', 24, 4],
   ["reserved", 'u32', 28, 4],
 ]);
-defineMembers(FileDedupeRange, 'LE', [
+defineMembers(FileDedupeRange, 'LE', () => [
   ["src_offset", 'u64', 0, 8],
   ["src_length", 'u64', 8, 8],
   ["dest_count", 'u16', 16, 2],
@@ -5193,7 +5193,7 @@ defineMembers(FileDedupeRange, 'LE', [
   ["reserved2", 'u32', 20, 4],
   ["info", 'flex', 24, 0],
 ]);
-defineMembers(FiemapExtent, 'LE', [
+defineMembers(FiemapExtent, 'LE', () => [
   ["fe_logical", 'u64', 0, 8],
   ["fe_physical", 'u64', 8, 8],
   ["fe_length", 'u64', 16, 8],
@@ -5201,7 +5201,7 @@ defineMembers(FiemapExtent, 'LE', [
   ["fe_flags", 'u32', 40, 4],
   ["fe_reserved", 'array', 44, 12, 'u32', 3],
 ]);
-defineMembers(Fiemap, 'LE', [
+defineMembers(Fiemap, 'LE', () => [
   ["fm_start", 'u64', 0, 8],
   ["fm_length", 'u64', 8, 8],
   ["fm_flags", 'u32', 16, 4],
@@ -5210,14 +5210,14 @@ defineMembers(Fiemap, 'LE', [
   ["fm_reserved", 'u32', 28, 4],
   ["fm_extents", 'flex', 32, 0],
 ]);
-defineMembers(InotifyEvent, 'LE', [
+defineMembers(InotifyEvent, 'LE', () => [
   ["wd", 'i32', 0, 4],
   ["mask", 'u32', 4, 4],
   ["cookie", 'u32', 8, 4],
   ["len", 'u32', 12, 4],
   ["name", 'flex', 16, 0],
 ]);
-defineMembers(FanotifyEventMetadata, 'LE', [
+defineMembers(FanotifyEventMetadata, 'LE', () => [
   ["event_len", 'u32', 0, 4],
   ["vers", 'u8', 4, 1],
   ["reserved", 'u8', 5, 1],
@@ -5226,59 +5226,59 @@ defineMembers(FanotifyEventMetadata, 'LE', [
   ["fd", 'i32', 16, 4],
   ["pid", 'i32', 20, 4],
 ]);
-defineMembers(FanotifyEventInfoHeader, 'LE', [
+defineMembers(FanotifyEventInfoHeader, 'LE', () => [
   ["info_type", 'u8', 0, 1],
   ["pad", 'u8', 1, 1],
   ["len", 'u16', 2, 2],
 ]);
-defineMembers(FanotifyEventInfoFid, 'LE', [
+defineMembers(FanotifyEventInfoFid, 'LE', () => [
   ["hdr", 'view', 0, 4, FanotifyEventInfoHeader],
   ["fsid", 'view', 4, 8, FanotifyEventInfoFid_fsid],
   ["handle", 'flex', 12, 0],
 ]);
-defineMembers(FanotifyEventInfoFid_fsid, 'LE', [
+defineMembers(FanotifyEventInfoFid_fsid, 'LE', () => [
   ["val", 'array', 0, 8, 'i32', 2],
 ]);
-defineMembers(FanotifyEventInfoPidfd, 'LE', [
+defineMembers(FanotifyEventInfoPidfd, 'LE', () => [
   ["hdr", 'view', 0, 4, FanotifyEventInfoHeader],
   ["pidfd", 'i32', 4, 4],
 ]);
-defineMembers(FanotifyEventInfoError, 'LE', [
+defineMembers(FanotifyEventInfoError, 'LE', () => [
   ["hdr", 'view', 0, 4, FanotifyEventInfoHeader],
   ["error", 'i32', 4, 4],
   ["error_count", 'u32', 8, 4],
 ]);
-defineMembers(FanotifyResponse, 'LE', [
+defineMembers(FanotifyResponse, 'LE', () => [
   ["fd", 'i32', 0, 4],
   ["response", 'u32', 4, 4],
 ]);
-defineMembers(LandlockRulesetAttr, 'LE', [
+defineMembers(LandlockRulesetAttr, 'LE', () => [
   ["handled_access_fs", 'u64', 0, 8],
   ["handled_access_net", 'u64', 8, 8],
   ["scoped", 'u64', 16, 8],
 ]);
-defineMembers(LandlockPathBeneathAttr, 'LE', [
+defineMembers(LandlockPathBeneathAttr, 'LE', () => [
   ["allowed_access", 'u64', 0, 8],
   ["parent_fd", 'i32', 8, 4],
 ]);
-defineMembers(LandlockNetPortAttr, 'LE', [
+defineMembers(LandlockNetPortAttr, 'LE', () => [
   ["allowed_access", 'u64', 0, 8],
   ["port", 'u64', 8, 8],
 ]);
-defineMembers(MountAttr, 'LE', [
+defineMembers(MountAttr, 'LE', () => [
   ["attr_set", 'u64', 0, 8],
   ["attr_clr", 'u64', 8, 8],
   ["propagation", 'u64', 16, 8],
   ["userns_fd", 'u64', 24, 8],
 ]);
-defineMembers(MntIdReq, 'LE', [
+defineMembers(MntIdReq, 'LE', () => [
   ["size", 'u32', 0, 4],
   ["spare", 'u32', 4, 4],
   ["mnt_id", 'u64', 8, 8],
   ["param", 'u64', 16, 8],
   ["mnt_ns_id", 'u64', 24, 8],
 ]);
-defineMembers(Statmount, 'LE', [
+defineMembers(Statmount, 'LE', () => [
   ["size", 'u32', 0, 4],
   ["mnt_opts", 'u32', 4, 4],
   ["mask", 'u64', 8, 8],
@@ -5313,48 +5313,48 @@ defineMembers(Statmount, 'LE', [
   ["__spare2", 'array', 168, 344, 'u64', 43],
   ["str", 'flex', 512, 0],
 ]);
-defineMembers(CachestatRange, 'LE', [
+defineMembers(CachestatRange, 'LE', () => [
   ["off", 'u64', 0, 8],
   ["len", 'u64', 8, 8],
 ]);
-defineMembers(Cachestat, 'LE', [
+defineMembers(Cachestat, 'LE', () => [
   ["nr_cache", 'u64', 0, 8],
   ["nr_dirty", 'u64', 8, 8],
   ["nr_writeback", 'u64', 16, 8],
   ["nr_evicted", 'u64', 24, 8],
   ["nr_recently_evicted", 'u64', 32, 8],
 ]);
-defineMembers(XattrArgs, 'LE', [
+defineMembers(XattrArgs, 'LE', () => [
   ["value", 'u64', 0, 8],
   ["size", 'u32', 8, 4],
   ["flags", 'u32', 12, 4],
 ]);
-defineMembers(Iovec, 'LE', [
+defineMembers(Iovec, 'LE', () => [
   ["iov_base", 'u64', 0, 8],
   ["iov_len", 'u64', 8, 8],
 ]);
-defineMembers(EpollEvent, 'LE', [
+defineMembers(EpollEvent, 'LE', () => [
   ["events", 'u32', 0, 4],
   ["data", 'u64', 8, 8],
 ]);
-defineMembers(EpollParams, 'LE', [
+defineMembers(EpollParams, 'LE', () => [
   ["busy_poll_usecs", 'u32', 0, 4],
   ["busy_poll_budget", 'u16', 4, 2],
   ["prefer_busy_poll", 'u8', 6, 1],
   ["__pad", 'u8', 7, 1],
 ]);
-defineMembers(Pollfd, 'LE', [
+defineMembers(Pollfd, 'LE', () => [
   ["fd", 'i32', 0, 4],
   ["events", 'i16', 4, 2],
   ["revents", 'i16', 6, 2],
 ]);
-defineMembers(Winsize, 'LE', [
+defineMembers(Winsize, 'LE', () => [
   ["ws_row", 'u16', 0, 2],
   ["ws_col", 'u16', 2, 2],
   ["ws_xpixel", 'u16', 4, 2],
   ["ws_ypixel", 'u16', 6, 2],
 ]);
-defineMembers(Termios, 'LE', [
+defineMembers(Termios, 'LE', () => [
   ["c_iflag", 'u32', 0, 4],
   ["c_oflag", 'u32', 4, 4],
   ["c_cflag", 'u32', 8, 4],
@@ -5362,7 +5362,7 @@ defineMembers(Termios, 'LE', [
   ["c_line", 'u8', 16, 1],
   ["c_cc", 'bytes', 17, 19],
 ]);
-defineMembers(Termios2, 'LE', [
+defineMembers(Termios2, 'LE', () => [
   ["c_iflag", 'u32', 0, 4],
   ["c_oflag", 'u32', 4, 4],
   ["c_cflag", 'u32', 8, 4],
@@ -5372,13 +5372,13 @@ defineMembers(Termios2, 'LE', [
   ["c_ispeed", 'u32', 36, 4],
   ["c_ospeed", 'u32', 40, 4],
 ]);
-defineMembers(IoEvent, 'LE', [
+defineMembers(IoEvent, 'LE', () => [
   ["data", 'u64', 0, 8],
   ["obj", 'u64', 8, 8],
   ["res", 'i64', 16, 8],
   ["res2", 'i64', 24, 8],
 ]);
-defineMembers(Iocb, 'LE', [
+defineMembers(Iocb, 'LE', () => [
   ["aio_data", 'u64', 0, 8],
   ["aio_key", 'u32', 8, 4],
   ["aio_rw_flags", 'i32', 12, 4],
@@ -5392,7 +5392,7 @@ defineMembers(Iocb, 'LE', [
   ["aio_flags", 'u32', 56, 4],
   ["aio_resfd", 'u32', 60, 4],
 ]);
-defineMembers(IoSqringOffsets, 'LE', [
+defineMembers(IoSqringOffsets, 'LE', () => [
   ["head", 'u32', 0, 4],
   ["tail", 'u32', 4, 4],
   ["ring_mask", 'u32', 8, 4],
@@ -5403,7 +5403,7 @@ defineMembers(IoSqringOffsets, 'LE', [
   ["resv1", 'u32', 28, 4],
   ["user_addr", 'u64', 32, 8],
 ]);
-defineMembers(IoCqringOffsets, 'LE', [
+defineMembers(IoCqringOffsets, 'LE', () => [
   ["head", 'u32', 0, 4],
   ["tail", 'u32', 4, 4],
   ["ring_mask", 'u32', 8, 4],
@@ -5414,7 +5414,7 @@ defineMembers(IoCqringOffsets, 'LE', [
   ["resv1", 'u32', 28, 4],
   ["user_addr", 'u64', 32, 8],
 ]);
-defineMembers(IoUringParams, 'LE', [
+defineMembers(IoUringParams, 'LE', () => [
   ["sq_entries", 'u32', 0, 4],
   ["cq_entries", 'u32', 4, 4],
   ["flags", 'u32', 8, 4],
@@ -5426,22 +5426,22 @@ defineMembers(IoUringParams, 'LE', [
   ["sq_off", 'view', 40, 40, IoSqringOffsets],
   ["cq_off", 'view', 80, 40, IoCqringOffsets],
 ]);
-defineMembers(IoUringCqe, 'LE', [
+defineMembers(IoUringCqe, 'LE', () => [
   ["user_data", 'u64', 0, 8],
   ["res", 'i32', 8, 4],
   ["flags", 'u32', 12, 4],
   ["big_cqe", 'flex', 16, 0],
 ]);
-defineMembers(Sockaddr, 'LE', [
+defineMembers(Sockaddr, 'LE', () => [
   ["sa_family", 'u16', 0, 2],
   ["sa_data", 'bytes', 2, 14],
 ]);
-defineMembers(SockaddrStorage, 'LE', [
+defineMembers(SockaddrStorage, 'LE', () => [
   ["ss_family", 'u16', 0, 2],
   ["__data", 'bytes', 2, 126],
   ["__align", 'u64', 0, 8],
 ]);
-defineMembers(Msghdr, 'LE', [
+defineMembers(Msghdr, 'LE', () => [
   ["msg_name", 'u64', 0, 8],
   ["msg_namelen", 'u32', 8, 4],
   ["msg_iov", 'u64', 16, 8],
@@ -5450,82 +5450,82 @@ defineMembers(Msghdr, 'LE', [
   ["msg_controllen", 'u64', 40, 8],
   ["msg_flags", 'i32', 48, 4],
 ]);
-defineMembers(Mmsghdr, 'LE', [
+defineMembers(Mmsghdr, 'LE', () => [
   ["msg_hdr", 'view', 0, 56, Msghdr],
   ["msg_len", 'u32', 56, 4],
 ]);
-defineMembers(Cmsghdr, 'LE', [
+defineMembers(Cmsghdr, 'LE', () => [
   ["cmsg_len", 'u64', 0, 8],
   ["cmsg_level", 'i32', 8, 4],
   ["cmsg_type", 'i32', 12, 4],
   ["__cmsg_data", 'flex', 16, 0],
 ]);
-defineMembers(Ucred, 'LE', [
+defineMembers(Ucred, 'LE', () => [
   ["pid", 'i32', 0, 4],
   ["uid", 'u32', 4, 4],
   ["gid", 'u32', 8, 4],
 ]);
-defineMembers(Linger, 'LE', [
+defineMembers(Linger, 'LE', () => [
   ["l_onoff", 'i32', 0, 4],
   ["l_linger", 'i32', 4, 4],
 ]);
-defineMembers(InAddr, 'LE', [
+defineMembers(InAddr, 'LE', () => [
   ["s_addr", 'u32', 0, 4],
 ]);
-defineMembers(SockaddrIn, 'LE', [
+defineMembers(SockaddrIn, 'LE', () => [
   ["sin_family", 'u16', 0, 2],
   ["sin_port", 'u16', 2, 2],
   ["sin_addr", 'view', 4, 4, InAddr],
   ["__pad", 'bytes', 8, 8],
 ]);
-defineMembers(IpMreq, 'LE', [
+defineMembers(IpMreq, 'LE', () => [
   ["imr_multiaddr", 'view', 0, 4, InAddr],
   ["imr_interface", 'view', 4, 4, InAddr],
 ]);
-defineMembers(IpMreqn, 'LE', [
+defineMembers(IpMreqn, 'LE', () => [
   ["imr_multiaddr", 'view', 0, 4, InAddr],
   ["imr_address", 'view', 4, 4, InAddr],
   ["imr_ifindex", 'i32', 8, 4],
 ]);
-defineMembers(IpMreqSource, 'LE', [
+defineMembers(IpMreqSource, 'LE', () => [
   ["imr_multiaddr", 'u32', 0, 4],
   ["imr_interface", 'u32', 4, 4],
   ["imr_sourceaddr", 'u32', 8, 4],
 ]);
-defineMembers(GroupReq, 'LE', [
+defineMembers(GroupReq, 'LE', () => [
   ["gr_interface", 'u32', 0, 4],
   ["gr_group", 'view', 8, 128, SockaddrStorage],
 ]);
-defineMembers(GroupSourceReq, 'LE', [
+defineMembers(GroupSourceReq, 'LE', () => [
   ["gsr_interface", 'u32', 0, 4],
   ["gsr_group", 'view', 8, 128, SockaddrStorage],
   ["gsr_source", 'view', 136, 128, SockaddrStorage],
 ]);
-defineMembers(InPktinfo, 'LE', [
+defineMembers(InPktinfo, 'LE', () => [
   ["ipi_ifindex", 'i32', 0, 4],
   ["ipi_spec_dst", 'view', 4, 4, InAddr],
   ["ipi_addr", 'view', 8, 4, InAddr],
 ]);
-defineMembers(In6Addr, 'LE', [
+defineMembers(In6Addr, 'LE', () => [
   ["in6_u", 'view', 0, 16, In6Addr_in6_u],
 ]);
-defineMembers(In6Addr_in6_u, 'LE', [
+defineMembers(In6Addr_in6_u, 'LE', () => [
   ["u6_addr8", 'bytes', 0, 16],
   ["u6_addr16", 'array', 0, 16, 'u16', 8],
   ["u6_addr32", 'array', 0, 16, 'u32', 4],
 ]);
-defineMembers(SockaddrIn6, 'LE', [
+defineMembers(SockaddrIn6, 'LE', () => [
   ["sin6_family", 'u16', 0, 2],
   ["sin6_port", 'u16', 2, 2],
   ["sin6_flowinfo", 'u32', 4, 4],
   ["sin6_addr", 'view', 8, 16, In6Addr],
   ["sin6_scope_id", 'u32', 24, 4],
 ]);
-defineMembers(Ipv6Mreq, 'LE', [
+defineMembers(Ipv6Mreq, 'LE', () => [
   ["ipv6mr_multiaddr", 'view', 0, 16, In6Addr],
   ["ipv6mr_ifindex", 'i32', 16, 4],
 ]);
-defineMembers(In6FlowlabelReq, 'LE', [
+defineMembers(In6FlowlabelReq, 'LE', () => [
   ["flr_dst", 'view', 0, 16, In6Addr],
   ["flr_label", 'u32', 16, 4],
   ["flr_action", 'u8', 20, 1],
@@ -5535,29 +5535,29 @@ defineMembers(In6FlowlabelReq, 'LE', [
   ["flr_linger", 'u16', 26, 2],
   ["__flr_pad", 'u32', 28, 4],
 ]);
-defineMembers(In6Pktinfo, 'LE', [
+defineMembers(In6Pktinfo, 'LE', () => [
   ["ipi6_addr", 'view', 0, 16, In6Addr],
   ["ipi6_ifindex", 'i32', 16, 4],
 ]);
-defineMembers(Ip6Mtuinfo, 'LE', [
+defineMembers(Ip6Mtuinfo, 'LE', () => [
   ["ip6m_addr", 'view', 0, 28, SockaddrIn6],
   ["ip6m_mtu", 'u32', 28, 4],
 ]);
-defineMembers(In6Ifreq, 'LE', [
+defineMembers(In6Ifreq, 'LE', () => [
   ["ifr6_addr", 'view', 0, 16, In6Addr],
   ["ifr6_prefixlen", 'u32', 16, 4],
   ["ifr6_ifindex", 'i32', 20, 4],
 ]);
-defineMembers(SockaddrUn, 'LE', [
+defineMembers(SockaddrUn, 'LE', () => [
   ["sun_family", 'u16', 0, 2],
   ["sun_path", 'bytes', 2, 108],
 ]);
-defineMembers(SockaddrPkt, 'LE', [
+defineMembers(SockaddrPkt, 'LE', () => [
   ["spkt_family", 'u16', 0, 2],
   ["spkt_device", 'bytes', 2, 14],
   ["spkt_protocol", 'u16', 16, 2],
 ]);
-defineMembers(SockaddrLl, 'LE', [
+defineMembers(SockaddrLl, 'LE', () => [
   ["sll_family", 'u16', 0, 2],
   ["sll_protocol", 'u16', 2, 2],
   ["sll_ifindex", 'i32', 4, 4],
@@ -5566,22 +5566,22 @@ defineMembers(SockaddrLl, 'LE', [
   ["sll_halen", 'u8', 11, 1],
   ["sll_addr", 'bytes', 12, 8],
 ]);
-defineMembers(PacketMreq, 'LE', [
+defineMembers(PacketMreq, 'LE', () => [
   ["mr_ifindex", 'i32', 0, 4],
   ["mr_type", 'u16', 4, 2],
   ["mr_alen", 'u16', 6, 2],
   ["mr_address", 'bytes', 8, 8],
 ]);
-defineMembers(TpacketStats, 'LE', [
+defineMembers(TpacketStats, 'LE', () => [
   ["tp_packets", 'u32', 0, 4],
   ["tp_drops", 'u32', 4, 4],
 ]);
-defineMembers(TpacketStatsV3, 'LE', [
+defineMembers(TpacketStatsV3, 'LE', () => [
   ["tp_packets", 'u32', 0, 4],
   ["tp_drops", 'u32', 4, 4],
   ["tp_freeze_q_cnt", 'u32', 8, 4],
 ]);
-defineMembers(TpacketAuxdata, 'LE', [
+defineMembers(TpacketAuxdata, 'LE', () => [
   ["tp_status", 'u32', 0, 4],
   ["tp_len", 'u32', 4, 4],
   ["tp_snaplen", 'u32', 8, 4],
@@ -5590,7 +5590,7 @@ defineMembers(TpacketAuxdata, 'LE', [
   ["tp_vlan_tci", 'u16', 16, 2],
   ["tp_vlan_tpid", 'u16', 18, 2],
 ]);
-defineMembers(TpacketHdr, 'LE', [
+defineMembers(TpacketHdr, 'LE', () => [
   ["tp_status", 'u64', 0, 8],
   ["tp_len", 'u32', 8, 4],
   ["tp_snaplen", 'u32', 12, 4],
@@ -5599,7 +5599,7 @@ defineMembers(TpacketHdr, 'LE', [
   ["tp_sec", 'u32', 20, 4],
   ["tp_usec", 'u32', 24, 4],
 ]);
-defineMembers(Tpacket2Hdr, 'LE', [
+defineMembers(Tpacket2Hdr, 'LE', () => [
   ["tp_status", 'u32', 0, 4],
   ["tp_len", 'u32', 4, 4],
   ["tp_snaplen", 'u32', 8, 4],
@@ -5611,13 +5611,13 @@ defineMembers(Tpacket2Hdr, 'LE', [
   ["tp_vlan_tpid", 'u16', 26, 2],
   ["tp_padding", 'bytes', 28, 4],
 ]);
-defineMembers(TpacketReq, 'LE', [
+defineMembers(TpacketReq, 'LE', () => [
   ["tp_block_size", 'u32', 0, 4],
   ["tp_block_nr", 'u32', 4, 4],
   ["tp_frame_size", 'u32', 8, 4],
   ["tp_frame_nr", 'u32', 12, 4],
 ]);
-defineMembers(TpacketReq3, 'LE', [
+defineMembers(TpacketReq3, 'LE', () => [
   ["tp_block_size", 'u32', 0, 4],
   ["tp_block_nr", 'u32', 4, 4],
   ["tp_frame_size", 'u32', 8, 4],
@@ -5626,7 +5626,7 @@ defineMembers(TpacketReq3, 'LE', [
   ["tp_sizeof_priv", 'u32', 20, 4],
   ["tp_feature_req_word", 'u32', 24, 4],
 ]);
-defineMembers(SockaddrVm, 'LE', [
+defineMembers(SockaddrVm, 'LE', () => [
   ["svm_family", 'u16', 0, 2],
   ["svm_reserved1", 'u16', 2, 2],
   ["svm_port", 'u32', 4, 4],
@@ -5634,25 +5634,25 @@ defineMembers(SockaddrVm, 'LE', [
   ["svm_flags", 'u8', 12, 1],
   ["svm_zero", 'bytes', 13, 3],
 ]);
-defineMembers(SockaddrAlg, 'LE', [
+defineMembers(SockaddrAlg, 'LE', () => [
   ["salg_family", 'u16', 0, 2],
   ["salg_type", 'bytes', 2, 14],
   ["salg_feat", 'u32', 16, 4],
   ["salg_mask", 'u32', 20, 4],
   ["salg_name", 'bytes', 24, 64],
 ]);
-defineMembers(SockaddrAlgNew, 'LE', [
+defineMembers(SockaddrAlgNew, 'LE', () => [
   ["salg_family", 'u16', 0, 2],
   ["salg_type", 'bytes', 2, 14],
   ["salg_feat", 'u32', 16, 4],
   ["salg_mask", 'u32', 20, 4],
   ["salg_name", 'flex', 24, 0],
 ]);
-defineMembers(AfAlgIv, 'LE', [
+defineMembers(AfAlgIv, 'LE', () => [
   ["ivlen", 'u32', 0, 4],
   ["iv", 'flex', 4, 0],
 ]);
-defineMembers(Ifmap, 'LE', [
+defineMembers(Ifmap, 'LE', () => [
   ["mem_start", 'u64', 0, 8],
   ["mem_end", 'u64', 8, 8],
   ["base_addr", 'u16', 16, 2],
@@ -5660,22 +5660,22 @@ defineMembers(Ifmap, 'LE', [
   ["dma", 'u8', 19, 1],
   ["port", 'u8', 20, 1],
 ]);
-defineMembers(SyncSerialSettings, 'LE', [
+defineMembers(SyncSerialSettings, 'LE', () => [
   ["clock_rate", 'u32', 0, 4],
   ["clock_type", 'u32', 4, 4],
   ["loopback", 'u16', 8, 2],
 ]);
-defineMembers(Te1Settings, 'LE', [
+defineMembers(Te1Settings, 'LE', () => [
   ["clock_rate", 'u32', 0, 4],
   ["clock_type", 'u32', 4, 4],
   ["loopback", 'u16', 8, 2],
   ["slot_map", 'u32', 12, 4],
 ]);
-defineMembers(RawHdlcProto, 'LE', [
+defineMembers(RawHdlcProto, 'LE', () => [
   ["encoding", 'u16', 0, 2],
   ["parity", 'u16', 2, 2],
 ]);
-defineMembers(FrProto, 'LE', [
+defineMembers(FrProto, 'LE', () => [
   ["t391", 'u32', 0, 4],
   ["t392", 'u32', 4, 4],
   ["n391", 'u32', 8, 4],
@@ -5684,18 +5684,18 @@ defineMembers(FrProto, 'LE', [
   ["lmi", 'u16', 20, 2],
   ["dce", 'u16', 22, 2],
 ]);
-defineMembers(FrProtoPvc, 'LE', [
+defineMembers(FrProtoPvc, 'LE', () => [
   ["dlci", 'u32', 0, 4],
 ]);
-defineMembers(FrProtoPvcInfo, 'LE', [
+defineMembers(FrProtoPvcInfo, 'LE', () => [
   ["dlci", 'u32', 0, 4],
   ["master", 'bytes', 4, 16],
 ]);
-defineMembers(CiscoProto, 'LE', [
+defineMembers(CiscoProto, 'LE', () => [
   ["interval", 'u32', 0, 4],
   ["timeout", 'u32', 4, 4],
 ]);
-defineMembers(X25HdlcProto, 'LE', [
+defineMembers(X25HdlcProto, 'LE', () => [
   ["dce", 'u16', 0, 2],
   ["modulo", 'u32', 4, 4],
   ["window", 'u32', 8, 4],
@@ -5703,12 +5703,12 @@ defineMembers(X25HdlcProto, 'LE', [
   ["t2", 'u32', 16, 4],
   ["n2", 'u32', 20, 4],
 ]);
-defineMembers(IfSettings, 'LE', [
+defineMembers(IfSettings, 'LE', () => [
   ["type", 'u32', 0, 4],
   ["size", 'u32', 4, 4],
   ["ifs_ifsu", 'view', 8, 8, IfSettings_ifs_ifsu],
 ]);
-defineMembers(IfSettings_ifs_ifsu, 'LE', [
+defineMembers(IfSettings_ifs_ifsu, 'LE', () => [
   ["raw_hdlc", 'u64', 0, 8],
   ["cisco", 'u64', 0, 8],
   ["fr", 'u64', 0, 8],
@@ -5718,14 +5718,14 @@ defineMembers(IfSettings_ifs_ifsu, 'LE', [
   ["sync", 'u64', 0, 8],
   ["te1", 'u64', 0, 8],
 ]);
-defineMembers(Ifreq, 'LE', [
+defineMembers(Ifreq, 'LE', () => [
   ["ifr_ifrn", 'view', 0, 16, Ifreq_ifr_ifrn],
   ["ifr_ifru", 'view', 16, 24, Ifreq_ifr_ifru],
 ]);
-defineMembers(Ifreq_ifr_ifrn, 'LE', [
+defineMembers(Ifreq_ifr_ifrn, 'LE', () => [
   ["ifrn_name", 'bytes', 0, 16],
 ]);
-defineMembers(Ifreq_ifr_ifru, 'LE', [
+defineMembers(Ifreq_ifr_ifru, 'LE', () => [
   ["ifru_addr", 'view', 0, 16, Sockaddr],
   ["ifru_dstaddr", 'view', 0, 16, Sockaddr],
   ["ifru_broadaddr", 'view', 0, 16, Sockaddr],
@@ -5740,29 +5740,29 @@ defineMembers(Ifreq_ifr_ifru, 'LE', [
   ["ifru_data", 'u64', 0, 8],
   ["ifru_settings", 'view', 0, 16, IfSettings],
 ]);
-defineMembers(Ifconf, 'LE', [
+defineMembers(Ifconf, 'LE', () => [
   ["ifc_len", 'i32', 0, 4],
   ["ifc_ifcu", 'view', 8, 8, Ifconf_ifc_ifcu],
 ]);
-defineMembers(Ifconf_ifc_ifcu, 'LE', [
+defineMembers(Ifconf_ifc_ifcu, 'LE', () => [
   ["ifcu_buf", 'u64', 0, 8],
   ["ifcu_req", 'u64', 0, 8],
 ]);
-defineMembers(Arpreq, 'LE', [
+defineMembers(Arpreq, 'LE', () => [
   ["arp_pa", 'view', 0, 16, Sockaddr],
   ["arp_ha", 'view', 16, 16, Sockaddr],
   ["arp_flags", 'i32', 32, 4],
   ["arp_netmask", 'view', 36, 16, Sockaddr],
   ["arp_dev", 'bytes', 52, 16],
 ]);
-defineMembers(Arphdr, 'LE', [
+defineMembers(Arphdr, 'LE', () => [
   ["ar_hrd", 'u16', 0, 2],
   ["ar_pro", 'u16', 2, 2],
   ["ar_hln", 'u8', 4, 1],
   ["ar_pln", 'u8', 5, 1],
   ["ar_op", 'u16', 6, 2],
 ]);
-defineMembers(Rtentry, 'LE', [
+defineMembers(Rtentry, 'LE', () => [
   ["rt_pad1", 'u64', 0, 8],
   ["rt_dst", 'view', 8, 16, Sockaddr],
   ["rt_gateway", 'view', 24, 16, Sockaddr],
@@ -5777,55 +5777,55 @@ defineMembers(Rtentry, 'LE', [
   ["rt_window", 'u64', 104, 8],
   ["rt_irtt", 'u16', 112, 2],
 ]);
-defineMembers(Ethhdr, 'LE', [
+defineMembers(Ethhdr, 'LE', () => [
   ["h_dest", 'bytes', 0, 6],
   ["h_source", 'bytes', 6, 6],
   ["h_proto", 'u16', 12, 2],
 ]);
-defineMembers(Udphdr, 'LE', [
+defineMembers(Udphdr, 'LE', () => [
   ["source", 'u16', 0, 2],
   ["dest", 'u16', 2, 2],
   ["len", 'u16', 4, 2],
   ["check", 'u16', 6, 2],
 ]);
-defineMembers(Icmphdr, 'LE', [
+defineMembers(Icmphdr, 'LE', () => [
   ["type", 'u8', 0, 1],
   ["code", 'u8', 1, 1],
   ["checksum", 'u16', 2, 2],
   ["un", 'view', 4, 4, Icmphdr_un],
 ]);
-defineMembers(Icmphdr_un, 'LE', [
+defineMembers(Icmphdr_un, 'LE', () => [
   ["echo", 'view', 0, 4, Icmphdr_un_echo],
   ["gateway", 'u32', 0, 4],
   ["frag", 'view', 0, 4, Icmphdr_un_frag],
   ["reserved", 'bytes', 0, 4],
 ]);
-defineMembers(Icmphdr_un_echo, 'LE', [
+defineMembers(Icmphdr_un_echo, 'LE', () => [
   ["id", 'u16', 0, 2],
   ["sequence", 'u16', 2, 2],
 ]);
-defineMembers(Icmphdr_un_frag, 'LE', [
+defineMembers(Icmphdr_un_frag, 'LE', () => [
   ["__unused", 'u16', 0, 2],
   ["mtu", 'u16', 2, 2],
 ]);
-defineMembers(IcmpFilter, 'LE', [
+defineMembers(IcmpFilter, 'LE', () => [
   ["data", 'u32', 0, 4],
 ]);
-defineMembers(Icmp6Filter, 'LE', [
+defineMembers(Icmp6Filter, 'LE', () => [
   ["data", 'array', 0, 32, 'u32', 8],
 ]);
-defineMembers(TcpRepairOpt, 'LE', [
+defineMembers(TcpRepairOpt, 'LE', () => [
   ["opt_code", 'u32', 0, 4],
   ["opt_val", 'u32', 4, 4],
 ]);
-defineMembers(TcpRepairWindow, 'LE', [
+defineMembers(TcpRepairWindow, 'LE', () => [
   ["snd_wl1", 'u32', 0, 4],
   ["snd_wnd", 'u32', 4, 4],
   ["max_window", 'u32', 8, 4],
   ["rcv_wnd", 'u32', 12, 4],
   ["rcv_wup", 'u32', 16, 4],
 ]);
-defineMembers(TcpMd5sig, 'LE', [
+defineMembers(TcpMd5sig, 'LE', () => [
   ["tcpm_addr", 'view', 0, 128, SockaddrStorage],
   ["tcpm_flags", 'u8', 128, 1],
   ["tcpm_prefixlen", 'u8', 129, 1],
@@ -5833,22 +5833,22 @@ defineMembers(TcpMd5sig, 'LE', [
   ["tcpm_ifindex", 'i32', 132, 4],
   ["tcpm_key", 'bytes', 136, 80],
 ]);
-defineMembers(SockFilter, 'LE', [
+defineMembers(SockFilter, 'LE', () => [
   ["code", 'u16', 0, 2],
   ["jt", 'u8', 2, 1],
   ["jf", 'u8', 3, 1],
   ["k", 'u32', 4, 4],
 ]);
-defineMembers(SockFprog, 'LE', [
+defineMembers(SockFprog, 'LE', () => [
   ["len", 'u16', 0, 2],
   ["filter", 'u64', 8, 8],
 ]);
-defineMembers(SockEeDataRfc4884, 'LE', [
+defineMembers(SockEeDataRfc4884, 'LE', () => [
   ["len", 'u16', 0, 2],
   ["flags", 'u8', 2, 1],
   ["reserved", 'u8', 3, 1],
 ]);
-defineMembers(SockExtendedErr, 'LE', [
+defineMembers(SockExtendedErr, 'LE', () => [
   ["ee_errno", 'u32', 0, 4],
   ["ee_origin", 'u8', 4, 1],
   ["ee_type", 'u8', 5, 1],
@@ -5858,64 +5858,64 @@ defineMembers(SockExtendedErr, 'LE', [
   ["ee_data", 'u32', 12, 4],
   ["ee_rfc4884", 'view', 12, 4, SockEeDataRfc4884],
 ]);
-defineMembers(ScmTimestamping64, 'LE', [
+defineMembers(ScmTimestamping64, 'LE', () => [
   ["ts", 'views', 0, 48, Timespec, 3],
 ]);
-defineMembers(SoTimestamping, 'LE', [
+defineMembers(SoTimestamping, 'LE', () => [
   ["flags", 'i32', 0, 4],
   ["bind_phc", 'i32', 4, 4],
 ]);
-defineMembers(HwtstampConfig, 'LE', [
+defineMembers(HwtstampConfig, 'LE', () => [
   ["flags", 'i32', 0, 4],
   ["tx_type", 'i32', 4, 4],
   ["rx_filter", 'i32', 8, 4],
 ]);
-defineMembers(ScmTsPktinfo, 'LE', [
+defineMembers(ScmTsPktinfo, 'LE', () => [
   ["if_index", 'u32', 0, 4],
   ["pkt_length", 'u32', 4, 4],
   ["reserved", 'array', 8, 8, 'u32', 2],
 ]);
-defineMembers(SockTxtime, 'LE', [
+defineMembers(SockTxtime, 'LE', () => [
   ["clockid", 'i32', 0, 4],
   ["flags", 'u32', 4, 4],
 ]);
-defineMembers(TunPi, 'LE', [
+defineMembers(TunPi, 'LE', () => [
   ["flags", 'u16', 0, 2],
   ["proto", 'u16', 2, 2],
 ]);
-defineMembers(SockaddrNl, 'LE', [
+defineMembers(SockaddrNl, 'LE', () => [
   ["nl_family", 'u16', 0, 2],
   ["nl_pad", 'u16', 2, 2],
   ["nl_pid", 'u32', 4, 4],
   ["nl_groups", 'u32', 8, 4],
 ]);
-defineMembers(Nlmsghdr, 'LE', [
+defineMembers(Nlmsghdr, 'LE', () => [
   ["nlmsg_len", 'u32', 0, 4],
   ["nlmsg_type", 'u16', 4, 2],
   ["nlmsg_flags", 'u16', 6, 2],
   ["nlmsg_seq", 'u32', 8, 4],
   ["nlmsg_pid", 'u32', 12, 4],
 ]);
-defineMembers(Nlmsgerr, 'LE', [
+defineMembers(Nlmsgerr, 'LE', () => [
   ["error", 'i32', 0, 4],
   ["msg", 'view', 4, 16, Nlmsghdr],
 ]);
-defineMembers(NlPktinfo, 'LE', [
+defineMembers(NlPktinfo, 'LE', () => [
   ["group", 'u32', 0, 4],
 ]);
-defineMembers(Nlattr, 'LE', [
+defineMembers(Nlattr, 'LE', () => [
   ["nla_len", 'u16', 0, 2],
   ["nla_type", 'u16', 2, 2],
 ]);
-defineMembers(NlaBitfield32, 'LE', [
+defineMembers(NlaBitfield32, 'LE', () => [
   ["value", 'u32', 0, 4],
   ["selector", 'u32', 4, 4],
 ]);
-defineMembers(Rtattr, 'LE', [
+defineMembers(Rtattr, 'LE', () => [
   ["rta_len", 'u16', 0, 2],
   ["rta_type", 'u16', 2, 2],
 ]);
-defineMembers(Rtmsg, 'LE', [
+defineMembers(Rtmsg, 'LE', () => [
   ["rtm_family", 'u8', 0, 1],
   ["rtm_dst_len", 'u8', 1, 1],
   ["rtm_src_len", 'u8', 2, 1],
@@ -5926,17 +5926,17 @@ defineMembers(Rtmsg, 'LE', [
   ["rtm_type", 'u8', 7, 1],
   ["rtm_flags", 'u32', 8, 4],
 ]);
-defineMembers(Rtnexthop, 'LE', [
+defineMembers(Rtnexthop, 'LE', () => [
   ["rtnh_len", 'u16', 0, 2],
   ["rtnh_flags", 'u8', 2, 1],
   ["rtnh_hops", 'u8', 3, 1],
   ["rtnh_ifindex", 'i32', 4, 4],
 ]);
-defineMembers(Rtvia, 'LE', [
+defineMembers(Rtvia, 'LE', () => [
   ["rtvia_family", 'u16', 0, 2],
   ["rtvia_addr", 'flex', 2, 0],
 ]);
-defineMembers(RtaCacheinfo, 'LE', [
+defineMembers(RtaCacheinfo, 'LE', () => [
   ["rta_clntref", 'u32', 0, 4],
   ["rta_lastuse", 'u32', 4, 4],
   ["rta_expires", 'i32', 8, 4],
@@ -5946,15 +5946,15 @@ defineMembers(RtaCacheinfo, 'LE', [
   ["rta_ts", 'u32', 24, 4],
   ["rta_tsage", 'u32', 28, 4],
 ]);
-defineMembers(RtaMfcStats, 'LE', [
+defineMembers(RtaMfcStats, 'LE', () => [
   ["mfcs_packets", 'u64', 0, 8],
   ["mfcs_bytes", 'u64', 8, 8],
   ["mfcs_wrong_if", 'u64', 16, 8],
 ]);
-defineMembers(Rtgenmsg, 'LE', [
+defineMembers(Rtgenmsg, 'LE', () => [
   ["rtgen_family", 'u8', 0, 1],
 ]);
-defineMembers(Ifinfomsg, 'LE', [
+defineMembers(Ifinfomsg, 'LE', () => [
   ["ifi_family", 'u8', 0, 1],
   ["__ifi_pad", 'u8', 1, 1],
   ["ifi_type", 'u16', 2, 2],
@@ -5962,7 +5962,7 @@ defineMembers(Ifinfomsg, 'LE', [
   ["ifi_flags", 'u32', 8, 4],
   ["ifi_change", 'u32', 12, 4],
 ]);
-defineMembers(Prefixmsg, 'LE', [
+defineMembers(Prefixmsg, 'LE', () => [
   ["prefix_family", 'u8', 0, 1],
   ["prefix_pad1", 'u8', 1, 1],
   ["prefix_pad2", 'u16', 2, 2],
@@ -5972,11 +5972,11 @@ defineMembers(Prefixmsg, 'LE', [
   ["prefix_flags", 'u8', 10, 1],
   ["prefix_pad3", 'u8', 11, 1],
 ]);
-defineMembers(PrefixCacheinfo, 'LE', [
+defineMembers(PrefixCacheinfo, 'LE', () => [
   ["preferred_time", 'u32', 0, 4],
   ["valid_time", 'u32', 4, 4],
 ]);
-defineMembers(Tcmsg, 'LE', [
+defineMembers(Tcmsg, 'LE', () => [
   ["tcm_family", 'u8', 0, 1],
   ["tcm__pad1", 'u8', 1, 1],
   ["tcm__pad2", 'u16', 2, 2],
@@ -5985,7 +5985,7 @@ defineMembers(Tcmsg, 'LE', [
   ["tcm_parent", 'u32', 12, 4],
   ["tcm_info", 'u32', 16, 4],
 ]);
-defineMembers(Nduseroptmsg, 'LE', [
+defineMembers(Nduseroptmsg, 'LE', () => [
   ["nduseropt_family", 'u8', 0, 1],
   ["nduseropt_pad1", 'u8', 1, 1],
   ["nduseropt_opts_len", 'u16', 2, 2],
@@ -5995,25 +5995,25 @@ defineMembers(Nduseroptmsg, 'LE', [
   ["nduseropt_pad2", 'u16', 10, 2],
   ["nduseropt_pad3", 'u32', 12, 4],
 ]);
-defineMembers(Tcamsg, 'LE', [
+defineMembers(Tcamsg, 'LE', () => [
   ["tca_family", 'u8', 0, 1],
   ["tca__pad1", 'u8', 1, 1],
   ["tca__pad2", 'u16', 2, 2],
 ]);
-defineMembers(Ifaddrmsg, 'LE', [
+defineMembers(Ifaddrmsg, 'LE', () => [
   ["ifa_family", 'u8', 0, 1],
   ["ifa_prefixlen", 'u8', 1, 1],
   ["ifa_flags", 'u8', 2, 1],
   ["ifa_scope", 'u8', 3, 1],
   ["ifa_index", 'u32', 4, 4],
 ]);
-defineMembers(IfaCacheinfo, 'LE', [
+defineMembers(IfaCacheinfo, 'LE', () => [
   ["ifa_prefered", 'u32', 0, 4],
   ["ifa_valid", 'u32', 4, 4],
   ["cstamp", 'u32', 8, 4],
   ["tstamp", 'u32', 12, 4],
 ]);
-defineMembers(Ifaddrlblmsg, 'LE', [
+defineMembers(Ifaddrlblmsg, 'LE', () => [
   ["ifal_family", 'u8', 0, 1],
   ["__ifal_reserved", 'u8', 1, 1],
   ["ifal_prefixlen", 'u8', 2, 1],
@@ -6021,7 +6021,7 @@ defineMembers(Ifaddrlblmsg, 'LE', [
   ["ifal_index", 'u32', 4, 4],
   ["ifal_seq", 'u32', 8, 4],
 ]);
-defineMembers(Ndmsg, 'LE', [
+defineMembers(Ndmsg, 'LE', () => [
   ["ndm_family", 'u8', 0, 1],
   ["ndm_pad1", 'u8', 1, 1],
   ["ndm_pad2", 'u16', 2, 2],
@@ -6030,13 +6030,13 @@ defineMembers(Ndmsg, 'LE', [
   ["ndm_flags", 'u8', 10, 1],
   ["ndm_type", 'u8', 11, 1],
 ]);
-defineMembers(NdaCacheinfo, 'LE', [
+defineMembers(NdaCacheinfo, 'LE', () => [
   ["ndm_confirmed", 'u32', 0, 4],
   ["ndm_used", 'u32', 4, 4],
   ["ndm_updated", 'u32', 8, 4],
   ["ndm_refcnt", 'u32', 12, 4],
 ]);
-defineMembers(NdtStats, 'LE', [
+defineMembers(NdtStats, 'LE', () => [
   ["ndts_allocs", 'u64', 0, 8],
   ["ndts_destroys", 'u64', 8, 8],
   ["ndts_hash_grows", 'u64', 16, 8],
@@ -6049,12 +6049,12 @@ defineMembers(NdtStats, 'LE', [
   ["ndts_forced_gc_runs", 'u64', 72, 8],
   ["ndts_table_fulls", 'u64', 80, 8],
 ]);
-defineMembers(Ndtmsg, 'LE', [
+defineMembers(Ndtmsg, 'LE', () => [
   ["ndtm_family", 'u8', 0, 1],
   ["ndtm_pad1", 'u8', 1, 1],
   ["ndtm_pad2", 'u16', 2, 2],
 ]);
-defineMembers(NdtConfig, 'LE', [
+defineMembers(NdtConfig, 'LE', () => [
   ["ndtc_key_len", 'u16', 0, 2],
   ["ndtc_entry_size", 'u16', 2, 2],
   ["ndtc_entries", 'u32', 4, 4],
@@ -6065,7 +6065,7 @@ defineMembers(NdtConfig, 'LE', [
   ["ndtc_hash_chain_gc", 'u32', 24, 4],
   ["ndtc_proxy_qlen", 'u32', 28, 4],
 ]);
-defineMembers(RtnlLinkStats, 'LE', [
+defineMembers(RtnlLinkStats, 'LE', () => [
   ["rx_packets", 'u32', 0, 4],
   ["tx_packets", 'u32', 4, 4],
   ["rx_bytes", 'u32', 8, 4],
@@ -6091,7 +6091,7 @@ defineMembers(RtnlLinkStats, 'LE', [
   ["tx_compressed", 'u32', 88, 4],
   ["rx_nohandler", 'u32', 92, 4],
 ]);
-defineMembers(RtnlLinkStats64, 'LE', [
+defineMembers(RtnlLinkStats64, 'LE', () => [
   ["rx_packets", 'u64', 0, 8],
   ["tx_packets", 'u64', 8, 8],
   ["rx_bytes", 'u64', 16, 8],
@@ -6118,7 +6118,7 @@ defineMembers(RtnlLinkStats64, 'LE', [
   ["rx_nohandler", 'u64', 184, 8],
   ["rx_otherhost_dropped", 'u64', 192, 8],
 ]);
-defineMembers(RtnlHwStats64, 'LE', [
+defineMembers(RtnlHwStats64, 'LE', () => [
   ["rx_packets", 'u64', 0, 8],
   ["tx_packets", 'u64', 8, 8],
   ["rx_bytes", 'u64', 16, 8],
@@ -6129,7 +6129,7 @@ defineMembers(RtnlHwStats64, 'LE', [
   ["tx_dropped", 'u64', 56, 8],
   ["multicast", 'u64', 64, 8],
 ]);
-defineMembers(RtnlLinkIfmap, 'LE', [
+defineMembers(RtnlLinkIfmap, 'LE', () => [
   ["mem_start", 'u64', 0, 8],
   ["mem_end", 'u64', 8, 8],
   ["base_addr", 'u64', 16, 8],
@@ -6137,85 +6137,85 @@ defineMembers(RtnlLinkIfmap, 'LE', [
   ["dma", 'u8', 26, 1],
   ["port", 'u8', 27, 1],
 ]);
-defineMembers(IflaBridgeId, 'LE', [
+defineMembers(IflaBridgeId, 'LE', () => [
   ["prio", 'bytes', 0, 2],
   ["addr", 'bytes', 2, 6],
 ]);
-defineMembers(IflaCacheinfo, 'LE', [
+defineMembers(IflaCacheinfo, 'LE', () => [
   ["max_reasm_len", 'u32', 0, 4],
   ["tstamp", 'u32', 4, 4],
   ["reachable_time", 'u32', 8, 4],
   ["retrans_time", 'u32', 12, 4],
 ]);
-defineMembers(IflaVlanFlags, 'LE', [
+defineMembers(IflaVlanFlags, 'LE', () => [
   ["flags", 'u32', 0, 4],
   ["mask", 'u32', 4, 4],
 ]);
-defineMembers(IflaVlanQosMapping, 'LE', [
+defineMembers(IflaVlanQosMapping, 'LE', () => [
   ["from", 'u32', 0, 4],
   ["to", 'u32', 4, 4],
 ]);
-defineMembers(IflaVfMac, 'LE', [
+defineMembers(IflaVfMac, 'LE', () => [
   ["vf", 'u32', 0, 4],
   ["mac", 'bytes', 4, 32],
 ]);
-defineMembers(IflaVfBroadcast, 'LE', [
+defineMembers(IflaVfBroadcast, 'LE', () => [
   ["broadcast", 'bytes', 0, 32],
 ]);
-defineMembers(IflaVfVlan, 'LE', [
+defineMembers(IflaVfVlan, 'LE', () => [
   ["vf", 'u32', 0, 4],
   ["vlan", 'u32', 4, 4],
   ["qos", 'u32', 8, 4],
 ]);
-defineMembers(IflaVfVlanInfo, 'LE', [
+defineMembers(IflaVfVlanInfo, 'LE', () => [
   ["vf", 'u32', 0, 4],
   ["vlan", 'u32', 4, 4],
   ["qos", 'u32', 8, 4],
   ["vlan_proto", 'u16', 12, 2],
 ]);
-defineMembers(IflaVfTxRate, 'LE', [
+defineMembers(IflaVfTxRate, 'LE', () => [
   ["vf", 'u32', 0, 4],
   ["rate", 'u32', 4, 4],
 ]);
-defineMembers(IflaVfRate, 'LE', [
+defineMembers(IflaVfRate, 'LE', () => [
   ["vf", 'u32', 0, 4],
   ["min_tx_rate", 'u32', 4, 4],
   ["max_tx_rate", 'u32', 8, 4],
 ]);
-defineMembers(IflaVfSpoofchk, 'LE', [
+defineMembers(IflaVfSpoofchk, 'LE', () => [
   ["vf", 'u32', 0, 4],
   ["setting", 'u32', 4, 4],
 ]);
-defineMembers(IflaVfGuid, 'LE', [
+defineMembers(IflaVfGuid, 'LE', () => [
   ["vf", 'u32', 0, 4],
   ["guid", 'u64', 8, 8],
 ]);
-defineMembers(IflaVfLinkState, 'LE', [
+defineMembers(IflaVfLinkState, 'LE', () => [
   ["vf", 'u32', 0, 4],
   ["link_state", 'u32', 4, 4],
 ]);
-defineMembers(IflaVfRssQueryEn, 'LE', [
+defineMembers(IflaVfRssQueryEn, 'LE', () => [
   ["vf", 'u32', 0, 4],
   ["setting", 'u32', 4, 4],
 ]);
-defineMembers(IflaVfTrust, 'LE', [
+defineMembers(IflaVfTrust, 'LE', () => [
   ["vf", 'u32', 0, 4],
   ["setting", 'u32', 4, 4],
 ]);
-defineMembers(IflaPortVsi, 'LE', [
+defineMembers(IflaPortVsi, 'LE', () => [
   ["vsi_mgr_id", 'u8', 0, 1],
   ["vsi_type_id", 'bytes', 1, 3],
   ["vsi_type_version", 'u8', 4, 1],
   ["pad", 'bytes', 5, 3],
 ]);
-defineMembers(IfStatsMsg, 'LE', [
+defineMembers(IfStatsMsg, 'LE', () => [
   ["family", 'u8', 0, 1],
   ["pad1", 'u8', 1, 1],
   ["pad2", 'u16', 2, 2],
   ["ifindex", 'u32', 4, 4],
   ["filter_mask", 'u32', 8, 4],
 ]);
-defineMembers(FibRuleHdr, 'LE', [
+defineMembers(FibRuleHdr, 'LE', () => [
   ["family", 'u8', 0, 1],
   ["dst_len", 'u8', 1, 1],
   ["src_len", 'u8', 2, 1],
@@ -6226,39 +6226,39 @@ defineMembers(FibRuleHdr, 'LE', [
   ["action", 'u8', 7, 1],
   ["flags", 'u32', 8, 4],
 ]);
-defineMembers(FibRuleUidRange, 'LE', [
+defineMembers(FibRuleUidRange, 'LE', () => [
   ["start", 'u32', 0, 4],
   ["end", 'u32', 4, 4],
 ]);
-defineMembers(FibRulePortRange, 'LE', [
+defineMembers(FibRulePortRange, 'LE', () => [
   ["start", 'u16', 0, 2],
   ["end", 'u16', 2, 2],
 ]);
-defineMembers(Nhmsg, 'LE', [
+defineMembers(Nhmsg, 'LE', () => [
   ["nh_family", 'u8', 0, 1],
   ["nh_scope", 'u8', 1, 1],
   ["nh_protocol", 'u8', 2, 1],
   ["resvd", 'u8', 3, 1],
   ["nh_flags", 'u32', 4, 4],
 ]);
-defineMembers(Genlmsghdr, 'LE', [
+defineMembers(Genlmsghdr, 'LE', () => [
   ["cmd", 'u8', 0, 1],
   ["version", 'u8', 1, 1],
   ["reserved", 'u16', 2, 2],
 ]);
-defineMembers(BridgeVlanInfo, 'LE', [
+defineMembers(BridgeVlanInfo, 'LE', () => [
   ["flags", 'u16', 0, 2],
   ["vid", 'u16', 2, 2],
 ]);
-defineMembers(BrPortMsg, 'LE', [
+defineMembers(BrPortMsg, 'LE', () => [
   ["family", 'u8', 0, 1],
   ["ifindex", 'u32', 4, 4],
 ]);
-defineMembers(CbId, 'LE', [
+defineMembers(CbId, 'LE', () => [
   ["idx", 'u32', 0, 4],
   ["val", 'u32', 4, 4],
 ]);
-defineMembers(CnMsg, 'LE', [
+defineMembers(CnMsg, 'LE', () => [
   ["id", 'view', 0, 8, CbId],
   ["seq", 'u32', 8, 4],
   ["ack", 'u32', 12, 4],
@@ -6266,11 +6266,11 @@ defineMembers(CnMsg, 'LE', [
   ["flags", 'u16', 18, 2],
   ["data", 'flex', 20, 0],
 ]);
-defineMembers(SockDiagReq, 'LE', [
+defineMembers(SockDiagReq, 'LE', () => [
   ["sdiag_family", 'u8', 0, 1],
   ["sdiag_protocol", 'u8', 1, 1],
 ]);
-defineMembers(InetDiagSockid, 'LE', [
+defineMembers(InetDiagSockid, 'LE', () => [
   ["idiag_sport", 'u16', 0, 2],
   ["idiag_dport", 'u16', 2, 2],
   ["idiag_src", 'array', 4, 16, 'u32', 4],
@@ -6278,7 +6278,7 @@ defineMembers(InetDiagSockid, 'LE', [
   ["idiag_if", 'u32', 36, 4],
   ["idiag_cookie", 'array', 40, 8, 'u32', 2],
 ]);
-defineMembers(InetDiagReqV2, 'LE', [
+defineMembers(InetDiagReqV2, 'LE', () => [
   ["sdiag_family", 'u8', 0, 1],
   ["sdiag_protocol", 'u8', 1, 1],
   ["idiag_ext", 'u8', 2, 1],
@@ -6286,7 +6286,7 @@ defineMembers(InetDiagReqV2, 'LE', [
   ["idiag_states", 'u32', 4, 4],
   ["id", 'view', 8, 48, InetDiagSockid],
 ]);
-defineMembers(InetDiagMsg, 'LE', [
+defineMembers(InetDiagMsg, 'LE', () => [
   ["idiag_family", 'u8', 0, 1],
   ["idiag_state", 'u8', 1, 1],
   ["idiag_timer", 'u8', 2, 1],
@@ -6298,7 +6298,7 @@ defineMembers(InetDiagMsg, 'LE', [
   ["idiag_uid", 'u32', 64, 4],
   ["idiag_inode", 'u32', 68, 4],
 ]);
-defineMembers(UnixDiagReq, 'LE', [
+defineMembers(UnixDiagReq, 'LE', () => [
   ["sdiag_family", 'u8', 0, 1],
   ["sdiag_protocol", 'u8', 1, 1],
   ["pad", 'u16', 2, 2],
@@ -6307,7 +6307,7 @@ defineMembers(UnixDiagReq, 'LE', [
   ["udiag_show", 'u32', 12, 4],
   ["udiag_cookie", 'array', 16, 8, 'u32', 2],
 ]);
-defineMembers(UnixDiagMsg, 'LE', [
+defineMembers(UnixDiagMsg, 'LE', () => [
   ["udiag_family", 'u8', 0, 1],
   ["udiag_type", 'u8', 1, 1],
   ["udiag_state", 'u8', 2, 1],
@@ -6315,7 +6315,7 @@ defineMembers(UnixDiagMsg, 'LE', [
   ["udiag_ino", 'u32', 4, 4],
   ["udiag_cookie", 'array', 8, 8, 'u32', 2],
 ]);
-defineMembers(NetlinkDiagReq, 'LE', [
+defineMembers(NetlinkDiagReq, 'LE', () => [
   ["sdiag_family", 'u8', 0, 1],
   ["sdiag_protocol", 'u8', 1, 1],
   ["pad", 'u16', 2, 2],
@@ -6323,7 +6323,7 @@ defineMembers(NetlinkDiagReq, 'LE', [
   ["ndiag_show", 'u32', 8, 4],
   ["ndiag_cookie", 'array', 12, 8, 'u32', 2],
 ]);
-defineMembers(NetlinkDiagMsg, 'LE', [
+defineMembers(NetlinkDiagMsg, 'LE', () => [
   ["ndiag_family", 'u8', 0, 1],
   ["ndiag_type", 'u8', 1, 1],
   ["ndiag_protocol", 'u8', 2, 1],
@@ -6334,7 +6334,7 @@ defineMembers(NetlinkDiagMsg, 'LE', [
   ["ndiag_ino", 'u32', 16, 4],
   ["ndiag_cookie", 'array', 20, 8, 'u32', 2],
 ]);
-defineMembers(PacketDiagReq, 'LE', [
+defineMembers(PacketDiagReq, 'LE', () => [
   ["sdiag_family", 'u8', 0, 1],
   ["sdiag_protocol", 'u8', 1, 1],
   ["pad", 'u16', 2, 2],
@@ -6342,14 +6342,14 @@ defineMembers(PacketDiagReq, 'LE', [
   ["pdiag_show", 'u32', 8, 4],
   ["pdiag_cookie", 'array', 12, 8, 'u32', 2],
 ]);
-defineMembers(PacketDiagMsg, 'LE', [
+defineMembers(PacketDiagMsg, 'LE', () => [
   ["pdiag_family", 'u8', 0, 1],
   ["pdiag_type", 'u8', 1, 1],
   ["pdiag_num", 'u16', 2, 2],
   ["pdiag_ino", 'u32', 4, 4],
   ["pdiag_cookie", 'array', 8, 8, 'u32', 2],
 ]);
-defineMembers(Utsname, 'LE', [
+defineMembers(Utsname, 'LE', () => [
   ["sysname", 'bytes', 0, 65],
   ["nodename", 'bytes', 65, 65],
   ["release", 'bytes', 130, 65],
@@ -6357,7 +6357,7 @@ defineMembers(Utsname, 'LE', [
   ["machine", 'bytes', 260, 65],
   ["domainname", 'bytes', 325, 65],
 ]);
-defineMembers(Sysinfo, 'LE', [
+defineMembers(Sysinfo, 'LE', () => [
   ["uptime", 'i64', 0, 8],
   ["loads", 'array', 8, 24, 'u64', 3],
   ["totalram", 'u64', 32, 8],
@@ -6373,15 +6373,15 @@ defineMembers(Sysinfo, 'LE', [
   ["mem_unit", 'u32', 104, 4],
   ["_f", 'bytes', 108, 0],
 ]);
-defineMembers(Rlimit, 'LE', [
+defineMembers(Rlimit, 'LE', () => [
   ["rlim_cur", 'u64', 0, 8],
   ["rlim_max", 'u64', 8, 8],
 ]);
-defineMembers(Rlimit64, 'LE', [
+defineMembers(Rlimit64, 'LE', () => [
   ["rlim_cur", 'u64', 0, 8],
   ["rlim_max", 'u64', 8, 8],
 ]);
-defineMembers(Rusage, 'LE', [
+defineMembers(Rusage, 'LE', () => [
   ["ru_utime", 'view', 0, 16, Timeval],
   ["ru_stime", 'view', 16, 16, Timeval],
   ["ru_maxrss", 'i64', 32, 8],
@@ -6399,10 +6399,10 @@ defineMembers(Rusage, 'LE', [
   ["ru_nvcsw", 'i64', 128, 8],
   ["ru_nivcsw", 'i64', 136, 8],
 ]);
-defineMembers(SchedParam, 'LE', [
+defineMembers(SchedParam, 'LE', () => [
   ["sched_priority", 'i32', 0, 4],
 ]);
-defineMembers(SchedAttr, 'LE', [
+defineMembers(SchedAttr, 'LE', () => [
   ["size", 'u32', 0, 4],
   ["sched_policy", 'u32', 4, 4],
   ["sched_flags", 'u64', 8, 8],
@@ -6414,7 +6414,7 @@ defineMembers(SchedAttr, 'LE', [
   ["sched_util_min", 'u32', 48, 4],
   ["sched_util_max", 'u32', 52, 4],
 ]);
-defineMembers(CloneArgs, 'LE', [
+defineMembers(CloneArgs, 'LE', () => [
   ["flags", 'u64', 0, 8],
   ["pidfd", 'u64', 8, 8],
   ["child_tid", 'u64', 16, 8],
@@ -6427,37 +6427,37 @@ defineMembers(CloneArgs, 'LE', [
   ["set_tid_size", 'u64', 72, 8],
   ["cgroup", 'u64', 80, 8],
 ]);
-defineMembers(CapUserHeader, 'LE', [
+defineMembers(CapUserHeader, 'LE', () => [
   ["version", 'u32', 0, 4],
   ["pid", 'i32', 4, 4],
 ]);
-defineMembers(CapUserData, 'LE', [
+defineMembers(CapUserData, 'LE', () => [
   ["effective", 'u32', 0, 4],
   ["permitted", 'u32', 4, 4],
   ["inheritable", 'u32', 8, 4],
 ]);
-defineMembers(FutexWaitv, 'LE', [
+defineMembers(FutexWaitv, 'LE', () => [
   ["val", 'u64', 0, 8],
   ["uaddr", 'u64', 8, 8],
   ["flags", 'u32', 16, 4],
   ["__reserved", 'u32', 20, 4],
 ]);
-defineMembers(RobustList, 'LE', [
+defineMembers(RobustList, 'LE', () => [
   ["next", 'u64', 0, 8],
 ]);
-defineMembers(RobustListHead, 'LE', [
+defineMembers(RobustListHead, 'LE', () => [
   ["list", 'view', 0, 8, RobustList],
   ["futex_offset", 'i64', 8, 8],
   ["list_op_pending", 'u64', 16, 8],
 ]);
-defineMembers(RseqCs, 'LE', [
+defineMembers(RseqCs, 'LE', () => [
   ["version", 'u32', 0, 4],
   ["flags", 'u32', 4, 4],
   ["start_ip", 'u64', 8, 8],
   ["post_commit_offset", 'u64', 16, 8],
   ["abort_ip", 'u64', 24, 8],
 ]);
-defineMembers(Rseq, 'LE', [
+defineMembers(Rseq, 'LE', () => [
   ["cpu_id_start", 'u32', 0, 4],
   ["cpu_id", 'u32', 4, 4],
   ["rseq_cs", 'u64', 8, 8],
@@ -6466,7 +6466,7 @@ defineMembers(Rseq, 'LE', [
   ["mm_cid", 'u32', 24, 4],
   ["end", 'flex', 28, 0],
 ]);
-defineMembers(PidfdInfo, 'LE', [
+defineMembers(PidfdInfo, 'LE', () => [
   ["mask", 'u64', 0, 8],
   ["cgroupid", 'u64', 8, 8],
   ["pid", 'u32', 16, 4],
@@ -6484,16 +6484,16 @@ defineMembers(PidfdInfo, 'LE', [
   ["coredump_mask", 'u32', 64, 4],
   ["__spare1", 'u32', 68, 4],
 ]);
-defineMembers(Sembuf, 'LE', [
+defineMembers(Sembuf, 'LE', () => [
   ["sem_num", 'u16', 0, 2],
   ["sem_op", 'i16', 2, 2],
   ["sem_flg", 'i16', 4, 2],
 ]);
-defineMembers(Msgbuf, 'LE', [
+defineMembers(Msgbuf, 'LE', () => [
   ["mtype", 'i64', 0, 8],
   ["mtext", 'bytes', 8, 1],
 ]);
-defineMembers(Ipc64Perm, 'LE', [
+defineMembers(Ipc64Perm, 'LE', () => [
   ["key", 'i32', 0, 4],
   ["uid", 'u32', 4, 4],
   ["gid", 'u32', 8, 4],
@@ -6506,7 +6506,7 @@ defineMembers(Ipc64Perm, 'LE', [
   ["__unused1", 'u64', 32, 8],
   ["__unused2", 'u64', 40, 8],
 ]);
-defineMembers(Shmid64Ds, 'LE', [
+defineMembers(Shmid64Ds, 'LE', () => [
   ["shm_perm", 'view', 0, 48, Ipc64Perm],
   ["shm_segsz", 'u64', 48, 8],
   ["shm_atime", 'i64', 56, 8],
@@ -6518,7 +6518,7 @@ defineMembers(Shmid64Ds, 'LE', [
   ["__unused4", 'u64', 96, 8],
   ["__unused5", 'u64', 104, 8],
 ]);
-defineMembers(Semid64Ds, 'LE', [
+defineMembers(Semid64Ds, 'LE', () => [
   ["sem_perm", 'view', 0, 48, Ipc64Perm],
   ["sem_otime", 'i64', 48, 8],
   ["sem_ctime", 'i64', 56, 8],
@@ -6526,7 +6526,7 @@ defineMembers(Semid64Ds, 'LE', [
   ["__unused3", 'u64', 72, 8],
   ["__unused4", 'u64', 80, 8],
 ]);
-defineMembers(Msqid64Ds, 'LE', [
+defineMembers(Msqid64Ds, 'LE', () => [
   ["msg_perm", 'view', 0, 48, Ipc64Perm],
   ["msg_stime", 'i64', 48, 8],
   ["msg_rtime", 'i64', 56, 8],
@@ -6539,37 +6539,37 @@ defineMembers(Msqid64Ds, 'LE', [
   ["__unused4", 'u64', 104, 8],
   ["__unused5", 'u64', 112, 8],
 ]);
-defineMembers(SeccompData, 'LE', [
+defineMembers(SeccompData, 'LE', () => [
   ["nr", 'i32', 0, 4],
   ["arch", 'u32', 4, 4],
   ["instruction_pointer", 'u64', 8, 8],
   ["args", 'array', 16, 48, 'u64', 6],
 ]);
-defineMembers(SeccompNotifSizes, 'LE', [
+defineMembers(SeccompNotifSizes, 'LE', () => [
   ["seccomp_notif", 'u16', 0, 2],
   ["seccomp_notif_resp", 'u16', 2, 2],
   ["seccomp_data", 'u16', 4, 2],
 ]);
-defineMembers(SeccompNotif, 'LE', [
+defineMembers(SeccompNotif, 'LE', () => [
   ["id", 'u64', 0, 8],
   ["pid", 'u32', 8, 4],
   ["flags", 'u32', 12, 4],
   ["data", 'view', 16, 64, SeccompData],
 ]);
-defineMembers(SeccompNotifResp, 'LE', [
+defineMembers(SeccompNotifResp, 'LE', () => [
   ["id", 'u64', 0, 8],
   ["val", 'i64', 8, 8],
   ["error", 'i32', 16, 4],
   ["flags", 'u32', 20, 4],
 ]);
-defineMembers(SeccompNotifAddfd, 'LE', [
+defineMembers(SeccompNotifAddfd, 'LE', () => [
   ["id", 'u64', 0, 8],
   ["flags", 'u32', 8, 4],
   ["srcfd", 'u32', 12, 4],
   ["newfd", 'u32', 16, 4],
   ["newfd_flags", 'u32', 20, 4],
 ]);
-defineMembers(AuditStatus, 'LE', [
+defineMembers(AuditStatus, 'LE', () => [
   ["mask", 'u32', 0, 4],
   ["enabled", 'u32', 4, 4],
   ["failure", 'u32', 8, 4],
@@ -6583,17 +6583,17 @@ defineMembers(AuditStatus, 'LE', [
   ["backlog_wait_time", 'u32', 36, 4],
   ["backlog_wait_time_actual", 'u32', 40, 4],
 ]);
-defineMembers(AuditFeatures, 'LE', [
+defineMembers(AuditFeatures, 'LE', () => [
   ["vers", 'u32', 0, 4],
   ["mask", 'u32', 4, 4],
   ["features", 'u32', 8, 4],
   ["lock", 'u32', 12, 4],
 ]);
-defineMembers(AuditTtyStatus, 'LE', [
+defineMembers(AuditTtyStatus, 'LE', () => [
   ["enabled", 'u32', 0, 4],
   ["log_passwd", 'u32', 4, 4],
 ]);
-defineMembers(AuditRuleData, 'LE', [
+defineMembers(AuditRuleData, 'LE', () => [
   ["flags", 'u32', 0, 4],
   ["action", 'u32', 4, 4],
   ["field_count", 'u32', 8, 4],
@@ -6604,19 +6604,19 @@ defineMembers(AuditRuleData, 'LE', [
   ["buflen", 'u32', 1036, 4],
   ["buf", 'flex', 1040, 0],
 ]);
-defineMembers(KeyctlDhParams, 'LE', [
+defineMembers(KeyctlDhParams, 'LE', () => [
   ["private", 'i32', 0, 4],
   ["priv", 'i32', 0, 4],
   ["prime", 'i32', 4, 4],
   ["base", 'i32', 8, 4],
 ]);
-defineMembers(KeyctlKdfParams, 'LE', [
+defineMembers(KeyctlKdfParams, 'LE', () => [
   ["hashname", 'u64', 0, 8],
   ["otherinfo", 'u64', 8, 8],
   ["otherinfolen", 'u32', 16, 4],
   ["__spare", 'array', 20, 32, 'u32', 8],
 ]);
-defineMembers(KeyctlPkeyQuery, 'LE', [
+defineMembers(KeyctlPkeyQuery, 'LE', () => [
   ["supported_ops", 'u32', 0, 4],
   ["key_size", 'u32', 4, 4],
   ["max_data_size", 'u16', 8, 2],
@@ -6625,35 +6625,35 @@ defineMembers(KeyctlPkeyQuery, 'LE', [
   ["max_dec_size", 'u16', 14, 2],
   ["__spare", 'array', 16, 40, 'u32', 10],
 ]);
-defineMembers(KeyctlPkeyParams, 'LE', [
+defineMembers(KeyctlPkeyParams, 'LE', () => [
   ["key_id", 'i32', 0, 4],
   ["in_len", 'u32', 4, 4],
   ["out_len", 'u32', 8, 4],
   ["in2_len", 'u32', 8, 4],
   ["__spare", 'array', 12, 28, 'u32', 7],
 ]);
-defineMembers(Sigaction, 'LE', [
+defineMembers(Sigaction, 'LE', () => [
   ["sa_handler", 'u64', 0, 8],
   ["sa_flags", 'u64', 8, 8],
   ["sa_mask", 'array', 16, 8, 'u64', 1],
 ]);
-defineMembers(Sigaltstack, 'LE', [
+defineMembers(Sigaltstack, 'LE', () => [
   ["ss_sp", 'u64', 0, 8],
   ["ss_flags", 'i32', 8, 4],
   ["ss_size", 'u64', 16, 8],
 ]);
-defineMembers(Sigval, 'LE', [
+defineMembers(Sigval, 'LE', () => [
   ["sival_int", 'i32', 0, 4],
   ["sival_ptr", 'u64', 0, 8],
 ]);
-defineMembers(Siginfo, 'LE', [
+defineMembers(Siginfo, 'LE', () => [
   ["si_signo", 'i32', 0, 4],
   ["si_errno", 'i32', 4, 4],
   ["si_code", 'i32', 8, 4],
   ["_sifields", 'view', 16, 32, Siginfo__sifields],
   ["_si_pad", 'array', 0, 128, 'i32', 32],
 ]);
-defineMembers(Siginfo__sifields, 'LE', [
+defineMembers(Siginfo__sifields, 'LE', () => [
   ["_kill", 'view', 0, 8, Siginfo__sifields__kill],
   ["_timer", 'view', 0, 24, Siginfo__sifields__timer],
   ["_rt", 'view', 0, 16, Siginfo__sifields__rt],
@@ -6662,29 +6662,29 @@ defineMembers(Siginfo__sifields, 'LE', [
   ["_sigpoll", 'view', 0, 16, Siginfo__sifields__sigpoll],
   ["_sigsys", 'view', 0, 16, Siginfo__sifields__sigsys],
 ]);
-defineMembers(Siginfo__sifields__kill, 'LE', [
+defineMembers(Siginfo__sifields__kill, 'LE', () => [
   ["_pid", 'i32', 0, 4],
   ["_uid", 'u32', 4, 4],
 ]);
-defineMembers(Siginfo__sifields__timer, 'LE', [
+defineMembers(Siginfo__sifields__timer, 'LE', () => [
   ["_tid", 'i32', 0, 4],
   ["_overrun", 'i32', 4, 4],
   ["_sigval", 'view', 8, 8, Sigval],
   ["_sys_private", 'i32', 16, 4],
 ]);
-defineMembers(Siginfo__sifields__rt, 'LE', [
+defineMembers(Siginfo__sifields__rt, 'LE', () => [
   ["_pid", 'i32', 0, 4],
   ["_uid", 'u32', 4, 4],
   ["_sigval", 'view', 8, 8, Sigval],
 ]);
-defineMembers(Siginfo__sifields__sigchld, 'LE', [
+defineMembers(Siginfo__sifields__sigchld, 'LE', () => [
   ["_pid", 'i32', 0, 4],
   ["_uid", 'u32', 4, 4],
   ["_status", 'i32', 8, 4],
   ["_utime", 'i64', 16, 8],
   ["_stime", 'i64', 24, 8],
 ]);
-defineMembers(Siginfo__sifields__sigfault, 'LE', [
+defineMembers(Siginfo__sifields__sigfault, 'LE', () => [
   ["_addr", 'u64', 0, 8],
   ["_trapno", 'i32', 8, 4],
   ["_addr_lsb", 'i16', 8, 2],
@@ -6692,45 +6692,45 @@ defineMembers(Siginfo__sifields__sigfault, 'LE', [
   ["_addr_pkey", 'view', 8, 12, Siginfo__sifields__sigfault__addr_pkey],
   ["_perf", 'view', 8, 16, Siginfo__sifields__sigfault__perf],
 ]);
-defineMembers(Siginfo__sifields__sigfault__addr_bnd, 'LE', [
+defineMembers(Siginfo__sifields__sigfault__addr_bnd, 'LE', () => [
   ["_dummy_bnd", 'bytes', 0, 8],
   ["_lower", 'u64', 8, 8],
   ["_upper", 'u64', 16, 8],
 ]);
-defineMembers(Siginfo__sifields__sigfault__addr_pkey, 'LE', [
+defineMembers(Siginfo__sifields__sigfault__addr_pkey, 'LE', () => [
   ["_dummy_pkey", 'bytes', 0, 8],
   ["_pkey", 'u32', 8, 4],
 ]);
-defineMembers(Siginfo__sifields__sigfault__perf, 'LE', [
+defineMembers(Siginfo__sifields__sigfault__perf, 'LE', () => [
   ["_data", 'u64', 0, 8],
   ["_type", 'u32', 8, 4],
   ["_flags", 'u32', 12, 4],
 ]);
-defineMembers(Siginfo__sifields__sigpoll, 'LE', [
+defineMembers(Siginfo__sifields__sigpoll, 'LE', () => [
   ["_band", 'i64', 0, 8],
   ["_fd", 'i32', 8, 4],
 ]);
-defineMembers(Siginfo__sifields__sigsys, 'LE', [
+defineMembers(Siginfo__sifields__sigsys, 'LE', () => [
   ["_call_addr", 'u64', 0, 8],
   ["_syscall", 'i32', 8, 4],
   ["_arch", 'u32', 12, 4],
 ]);
-defineMembers(Sigevent, 'LE', [
+defineMembers(Sigevent, 'LE', () => [
   ["sigev_value", 'view', 0, 8, Sigval],
   ["sigev_signo", 'i32', 8, 4],
   ["sigev_notify", 'i32', 12, 4],
   ["_sigev_un", 'view', 16, 48, Sigevent__sigev_un],
 ]);
-defineMembers(Sigevent__sigev_un, 'LE', [
+defineMembers(Sigevent__sigev_un, 'LE', () => [
   ["_pad", 'array', 0, 48, 'i32', 12],
   ["_tid", 'i32', 0, 4],
   ["_sigev_thread", 'view', 0, 16, Sigevent__sigev_un__sigev_thread],
 ]);
-defineMembers(Sigevent__sigev_un__sigev_thread, 'LE', [
+defineMembers(Sigevent__sigev_un__sigev_thread, 'LE', () => [
   ["_function", 'u64', 0, 8],
   ["_attribute", 'u64', 8, 8],
 ]);
-defineMembers(SignalfdSiginfo, 'LE', [
+defineMembers(SignalfdSiginfo, 'LE', () => [
   ["ssi_signo", 'u32', 0, 4],
   ["ssi_errno", 'i32', 4, 4],
   ["ssi_code", 'i32', 8, 4],
@@ -6754,31 +6754,31 @@ defineMembers(SignalfdSiginfo, 'LE', [
   ["ssi_arch", 'u32', 96, 4],
   ["__pad", 'bytes', 100, 28],
 ]);
-defineMembers(Timespec, 'LE', [
+defineMembers(Timespec, 'LE', () => [
   ["tv_sec", 'i64', 0, 8],
   ["tv_nsec", 'i64', 8, 8],
 ]);
-defineMembers(OldTimespec, 'LE', [
+defineMembers(OldTimespec, 'LE', () => [
   ["tv_sec", 'i64', 0, 8],
   ["tv_nsec", 'i64', 8, 8],
 ]);
-defineMembers(Timeval, 'LE', [
+defineMembers(Timeval, 'LE', () => [
   ["tv_sec", 'i64', 0, 8],
   ["tv_usec", 'i64', 8, 8],
 ]);
-defineMembers(Itimerspec, 'LE', [
+defineMembers(Itimerspec, 'LE', () => [
   ["it_interval", 'view', 0, 16, Timespec],
   ["it_value", 'view', 16, 16, Timespec],
 ]);
-defineMembers(Itimerval, 'LE', [
+defineMembers(Itimerval, 'LE', () => [
   ["it_interval", 'view', 0, 16, Timeval],
   ["it_value", 'view', 16, 16, Timeval],
 ]);
-defineMembers(Timezone, 'LE', [
+defineMembers(Timezone, 'LE', () => [
   ["tz_minuteswest", 'i32', 0, 4],
   ["tz_dsttime", 'i32', 4, 4],
 ]);
-defineMembers(Timex, 'LE', [
+defineMembers(Timex, 'LE', () => [
   ["modes", 'u32', 0, 4],
   ["offset", 'i64', 8, 8],
   ["freq", 'i64', 16, 8],
@@ -6801,17 +6801,17 @@ defineMembers(Timex, 'LE', [
   ["tai", 'i32', 160, 4],
   ["__pad", 'array', 164, 44, 'i32', 11],
 ]);
-defineMembers(Timex_time, 'LE', [
+defineMembers(Timex_time, 'LE', () => [
   ["tv_sec", 'i64', 0, 8],
   ["tv_usec", 'i64', 8, 8],
 ]);
-defineMembers(Tms, 'LE', [
+defineMembers(Tms, 'LE', () => [
   ["tms_utime", 'i64', 0, 8],
   ["tms_stime", 'i64', 8, 8],
   ["tms_cutime", 'i64', 16, 8],
   ["tms_cstime", 'i64', 24, 8],
 ]);
-defineMembers(Utimbuf, 'LE', [
+defineMembers(Utimbuf, 'LE', () => [
   ["actime", 'i64', 0, 8],
   ["modtime", 'i64', 8, 8],
 ]);

@@ -5016,7 +5016,7 @@ export interface Utimbuf {
   set modtime(v: bigint | number);
 }
 
-defineMembers(Stat, 'BE', [
+defineMembers(Stat, 'BE', () => [
   ["st_dev", 'u64', 0, 8],
   ["st_ino", 'u64', 8, 8],
   ["st_nlink", 'u64', 16, 8],
@@ -5036,12 +5036,12 @@ defineMembers(Stat, 'BE', [
   ["st_blocks", 'i64', 112, 8],
   ["__unused", 'array', 120, 24, 'u64', 3],
 ]);
-defineMembers(StatxTimestamp, 'BE', [
+defineMembers(StatxTimestamp, 'BE', () => [
   ["tv_sec", 'i64', 0, 8],
   ["tv_nsec", 'u32', 8, 4],
   ["__reserved", 'i32', 12, 4],
 ]);
-defineMembers(Statx, 'BE', [
+defineMembers(Statx, 'BE', () => [
   ["stx_mask", 'u32', 0, 4],
   ["stx_blksize", 'u32', 4, 4],
   ["stx_attributes", 'u64', 8, 8],
@@ -5074,7 +5074,7 @@ defineMembers(Statx, 'BE', [
   ["__spare2", 'array', 188, 4, 'u32', 1],
   ["__spare3", 'array', 192, 64, 'u64', 8],
 ]);
-defineMembers(Statfs, 'BE', [
+defineMembers(Statfs, 'BE', () => [
   ["f_type", 'u32', 0, 4],
   ["f_bsize", 'u32', 4, 4],
   ["f_blocks", 'u64', 8, 8],
@@ -5088,10 +5088,10 @@ defineMembers(Statfs, 'BE', [
   ["f_flags", 'u32', 64, 4],
   ["f_spare", 'array', 68, 16, 'u32', 4],
 ]);
-defineMembers(Statfs_f_fsid, 'BE', [
+defineMembers(Statfs_f_fsid, 'BE', () => [
   ["val", 'array', 0, 8, 'i32', 2],
 ]);
-defineMembers(Statfs64, 'BE', [
+defineMembers(Statfs64, 'BE', () => [
   ["f_type", 'u32', 0, 4],
   ["f_bsize", 'u32', 4, 4],
   ["f_blocks", 'u64', 8, 8],
@@ -5105,45 +5105,45 @@ defineMembers(Statfs64, 'BE', [
   ["f_flags", 'u32', 64, 4],
   ["f_spare", 'array', 68, 16, 'u32', 4],
 ]);
-defineMembers(Statfs64_f_fsid, 'BE', [
+defineMembers(Statfs64_f_fsid, 'BE', () => [
   ["val", 'array', 0, 8, 'i32', 2],
 ]);
-defineMembers(LinuxDirent64, 'BE', [
+defineMembers(LinuxDirent64, 'BE', () => [
   ["d_ino", 'u64', 0, 8],
   ["d_off", 'i64', 8, 8],
   ["d_reclen", 'u16', 16, 2],
   ["d_type", 'u8', 18, 1],
   ["d_name", 'flex', 19, 0],
 ]);
-defineMembers(OpenHow, 'BE', [
+defineMembers(OpenHow, 'BE', () => [
   ["flags", 'u64', 0, 8],
   ["mode", 'u64', 8, 8],
   ["resolve", 'u64', 16, 8],
 ]);
-defineMembers(FOwnerEx, 'BE', [
+defineMembers(FOwnerEx, 'BE', () => [
   ["type", 'i32', 0, 4],
   ["pid", 'i32', 4, 4],
 ]);
-defineMembers(Flock, 'BE', [
+defineMembers(Flock, 'BE', () => [
   ["l_type", 'i16', 0, 2],
   ["l_whence", 'i16', 2, 2],
   ["l_start", 'i64', 8, 8],
   ["l_len", 'i64', 16, 8],
   ["l_pid", 'i32', 24, 4],
 ]);
-defineMembers(Flock64, 'BE', [
+defineMembers(Flock64, 'BE', () => [
   ["l_type", 'i16', 0, 2],
   ["l_whence", 'i16', 2, 2],
   ["l_start", 'i64', 8, 8],
   ["l_len", 'i64', 16, 8],
   ["l_pid", 'i32', 24, 4],
 ]);
-defineMembers(FileHandle, 'BE', [
+defineMembers(FileHandle, 'BE', () => [
   ["handle_bytes", 'u32', 0, 4],
   ["handle_type", 'i32', 4, 4],
   ["f_handle", 'flex', 8, 0],
 ]);
-defineMembers(Fsxattr, 'BE', [
+defineMembers(Fsxattr, 'BE', () => [
   ["fsx_xflags", 'u32', 0, 4],
   ["fsx_extsize", 'u32', 4, 4],
   ["fsx_nextents", 'u32', 8, 4],
@@ -5151,27 +5151,27 @@ defineMembers(Fsxattr, 'BE', [
   ["fsx_cowextsize", 'u32', 16, 4],
   ["fsx_pad", 'bytes', 20, 8],
 ]);
-defineMembers(FileAttr, 'BE', [
+defineMembers(FileAttr, 'BE', () => [
   ["fa_xflags", 'u64', 0, 8],
   ["fa_extsize", 'u32', 8, 4],
   ["fa_nextents", 'u32', 12, 4],
   ["fa_projid", 'u32', 16, 4],
   ["fa_cowextsize", 'u32', 20, 4],
 ]);
-defineMembers(FileCloneRange, 'BE', [
+defineMembers(FileCloneRange, 'BE', () => [
   ["src_fd", 'i64', 0, 8],
   ["src_offset", 'u64', 8, 8],
   ["src_length", 'u64', 16, 8],
   ["dest_offset", 'u64', 24, 8],
 ]);
-defineMembers(FileDedupeRangeInfo, 'BE', [
+defineMembers(FileDedupeRangeInfo, 'BE', () => [
   ["dest_fd", 'i64', 0, 8],
   ["dest_offset", 'u64', 8, 8],
   ["bytes_deduped", 'u64', 16, 8],
   ["status", 'i32', 24, 4],
   ["reserved", 'u32', 28, 4],
 ]);
-defineMembers(FileDedupeRange, 'BE', [
+defineMembers(FileDedupeRange, 'BE', () => [
   ["src_offset", 'u64', 0, 8],
   ["src_length", 'u64', 8, 8],
   ["dest_count", 'u16', 16, 2],
@@ -5179,7 +5179,7 @@ defineMembers(FileDedupeRange, 'BE', [
   ["reserved2", 'u32', 20, 4],
   ["info", 'flex', 24, 0],
 ]);
-defineMembers(FiemapExtent, 'BE', [
+defineMembers(FiemapExtent, 'BE', () => [
   ["fe_logical", 'u64', 0, 8],
   ["fe_physical", 'u64', 8, 8],
   ["fe_length", 'u64', 16, 8],
@@ -5187,7 +5187,7 @@ defineMembers(FiemapExtent, 'BE', [
   ["fe_flags", 'u32', 40, 4],
   ["fe_reserved", 'array', 44, 12, 'u32', 3],
 ]);
-defineMembers(Fiemap, 'BE', [
+defineMembers(Fiemap, 'BE', () => [
   ["fm_start", 'u64', 0, 8],
   ["fm_length", 'u64', 8, 8],
   ["fm_flags", 'u32', 16, 4],
@@ -5196,14 +5196,14 @@ defineMembers(Fiemap, 'BE', [
   ["fm_reserved", 'u32', 28, 4],
   ["fm_extents", 'flex', 32, 0],
 ]);
-defineMembers(InotifyEvent, 'BE', [
+defineMembers(InotifyEvent, 'BE', () => [
   ["wd", 'i32', 0, 4],
   ["mask", 'u32', 4, 4],
   ["cookie", 'u32', 8, 4],
   ["len", 'u32', 12, 4],
   ["name", 'flex', 16, 0],
 ]);
-defineMembers(FanotifyEventMetadata, 'BE', [
+defineMembers(FanotifyEventMetadata, 'BE', () => [
   ["event_len", 'u32', 0, 4],
   ["vers", 'u8', 4, 1],
   ["reserved", 'u8', 5, 1],
@@ -5212,59 +5212,59 @@ defineMembers(FanotifyEventMetadata, 'BE', [
   ["fd", 'i32', 16, 4],
   ["pid", 'i32', 20, 4],
 ]);
-defineMembers(FanotifyEventInfoHeader, 'BE', [
+defineMembers(FanotifyEventInfoHeader, 'BE', () => [
   ["info_type", 'u8', 0, 1],
   ["pad", 'u8', 1, 1],
   ["len", 'u16', 2, 2],
 ]);
-defineMembers(FanotifyEventInfoFid, 'BE', [
+defineMembers(FanotifyEventInfoFid, 'BE', () => [
   ["hdr", 'view', 0, 4, FanotifyEventInfoHeader],
   ["fsid", 'view', 4, 8, FanotifyEventInfoFid_fsid],
   ["handle", 'flex', 12, 0],
 ]);
-defineMembers(FanotifyEventInfoFid_fsid, 'BE', [
+defineMembers(FanotifyEventInfoFid_fsid, 'BE', () => [
   ["val", 'array', 0, 8, 'i32', 2],
 ]);
-defineMembers(FanotifyEventInfoPidfd, 'BE', [
+defineMembers(FanotifyEventInfoPidfd, 'BE', () => [
   ["hdr", 'view', 0, 4, FanotifyEventInfoHeader],
   ["pidfd", 'i32', 4, 4],
 ]);
-defineMembers(FanotifyEventInfoError, 'BE', [
+defineMembers(FanotifyEventInfoError, 'BE', () => [
   ["hdr", 'view', 0, 4, FanotifyEventInfoHeader],
   ["error", 'i32', 4, 4],
   ["error_count", 'u32', 8, 4],
 ]);
-defineMembers(FanotifyResponse, 'BE', [
+defineMembers(FanotifyResponse, 'BE', () => [
   ["fd", 'i32', 0, 4],
   ["response", 'u32', 4, 4],
 ]);
-defineMembers(LandlockRulesetAttr, 'BE', [
+defineMembers(LandlockRulesetAttr, 'BE', () => [
   ["handled_access_fs", 'u64', 0, 8],
   ["handled_access_net", 'u64', 8, 8],
   ["scoped", 'u64', 16, 8],
 ]);
-defineMembers(LandlockPathBeneathAttr, 'BE', [
+defineMembers(LandlockPathBeneathAttr, 'BE', () => [
   ["allowed_access", 'u64', 0, 8],
   ["parent_fd", 'i32', 8, 4],
 ]);
-defineMembers(LandlockNetPortAttr, 'BE', [
+defineMembers(LandlockNetPortAttr, 'BE', () => [
   ["allowed_access", 'u64', 0, 8],
   ["port", 'u64', 8, 8],
 ]);
-defineMembers(MountAttr, 'BE', [
+defineMembers(MountAttr, 'BE', () => [
   ["attr_set", 'u64', 0, 8],
   ["attr_clr", 'u64', 8, 8],
   ["propagation", 'u64', 16, 8],
   ["userns_fd", 'u64', 24, 8],
 ]);
-defineMembers(MntIdReq, 'BE', [
+defineMembers(MntIdReq, 'BE', () => [
   ["size", 'u32', 0, 4],
   ["spare", 'u32', 4, 4],
   ["mnt_id", 'u64', 8, 8],
   ["param", 'u64', 16, 8],
   ["mnt_ns_id", 'u64', 24, 8],
 ]);
-defineMembers(Statmount, 'BE', [
+defineMembers(Statmount, 'BE', () => [
   ["size", 'u32', 0, 4],
   ["mnt_opts", 'u32', 4, 4],
   ["mask", 'u64', 8, 8],
@@ -5299,48 +5299,48 @@ defineMembers(Statmount, 'BE', [
   ["__spare2", 'array', 168, 344, 'u64', 43],
   ["str", 'flex', 512, 0],
 ]);
-defineMembers(CachestatRange, 'BE', [
+defineMembers(CachestatRange, 'BE', () => [
   ["off", 'u64', 0, 8],
   ["len", 'u64', 8, 8],
 ]);
-defineMembers(Cachestat, 'BE', [
+defineMembers(Cachestat, 'BE', () => [
   ["nr_cache", 'u64', 0, 8],
   ["nr_dirty", 'u64', 8, 8],
   ["nr_writeback", 'u64', 16, 8],
   ["nr_evicted", 'u64', 24, 8],
   ["nr_recently_evicted", 'u64', 32, 8],
 ]);
-defineMembers(XattrArgs, 'BE', [
+defineMembers(XattrArgs, 'BE', () => [
   ["value", 'u64', 0, 8],
   ["size", 'u32', 8, 4],
   ["flags", 'u32', 12, 4],
 ]);
-defineMembers(Iovec, 'BE', [
+defineMembers(Iovec, 'BE', () => [
   ["iov_base", 'u64', 0, 8],
   ["iov_len", 'u64', 8, 8],
 ]);
-defineMembers(EpollEvent, 'BE', [
+defineMembers(EpollEvent, 'BE', () => [
   ["events", 'u32', 0, 4],
   ["data", 'u64', 8, 8],
 ]);
-defineMembers(EpollParams, 'BE', [
+defineMembers(EpollParams, 'BE', () => [
   ["busy_poll_usecs", 'u32', 0, 4],
   ["busy_poll_budget", 'u16', 4, 2],
   ["prefer_busy_poll", 'u8', 6, 1],
   ["__pad", 'u8', 7, 1],
 ]);
-defineMembers(Pollfd, 'BE', [
+defineMembers(Pollfd, 'BE', () => [
   ["fd", 'i32', 0, 4],
   ["events", 'i16', 4, 2],
   ["revents", 'i16', 6, 2],
 ]);
-defineMembers(Winsize, 'BE', [
+defineMembers(Winsize, 'BE', () => [
   ["ws_row", 'u16', 0, 2],
   ["ws_col", 'u16', 2, 2],
   ["ws_xpixel", 'u16', 4, 2],
   ["ws_ypixel", 'u16', 6, 2],
 ]);
-defineMembers(Termios, 'BE', [
+defineMembers(Termios, 'BE', () => [
   ["c_iflag", 'u32', 0, 4],
   ["c_oflag", 'u32', 4, 4],
   ["c_cflag", 'u32', 8, 4],
@@ -5348,7 +5348,7 @@ defineMembers(Termios, 'BE', [
   ["c_line", 'u8', 16, 1],
   ["c_cc", 'bytes', 17, 19],
 ]);
-defineMembers(Termios2, 'BE', [
+defineMembers(Termios2, 'BE', () => [
   ["c_iflag", 'u32', 0, 4],
   ["c_oflag", 'u32', 4, 4],
   ["c_cflag", 'u32', 8, 4],
@@ -5358,13 +5358,13 @@ defineMembers(Termios2, 'BE', [
   ["c_ispeed", 'u32', 36, 4],
   ["c_ospeed", 'u32', 40, 4],
 ]);
-defineMembers(IoEvent, 'BE', [
+defineMembers(IoEvent, 'BE', () => [
   ["data", 'u64', 0, 8],
   ["obj", 'u64', 8, 8],
   ["res", 'i64', 16, 8],
   ["res2", 'i64', 24, 8],
 ]);
-defineMembers(Iocb, 'BE', [
+defineMembers(Iocb, 'BE', () => [
   ["aio_data", 'u64', 0, 8],
   ["aio_rw_flags", 'i32', 8, 4],
   ["aio_key", 'u32', 12, 4],
@@ -5378,7 +5378,7 @@ defineMembers(Iocb, 'BE', [
   ["aio_flags", 'u32', 56, 4],
   ["aio_resfd", 'u32', 60, 4],
 ]);
-defineMembers(IoSqringOffsets, 'BE', [
+defineMembers(IoSqringOffsets, 'BE', () => [
   ["head", 'u32', 0, 4],
   ["tail", 'u32', 4, 4],
   ["ring_mask", 'u32', 8, 4],
@@ -5389,7 +5389,7 @@ defineMembers(IoSqringOffsets, 'BE', [
   ["resv1", 'u32', 28, 4],
   ["user_addr", 'u64', 32, 8],
 ]);
-defineMembers(IoCqringOffsets, 'BE', [
+defineMembers(IoCqringOffsets, 'BE', () => [
   ["head", 'u32', 0, 4],
   ["tail", 'u32', 4, 4],
   ["ring_mask", 'u32', 8, 4],
@@ -5400,7 +5400,7 @@ defineMembers(IoCqringOffsets, 'BE', [
   ["resv1", 'u32', 28, 4],
   ["user_addr", 'u64', 32, 8],
 ]);
-defineMembers(IoUringParams, 'BE', [
+defineMembers(IoUringParams, 'BE', () => [
   ["sq_entries", 'u32', 0, 4],
   ["cq_entries", 'u32', 4, 4],
   ["flags", 'u32', 8, 4],
@@ -5412,22 +5412,22 @@ defineMembers(IoUringParams, 'BE', [
   ["sq_off", 'view', 40, 40, IoSqringOffsets],
   ["cq_off", 'view', 80, 40, IoCqringOffsets],
 ]);
-defineMembers(IoUringCqe, 'BE', [
+defineMembers(IoUringCqe, 'BE', () => [
   ["user_data", 'u64', 0, 8],
   ["res", 'i32', 8, 4],
   ["flags", 'u32', 12, 4],
   ["big_cqe", 'flex', 16, 0],
 ]);
-defineMembers(Sockaddr, 'BE', [
+defineMembers(Sockaddr, 'BE', () => [
   ["sa_family", 'u16', 0, 2],
   ["sa_data", 'bytes', 2, 14],
 ]);
-defineMembers(SockaddrStorage, 'BE', [
+defineMembers(SockaddrStorage, 'BE', () => [
   ["ss_family", 'u16', 0, 2],
   ["__data", 'bytes', 2, 126],
   ["__align", 'u64', 0, 8],
 ]);
-defineMembers(Msghdr, 'BE', [
+defineMembers(Msghdr, 'BE', () => [
   ["msg_name", 'u64', 0, 8],
   ["msg_namelen", 'u32', 8, 4],
   ["msg_iov", 'u64', 16, 8],
@@ -5436,82 +5436,82 @@ defineMembers(Msghdr, 'BE', [
   ["msg_controllen", 'u64', 40, 8],
   ["msg_flags", 'i32', 48, 4],
 ]);
-defineMembers(Mmsghdr, 'BE', [
+defineMembers(Mmsghdr, 'BE', () => [
   ["msg_hdr", 'view', 0, 56, Msghdr],
   ["msg_len", 'u32', 56, 4],
 ]);
-defineMembers(Cmsghdr, 'BE', [
+defineMembers(Cmsghdr, 'BE', () => [
   ["cmsg_len", 'u64', 0, 8],
   ["cmsg_level", 'i32', 8, 4],
   ["cmsg_type", 'i32', 12, 4],
   ["__cmsg_data", 'flex', 16, 0],
 ]);
-defineMembers(Ucred, 'BE', [
+defineMembers(Ucred, 'BE', () => [
   ["pid", 'i32', 0, 4],
   ["uid", 'u32', 4, 4],
   ["gid", 'u32', 8, 4],
 ]);
-defineMembers(Linger, 'BE', [
+defineMembers(Linger, 'BE', () => [
   ["l_onoff", 'i32', 0, 4],
   ["l_linger", 'i32', 4, 4],
 ]);
-defineMembers(InAddr, 'BE', [
+defineMembers(InAddr, 'BE', () => [
   ["s_addr", 'u32', 0, 4],
 ]);
-defineMembers(SockaddrIn, 'BE', [
+defineMembers(SockaddrIn, 'BE', () => [
   ["sin_family", 'u16', 0, 2],
   ["sin_port", 'u16', 2, 2],
   ["sin_addr", 'view', 4, 4, InAddr],
   ["__pad", 'bytes', 8, 8],
 ]);
-defineMembers(IpMreq, 'BE', [
+defineMembers(IpMreq, 'BE', () => [
   ["imr_multiaddr", 'view', 0, 4, InAddr],
   ["imr_interface", 'view', 4, 4, InAddr],
 ]);
-defineMembers(IpMreqn, 'BE', [
+defineMembers(IpMreqn, 'BE', () => [
   ["imr_multiaddr", 'view', 0, 4, InAddr],
   ["imr_address", 'view', 4, 4, InAddr],
   ["imr_ifindex", 'i32', 8, 4],
 ]);
-defineMembers(IpMreqSource, 'BE', [
+defineMembers(IpMreqSource, 'BE', () => [
   ["imr_multiaddr", 'u32', 0, 4],
   ["imr_interface", 'u32', 4, 4],
   ["imr_sourceaddr", 'u32', 8, 4],
 ]);
-defineMembers(GroupReq, 'BE', [
+defineMembers(GroupReq, 'BE', () => [
   ["gr_interface", 'u32', 0, 4],
   ["gr_group", 'view', 8, 128, SockaddrStorage],
 ]);
-defineMembers(GroupSourceReq, 'BE', [
+defineMembers(GroupSourceReq, 'BE', () => [
   ["gsr_interface", 'u32', 0, 4],
   ["gsr_group", 'view', 8, 128, SockaddrStorage],
   ["gsr_source", 'view', 136, 128, SockaddrStorage],
 ]);
-defineMembers(InPktinfo, 'BE', [
+defineMembers(InPktinfo, 'BE', () => [
   ["ipi_ifindex", 'i32', 0, 4],
   ["ipi_spec_dst", 'view', 4, 4, InAddr],
   ["ipi_addr", 'view', 8, 4, InAddr],
 ]);
-defineMembers(In6Addr, 'BE', [
+defineMembers(In6Addr, 'BE', () => [
   ["in6_u", 'view', 0, 16, In6Addr_in6_u],
 ]);
-defineMembers(In6Addr_in6_u, 'BE', [
+defineMembers(In6Addr_in6_u, 'BE', () => [
   ["u6_addr8", 'bytes', 0, 16],
   ["u6_addr16", 'array', 0, 16, 'u16', 8],
   ["u6_addr32", 'array', 0, 16, 'u32', 4],
 ]);
-defineMembers(SockaddrIn6, 'BE', [
+defineMembers(SockaddrIn6, 'BE', () => [
   ["sin6_family", 'u16', 0, 2],
   ["sin6_port", 'u16', 2, 2],
   ["sin6_flowinfo", 'u32', 4, 4],
   ["sin6_addr", 'view', 8, 16, In6Addr],
   ["sin6_scope_id", 'u32', 24, 4],
 ]);
-defineMembers(Ipv6Mreq, 'BE', [
+defineMembers(Ipv6Mreq, 'BE', () => [
   ["ipv6mr_multiaddr", 'view', 0, 16, In6Addr],
   ["ipv6mr_ifindex", 'i32', 16, 4],
 ]);
-defineMembers(In6FlowlabelReq, 'BE', [
+defineMembers(In6FlowlabelReq, 'BE', () => [
   ["flr_dst", 'view', 0, 16, In6Addr],
   ["flr_label", 'u32', 16, 4],
   ["flr_action", 'u8', 20, 1],
@@ -5521,29 +5521,29 @@ defineMembers(In6FlowlabelReq, 'BE', [
   ["flr_linger", 'u16', 26, 2],
   ["__flr_pad", 'u32', 28, 4],
 ]);
-defineMembers(In6Pktinfo, 'BE', [
+defineMembers(In6Pktinfo, 'BE', () => [
   ["ipi6_addr", 'view', 0, 16, In6Addr],
   ["ipi6_ifindex", 'i32', 16, 4],
 ]);
-defineMembers(Ip6Mtuinfo, 'BE', [
+defineMembers(Ip6Mtuinfo, 'BE', () => [
   ["ip6m_addr", 'view', 0, 28, SockaddrIn6],
   ["ip6m_mtu", 'u32', 28, 4],
 ]);
-defineMembers(In6Ifreq, 'BE', [
+defineMembers(In6Ifreq, 'BE', () => [
   ["ifr6_addr", 'view', 0, 16, In6Addr],
   ["ifr6_prefixlen", 'u32', 16, 4],
   ["ifr6_ifindex", 'i32', 20, 4],
 ]);
-defineMembers(SockaddrUn, 'BE', [
+defineMembers(SockaddrUn, 'BE', () => [
   ["sun_family", 'u16', 0, 2],
   ["sun_path", 'bytes', 2, 108],
 ]);
-defineMembers(SockaddrPkt, 'BE', [
+defineMembers(SockaddrPkt, 'BE', () => [
   ["spkt_family", 'u16', 0, 2],
   ["spkt_device", 'bytes', 2, 14],
   ["spkt_protocol", 'u16', 16, 2],
 ]);
-defineMembers(SockaddrLl, 'BE', [
+defineMembers(SockaddrLl, 'BE', () => [
   ["sll_family", 'u16', 0, 2],
   ["sll_protocol", 'u16', 2, 2],
   ["sll_ifindex", 'i32', 4, 4],
@@ -5552,22 +5552,22 @@ defineMembers(SockaddrLl, 'BE', [
   ["sll_halen", 'u8', 11, 1],
   ["sll_addr", 'bytes', 12, 8],
 ]);
-defineMembers(PacketMreq, 'BE', [
+defineMembers(PacketMreq, 'BE', () => [
   ["mr_ifindex", 'i32', 0, 4],
   ["mr_type", 'u16', 4, 2],
   ["mr_alen", 'u16', 6, 2],
   ["mr_address", 'bytes', 8, 8],
 ]);
-defineMembers(TpacketStats, 'BE', [
+defineMembers(TpacketStats, 'BE', () => [
   ["tp_packets", 'u32', 0, 4],
   ["tp_drops", 'u32', 4, 4],
 ]);
-defineMembers(TpacketStatsV3, 'BE', [
+defineMembers(TpacketStatsV3, 'BE', () => [
   ["tp_packets", 'u32', 0, 4],
   ["tp_drops", 'u32', 4, 4],
   ["tp_freeze_q_cnt", 'u32', 8, 4],
 ]);
-defineMembers(TpacketAuxdata, 'BE', [
+defineMembers(TpacketAuxdata, 'BE', () => [
   ["tp_status", 'u32', 0, 4],
   ["tp_len", 'u32', 4, 4],
   ["tp_snaplen", 'u32', 8, 4],
@@ -5576,7 +5576,7 @@ defineMembers(TpacketAuxdata, 'BE', [
   ["tp_vlan_tci", 'u16', 16, 2],
   ["tp_vlan_tpid", 'u16', 18, 2],
 ]);
-defineMembers(TpacketHdr, 'BE', [
+defineMembers(TpacketHdr, 'BE', () => [
   ["tp_status", 'u64', 0, 8],
   ["tp_len", 'u32', 8, 4],
   ["tp_snaplen", 'u32', 12, 4],
@@ -5585,7 +5585,7 @@ defineMembers(TpacketHdr, 'BE', [
   ["tp_sec", 'u32', 20, 4],
   ["tp_usec", 'u32', 24, 4],
 ]);
-defineMembers(Tpacket2Hdr, 'BE', [
+defineMembers(Tpacket2Hdr, 'BE', () => [
   ["tp_status", 'u32', 0, 4],
   ["tp_len", 'u32', 4, 4],
   ["tp_snaplen", 'u32', 8, 4],
@@ -5597,13 +5597,13 @@ defineMembers(Tpacket2Hdr, 'BE', [
   ["tp_vlan_tpid", 'u16', 26, 2],
   ["tp_padding", 'bytes', 28, 4],
 ]);
-defineMembers(TpacketReq, 'BE', [
+defineMembers(TpacketReq, 'BE', () => [
   ["tp_block_size", 'u32', 0, 4],
   ["tp_block_nr", 'u32', 4, 4],
   ["tp_frame_size", 'u32', 8, 4],
   ["tp_frame_nr", 'u32', 12, 4],
 ]);
-defineMembers(TpacketReq3, 'BE', [
+defineMembers(TpacketReq3, 'BE', () => [
   ["tp_block_size", 'u32', 0, 4],
   ["tp_block_nr", 'u32', 4, 4],
   ["tp_frame_size", 'u32', 8, 4],
@@ -5612,7 +5612,7 @@ defineMembers(TpacketReq3, 'BE', [
   ["tp_sizeof_priv", 'u32', 20, 4],
   ["tp_feature_req_word", 'u32', 24, 4],
 ]);
-defineMembers(SockaddrVm, 'BE', [
+defineMembers(SockaddrVm, 'BE', () => [
   ["svm_family", 'u16', 0, 2],
   ["svm_reserved1", 'u16', 2, 2],
   ["svm_port", 'u32', 4, 4],
@@ -5620,25 +5620,25 @@ defineMembers(SockaddrVm, 'BE', [
   ["svm_flags", 'u8', 12, 1],
   ["svm_zero", 'bytes', 13, 3],
 ]);
-defineMembers(SockaddrAlg, 'BE', [
+defineMembers(SockaddrAlg, 'BE', () => [
   ["salg_family", 'u16', 0, 2],
   ["salg_type", 'bytes', 2, 14],
   ["salg_feat", 'u32', 16, 4],
   ["salg_mask", 'u32', 20, 4],
   ["salg_name", 'bytes', 24, 64],
 ]);
-defineMembers(SockaddrAlgNew, 'BE', [
+defineMembers(SockaddrAlgNew, 'BE', () => [
   ["salg_family", 'u16', 0, 2],
   ["salg_type", 'bytes', 2, 14],
   ["salg_feat", 'u32', 16, 4],
   ["salg_mask", 'u32', 20, 4],
   ["salg_name", 'flex', 24, 0],
 ]);
-defineMembers(AfAlgIv, 'BE', [
+defineMembers(AfAlgIv, 'BE', () => [
   ["ivlen", 'u32', 0, 4],
   ["iv", 'flex', 4, 0],
 ]);
-defineMembers(Ifmap, 'BE', [
+defineMembers(Ifmap, 'BE', () => [
   ["mem_start", 'u64', 0, 8],
   ["mem_end", 'u64', 8, 8],
   ["base_addr", 'u16', 16, 2],
@@ -5646,22 +5646,22 @@ defineMembers(Ifmap, 'BE', [
   ["dma", 'u8', 19, 1],
   ["port", 'u8', 20, 1],
 ]);
-defineMembers(SyncSerialSettings, 'BE', [
+defineMembers(SyncSerialSettings, 'BE', () => [
   ["clock_rate", 'u32', 0, 4],
   ["clock_type", 'u32', 4, 4],
   ["loopback", 'u16', 8, 2],
 ]);
-defineMembers(Te1Settings, 'BE', [
+defineMembers(Te1Settings, 'BE', () => [
   ["clock_rate", 'u32', 0, 4],
   ["clock_type", 'u32', 4, 4],
   ["loopback", 'u16', 8, 2],
   ["slot_map", 'u32', 12, 4],
 ]);
-defineMembers(RawHdlcProto, 'BE', [
+defineMembers(RawHdlcProto, 'BE', () => [
   ["encoding", 'u16', 0, 2],
   ["parity", 'u16', 2, 2],
 ]);
-defineMembers(FrProto, 'BE', [
+defineMembers(FrProto, 'BE', () => [
   ["t391", 'u32', 0, 4],
   ["t392", 'u32', 4, 4],
   ["n391", 'u32', 8, 4],
@@ -5670,18 +5670,18 @@ defineMembers(FrProto, 'BE', [
   ["lmi", 'u16', 20, 2],
   ["dce", 'u16', 22, 2],
 ]);
-defineMembers(FrProtoPvc, 'BE', [
+defineMembers(FrProtoPvc, 'BE', () => [
   ["dlci", 'u32', 0, 4],
 ]);
-defineMembers(FrProtoPvcInfo, 'BE', [
+defineMembers(FrProtoPvcInfo, 'BE', () => [
   ["dlci", 'u32', 0, 4],
   ["master", 'bytes', 4, 16],
 ]);
-defineMembers(CiscoProto, 'BE', [
+defineMembers(CiscoProto, 'BE', () => [
   ["interval", 'u32', 0, 4],
   ["timeout", 'u32', 4, 4],
 ]);
-defineMembers(X25HdlcProto, 'BE', [
+defineMembers(X25HdlcProto, 'BE', () => [
   ["dce", 'u16', 0, 2],
   ["modulo", 'u32', 4, 4],
   ["window", 'u32', 8, 4],
@@ -5689,12 +5689,12 @@ defineMembers(X25HdlcProto, 'BE', [
   ["t2", 'u32', 16, 4],
   ["n2", 'u32', 20, 4],
 ]);
-defineMembers(IfSettings, 'BE', [
+defineMembers(IfSettings, 'BE', () => [
   ["type", 'u32', 0, 4],
   ["size", 'u32', 4, 4],
   ["ifs_ifsu", 'view', 8, 8, IfSettings_ifs_ifsu],
 ]);
-defineMembers(IfSettings_ifs_ifsu, 'BE', [
+defineMembers(IfSettings_ifs_ifsu, 'BE', () => [
   ["raw_hdlc", 'u64', 0, 8],
   ["cisco", 'u64', 0, 8],
   ["fr", 'u64', 0, 8],
@@ -5704,14 +5704,14 @@ defineMembers(IfSettings_ifs_ifsu, 'BE', [
   ["sync", 'u64', 0, 8],
   ["te1", 'u64', 0, 8],
 ]);
-defineMembers(Ifreq, 'BE', [
+defineMembers(Ifreq, 'BE', () => [
   ["ifr_ifrn", 'view', 0, 16, Ifreq_ifr_ifrn],
   ["ifr_ifru", 'view', 16, 24, Ifreq_ifr_ifru],
 ]);
-defineMembers(Ifreq_ifr_ifrn, 'BE', [
+defineMembers(Ifreq_ifr_ifrn, 'BE', () => [
   ["ifrn_name", 'bytes', 0, 16],
 ]);
-defineMembers(Ifreq_ifr_ifru, 'BE', [
+defineMembers(Ifreq_ifr_ifru, 'BE', () => [
   ["ifru_addr", 'view', 0, 16, Sockaddr],
   ["ifru_dstaddr", 'view', 0, 16, Sockaddr],
   ["ifru_broadaddr", 'view', 0, 16, Sockaddr],
@@ -5726,29 +5726,29 @@ defineMembers(Ifreq_ifr_ifru, 'BE', [
   ["ifru_data", 'u64', 0, 8],
   ["ifru_settings", 'view', 0, 16, IfSettings],
 ]);
-defineMembers(Ifconf, 'BE', [
+defineMembers(Ifconf, 'BE', () => [
   ["ifc_len", 'i32', 0, 4],
   ["ifc_ifcu", 'view', 8, 8, Ifconf_ifc_ifcu],
 ]);
-defineMembers(Ifconf_ifc_ifcu, 'BE', [
+defineMembers(Ifconf_ifc_ifcu, 'BE', () => [
   ["ifcu_buf", 'u64', 0, 8],
   ["ifcu_req", 'u64', 0, 8],
 ]);
-defineMembers(Arpreq, 'BE', [
+defineMembers(Arpreq, 'BE', () => [
   ["arp_pa", 'view', 0, 16, Sockaddr],
   ["arp_ha", 'view', 16, 16, Sockaddr],
   ["arp_flags", 'i32', 32, 4],
   ["arp_netmask", 'view', 36, 16, Sockaddr],
   ["arp_dev", 'bytes', 52, 16],
 ]);
-defineMembers(Arphdr, 'BE', [
+defineMembers(Arphdr, 'BE', () => [
   ["ar_hrd", 'u16', 0, 2],
   ["ar_pro", 'u16', 2, 2],
   ["ar_hln", 'u8', 4, 1],
   ["ar_pln", 'u8', 5, 1],
   ["ar_op", 'u16', 6, 2],
 ]);
-defineMembers(Rtentry, 'BE', [
+defineMembers(Rtentry, 'BE', () => [
   ["rt_pad1", 'u64', 0, 8],
   ["rt_dst", 'view', 8, 16, Sockaddr],
   ["rt_gateway", 'view', 24, 16, Sockaddr],
@@ -5763,55 +5763,55 @@ defineMembers(Rtentry, 'BE', [
   ["rt_window", 'u64', 104, 8],
   ["rt_irtt", 'u16', 112, 2],
 ]);
-defineMembers(Ethhdr, 'BE', [
+defineMembers(Ethhdr, 'BE', () => [
   ["h_dest", 'bytes', 0, 6],
   ["h_source", 'bytes', 6, 6],
   ["h_proto", 'u16', 12, 2],
 ]);
-defineMembers(Udphdr, 'BE', [
+defineMembers(Udphdr, 'BE', () => [
   ["source", 'u16', 0, 2],
   ["dest", 'u16', 2, 2],
   ["len", 'u16', 4, 2],
   ["check", 'u16', 6, 2],
 ]);
-defineMembers(Icmphdr, 'BE', [
+defineMembers(Icmphdr, 'BE', () => [
   ["type", 'u8', 0, 1],
   ["code", 'u8', 1, 1],
   ["checksum", 'u16', 2, 2],
   ["un", 'view', 4, 4, Icmphdr_un],
 ]);
-defineMembers(Icmphdr_un, 'BE', [
+defineMembers(Icmphdr_un, 'BE', () => [
   ["echo", 'view', 0, 4, Icmphdr_un_echo],
   ["gateway", 'u32', 0, 4],
   ["frag", 'view', 0, 4, Icmphdr_un_frag],
   ["reserved", 'bytes', 0, 4],
 ]);
-defineMembers(Icmphdr_un_echo, 'BE', [
+defineMembers(Icmphdr_un_echo, 'BE', () => [
   ["id", 'u16', 0, 2],
   ["sequence", 'u16', 2, 2],
 ]);
-defineMembers(Icmphdr_un_frag, 'BE', [
+defineMembers(Icmphdr_un_frag, 'BE', () => [
   ["__unused", 'u16', 0, 2],
   ["mtu", 'u16', 2, 2],
 ]);
-defineMembers(IcmpFilter, 'BE', [
+defineMembers(IcmpFilter, 'BE', () => [
   ["data", 'u32', 0, 4],
 ]);
-defineMembers(Icmp6Filter, 'BE', [
+defineMembers(Icmp6Filter, 'BE', () => [
   ["data", 'array', 0, 32, 'u32', 8],
 ]);
-defineMembers(TcpRepairOpt, 'BE', [
+defineMembers(TcpRepairOpt, 'BE', () => [
   ["opt_code", 'u32', 0, 4],
   ["opt_val", 'u32', 4, 4],
 ]);
-defineMembers(TcpRepairWindow, 'BE', [
+defineMembers(TcpRepairWindow, 'BE', () => [
   ["snd_wl1", 'u32', 0, 4],
   ["snd_wnd", 'u32', 4, 4],
   ["max_window", 'u32', 8, 4],
   ["rcv_wnd", 'u32', 12, 4],
   ["rcv_wup", 'u32', 16, 4],
 ]);
-defineMembers(TcpMd5sig, 'BE', [
+defineMembers(TcpMd5sig, 'BE', () => [
   ["tcpm_addr", 'view', 0, 128, SockaddrStorage],
   ["tcpm_flags", 'u8', 128, 1],
   ["tcpm_prefixlen", 'u8', 129, 1],
@@ -5819,22 +5819,22 @@ defineMembers(TcpMd5sig, 'BE', [
   ["tcpm_ifindex", 'i32', 132, 4],
   ["tcpm_key", 'bytes', 136, 80],
 ]);
-defineMembers(SockFilter, 'BE', [
+defineMembers(SockFilter, 'BE', () => [
   ["code", 'u16', 0, 2],
   ["jt", 'u8', 2, 1],
   ["jf", 'u8', 3, 1],
   ["k", 'u32', 4, 4],
 ]);
-defineMembers(SockFprog, 'BE', [
+defineMembers(SockFprog, 'BE', () => [
   ["len", 'u16', 0, 2],
   ["filter", 'u64', 8, 8],
 ]);
-defineMembers(SockEeDataRfc4884, 'BE', [
+defineMembers(SockEeDataRfc4884, 'BE', () => [
   ["len", 'u16', 0, 2],
   ["flags", 'u8', 2, 1],
   ["reserved", 'u8', 3, 1],
 ]);
-defineMembers(SockExtendedErr, 'BE', [
+defineMembers(SockExtendedErr, 'BE', () => [
   ["ee_errno", 'u32', 0, 4],
   ["ee_origin", 'u8', 4, 1],
   ["ee_type", 'u8', 5, 1],
@@ -5844,64 +5844,64 @@ defineMembers(SockExtendedErr, 'BE', [
   ["ee_data", 'u32', 12, 4],
   ["ee_rfc4884", 'view', 12, 4, SockEeDataRfc4884],
 ]);
-defineMembers(ScmTimestamping64, 'BE', [
+defineMembers(ScmTimestamping64, 'BE', () => [
   ["ts", 'views', 0, 48, Timespec, 3],
 ]);
-defineMembers(SoTimestamping, 'BE', [
+defineMembers(SoTimestamping, 'BE', () => [
   ["flags", 'i32', 0, 4],
   ["bind_phc", 'i32', 4, 4],
 ]);
-defineMembers(HwtstampConfig, 'BE', [
+defineMembers(HwtstampConfig, 'BE', () => [
   ["flags", 'i32', 0, 4],
   ["tx_type", 'i32', 4, 4],
   ["rx_filter", 'i32', 8, 4],
 ]);
-defineMembers(ScmTsPktinfo, 'BE', [
+defineMembers(ScmTsPktinfo, 'BE', () => [
   ["if_index", 'u32', 0, 4],
   ["pkt_length", 'u32', 4, 4],
   ["reserved", 'array', 8, 8, 'u32', 2],
 ]);
-defineMembers(SockTxtime, 'BE', [
+defineMembers(SockTxtime, 'BE', () => [
   ["clockid", 'i32', 0, 4],
   ["flags", 'u32', 4, 4],
 ]);
-defineMembers(TunPi, 'BE', [
+defineMembers(TunPi, 'BE', () => [
   ["flags", 'u16', 0, 2],
   ["proto", 'u16', 2, 2],
 ]);
-defineMembers(SockaddrNl, 'BE', [
+defineMembers(SockaddrNl, 'BE', () => [
   ["nl_family", 'u16', 0, 2],
   ["nl_pad", 'u16', 2, 2],
   ["nl_pid", 'u32', 4, 4],
   ["nl_groups", 'u32', 8, 4],
 ]);
-defineMembers(Nlmsghdr, 'BE', [
+defineMembers(Nlmsghdr, 'BE', () => [
   ["nlmsg_len", 'u32', 0, 4],
   ["nlmsg_type", 'u16', 4, 2],
   ["nlmsg_flags", 'u16', 6, 2],
   ["nlmsg_seq", 'u32', 8, 4],
   ["nlmsg_pid", 'u32', 12, 4],
 ]);
-defineMembers(Nlmsgerr, 'BE', [
+defineMembers(Nlmsgerr, 'BE', () => [
   ["error", 'i32', 0, 4],
   ["msg", 'view', 4, 16, Nlmsghdr],
 ]);
-defineMembers(NlPktinfo, 'BE', [
+defineMembers(NlPktinfo, 'BE', () => [
   ["group", 'u32', 0, 4],
 ]);
-defineMembers(Nlattr, 'BE', [
+defineMembers(Nlattr, 'BE', () => [
   ["nla_len", 'u16', 0, 2],
   ["nla_type", 'u16', 2, 2],
 ]);
-defineMembers(NlaBitfield32, 'BE', [
+defineMembers(NlaBitfield32, 'BE', () => [
   ["value", 'u32', 0, 4],
   ["selector", 'u32', 4, 4],
 ]);
-defineMembers(Rtattr, 'BE', [
+defineMembers(Rtattr, 'BE', () => [
   ["rta_len", 'u16', 0, 2],
   ["rta_type", 'u16', 2, 2],
 ]);
-defineMembers(Rtmsg, 'BE', [
+defineMembers(Rtmsg, 'BE', () => [
   ["rtm_family", 'u8', 0, 1],
   ["rtm_dst_len", 'u8', 1, 1],
   ["rtm_src_len", 'u8', 2, 1],
@@ -5912,17 +5912,17 @@ defineMembers(Rtmsg, 'BE', [
   ["rtm_type", 'u8', 7, 1],
   ["rtm_flags", 'u32', 8, 4],
 ]);
-defineMembers(Rtnexthop, 'BE', [
+defineMembers(Rtnexthop, 'BE', () => [
   ["rtnh_len", 'u16', 0, 2],
   ["rtnh_flags", 'u8', 2, 1],
   ["rtnh_hops", 'u8', 3, 1],
   ["rtnh_ifindex", 'i32', 4, 4],
 ]);
-defineMembers(Rtvia, 'BE', [
+defineMembers(Rtvia, 'BE', () => [
   ["rtvia_family", 'u16', 0, 2],
   ["rtvia_addr", 'flex', 2, 0],
 ]);
-defineMembers(RtaCacheinfo, 'BE', [
+defineMembers(RtaCacheinfo, 'BE', () => [
   ["rta_clntref", 'u32', 0, 4],
   ["rta_lastuse", 'u32', 4, 4],
   ["rta_expires", 'i32', 8, 4],
@@ -5932,15 +5932,15 @@ defineMembers(RtaCacheinfo, 'BE', [
   ["rta_ts", 'u32', 24, 4],
   ["rta_tsage", 'u32', 28, 4],
 ]);
-defineMembers(RtaMfcStats, 'BE', [
+defineMembers(RtaMfcStats, 'BE', () => [
   ["mfcs_packets", 'u64', 0, 8],
   ["mfcs_bytes", 'u64', 8, 8],
   ["mfcs_wrong_if", 'u64', 16, 8],
 ]);
-defineMembers(Rtgenmsg, 'BE', [
+defineMembers(Rtgenmsg, 'BE', () => [
   ["rtgen_family", 'u8', 0, 1],
 ]);
-defineMembers(Ifinfomsg, 'BE', [
+defineMembers(Ifinfomsg, 'BE', () => [
   ["ifi_family", 'u8', 0, 1],
   ["__ifi_pad", 'u8', 1, 1],
   ["ifi_type", 'u16', 2, 2],
@@ -5948,7 +5948,7 @@ defineMembers(Ifinfomsg, 'BE', [
   ["ifi_flags", 'u32', 8, 4],
   ["ifi_change", 'u32', 12, 4],
 ]);
-defineMembers(Prefixmsg, 'BE', [
+defineMembers(Prefixmsg, 'BE', () => [
   ["prefix_family", 'u8', 0, 1],
   ["prefix_pad1", 'u8', 1, 1],
   ["prefix_pad2", 'u16', 2, 2],
@@ -5958,11 +5958,11 @@ defineMembers(Prefixmsg, 'BE', [
   ["prefix_flags", 'u8', 10, 1],
   ["prefix_pad3", 'u8', 11, 1],
 ]);
-defineMembers(PrefixCacheinfo, 'BE', [
+defineMembers(PrefixCacheinfo, 'BE', () => [
   ["preferred_time", 'u32', 0, 4],
   ["valid_time", 'u32', 4, 4],
 ]);
-defineMembers(Tcmsg, 'BE', [
+defineMembers(Tcmsg, 'BE', () => [
   ["tcm_family", 'u8', 0, 1],
   ["tcm__pad1", 'u8', 1, 1],
   ["tcm__pad2", 'u16', 2, 2],
@@ -5971,7 +5971,7 @@ defineMembers(Tcmsg, 'BE', [
   ["tcm_parent", 'u32', 12, 4],
   ["tcm_info", 'u32', 16, 4],
 ]);
-defineMembers(Nduseroptmsg, 'BE', [
+defineMembers(Nduseroptmsg, 'BE', () => [
   ["nduseropt_family", 'u8', 0, 1],
   ["nduseropt_pad1", 'u8', 1, 1],
   ["nduseropt_opts_len", 'u16', 2, 2],
@@ -5981,25 +5981,25 @@ defineMembers(Nduseroptmsg, 'BE', [
   ["nduseropt_pad2", 'u16', 10, 2],
   ["nduseropt_pad3", 'u32', 12, 4],
 ]);
-defineMembers(Tcamsg, 'BE', [
+defineMembers(Tcamsg, 'BE', () => [
   ["tca_family", 'u8', 0, 1],
   ["tca__pad1", 'u8', 1, 1],
   ["tca__pad2", 'u16', 2, 2],
 ]);
-defineMembers(Ifaddrmsg, 'BE', [
+defineMembers(Ifaddrmsg, 'BE', () => [
   ["ifa_family", 'u8', 0, 1],
   ["ifa_prefixlen", 'u8', 1, 1],
   ["ifa_flags", 'u8', 2, 1],
   ["ifa_scope", 'u8', 3, 1],
   ["ifa_index", 'u32', 4, 4],
 ]);
-defineMembers(IfaCacheinfo, 'BE', [
+defineMembers(IfaCacheinfo, 'BE', () => [
   ["ifa_prefered", 'u32', 0, 4],
   ["ifa_valid", 'u32', 4, 4],
   ["cstamp", 'u32', 8, 4],
   ["tstamp", 'u32', 12, 4],
 ]);
-defineMembers(Ifaddrlblmsg, 'BE', [
+defineMembers(Ifaddrlblmsg, 'BE', () => [
   ["ifal_family", 'u8', 0, 1],
   ["__ifal_reserved", 'u8', 1, 1],
   ["ifal_prefixlen", 'u8', 2, 1],
@@ -6007,7 +6007,7 @@ defineMembers(Ifaddrlblmsg, 'BE', [
   ["ifal_index", 'u32', 4, 4],
   ["ifal_seq", 'u32', 8, 4],
 ]);
-defineMembers(Ndmsg, 'BE', [
+defineMembers(Ndmsg, 'BE', () => [
   ["ndm_family", 'u8', 0, 1],
   ["ndm_pad1", 'u8', 1, 1],
   ["ndm_pad2", 'u16', 2, 2],
@@ -6016,13 +6016,13 @@ defineMembers(Ndmsg, 'BE', [
   ["ndm_flags", 'u8', 10, 1],
   ["ndm_type", 'u8', 11, 1],
 ]);
-defineMembers(NdaCacheinfo, 'BE', [
+defineMembers(NdaCacheinfo, 'BE', () => [
   ["ndm_confirmed", 'u32', 0, 4],
   ["ndm_used", 'u32', 4, 4],
   ["ndm_updated", 'u32', 8, 4],
   ["ndm_refcnt", 'u32', 12, 4],
 ]);
-defineMembers(NdtStats, 'BE', [
+defineMembers(NdtStats, 'BE', () => [
   ["ndts_allocs", 'u64', 0, 8],
   ["ndts_destroys", 'u64', 8, 8],
   ["ndts_hash_grows", 'u64', 16, 8],
@@ -6035,12 +6035,12 @@ defineMembers(NdtStats, 'BE', [
   ["ndts_forced_gc_runs", 'u64', 72, 8],
   ["ndts_table_fulls", 'u64', 80, 8],
 ]);
-defineMembers(Ndtmsg, 'BE', [
+defineMembers(Ndtmsg, 'BE', () => [
   ["ndtm_family", 'u8', 0, 1],
   ["ndtm_pad1", 'u8', 1, 1],
   ["ndtm_pad2", 'u16', 2, 2],
 ]);
-defineMembers(NdtConfig, 'BE', [
+defineMembers(NdtConfig, 'BE', () => [
   ["ndtc_key_len", 'u16', 0, 2],
   ["ndtc_entry_size", 'u16', 2, 2],
   ["ndtc_entries", 'u32', 4, 4],
@@ -6051,7 +6051,7 @@ defineMembers(NdtConfig, 'BE', [
   ["ndtc_hash_chain_gc", 'u32', 24, 4],
   ["ndtc_proxy_qlen", 'u32', 28, 4],
 ]);
-defineMembers(RtnlLinkStats, 'BE', [
+defineMembers(RtnlLinkStats, 'BE', () => [
   ["rx_packets", 'u32', 0, 4],
   ["tx_packets", 'u32', 4, 4],
   ["rx_bytes", 'u32', 8, 4],
@@ -6077,7 +6077,7 @@ defineMembers(RtnlLinkStats, 'BE', [
   ["tx_compressed", 'u32', 88, 4],
   ["rx_nohandler", 'u32', 92, 4],
 ]);
-defineMembers(RtnlLinkStats64, 'BE', [
+defineMembers(RtnlLinkStats64, 'BE', () => [
   ["rx_packets", 'u64', 0, 8],
   ["tx_packets", 'u64', 8, 8],
   ["rx_bytes", 'u64', 16, 8],
@@ -6104,7 +6104,7 @@ defineMembers(RtnlLinkStats64, 'BE', [
   ["rx_nohandler", 'u64', 184, 8],
   ["rx_otherhost_dropped", 'u64', 192, 8],
 ]);
-defineMembers(RtnlHwStats64, 'BE', [
+defineMembers(RtnlHwStats64, 'BE', () => [
   ["rx_packets", 'u64', 0, 8],
   ["tx_packets", 'u64', 8, 8],
   ["rx_bytes", 'u64', 16, 8],
@@ -6115,7 +6115,7 @@ defineMembers(RtnlHwStats64, 'BE', [
   ["tx_dropped", 'u64', 56, 8],
   ["multicast", 'u64', 64, 8],
 ]);
-defineMembers(RtnlLinkIfmap, 'BE', [
+defineMembers(RtnlLinkIfmap, 'BE', () => [
   ["mem_start", 'u64', 0, 8],
   ["mem_end", 'u64', 8, 8],
   ["base_addr", 'u64', 16, 8],
@@ -6123,85 +6123,85 @@ defineMembers(RtnlLinkIfmap, 'BE', [
   ["dma", 'u8', 26, 1],
   ["port", 'u8', 27, 1],
 ]);
-defineMembers(IflaBridgeId, 'BE', [
+defineMembers(IflaBridgeId, 'BE', () => [
   ["prio", 'bytes', 0, 2],
   ["addr", 'bytes', 2, 6],
 ]);
-defineMembers(IflaCacheinfo, 'BE', [
+defineMembers(IflaCacheinfo, 'BE', () => [
   ["max_reasm_len", 'u32', 0, 4],
   ["tstamp", 'u32', 4, 4],
   ["reachable_time", 'u32', 8, 4],
   ["retrans_time", 'u32', 12, 4],
 ]);
-defineMembers(IflaVlanFlags, 'BE', [
+defineMembers(IflaVlanFlags, 'BE', () => [
   ["flags", 'u32', 0, 4],
   ["mask", 'u32', 4, 4],
 ]);
-defineMembers(IflaVlanQosMapping, 'BE', [
+defineMembers(IflaVlanQosMapping, 'BE', () => [
   ["from", 'u32', 0, 4],
   ["to", 'u32', 4, 4],
 ]);
-defineMembers(IflaVfMac, 'BE', [
+defineMembers(IflaVfMac, 'BE', () => [
   ["vf", 'u32', 0, 4],
   ["mac", 'bytes', 4, 32],
 ]);
-defineMembers(IflaVfBroadcast, 'BE', [
+defineMembers(IflaVfBroadcast, 'BE', () => [
   ["broadcast", 'bytes', 0, 32],
 ]);
-defineMembers(IflaVfVlan, 'BE', [
+defineMembers(IflaVfVlan, 'BE', () => [
   ["vf", 'u32', 0, 4],
   ["vlan", 'u32', 4, 4],
   ["qos", 'u32', 8, 4],
 ]);
-defineMembers(IflaVfVlanInfo, 'BE', [
+defineMembers(IflaVfVlanInfo, 'BE', () => [
   ["vf", 'u32', 0, 4],
   ["vlan", 'u32', 4, 4],
   ["qos", 'u32', 8, 4],
   ["vlan_proto", 'u16', 12, 2],
 ]);
-defineMembers(IflaVfTxRate, 'BE', [
+defineMembers(IflaVfTxRate, 'BE', () => [
   ["vf", 'u32', 0, 4],
   ["rate", 'u32', 4, 4],
 ]);
-defineMembers(IflaVfRate, 'BE', [
+defineMembers(IflaVfRate, 'BE', () => [
   ["vf", 'u32', 0, 4],
   ["min_tx_rate", 'u32', 4, 4],
   ["max_tx_rate", 'u32', 8, 4],
 ]);
-defineMembers(IflaVfSpoofchk, 'BE', [
+defineMembers(IflaVfSpoofchk, 'BE', () => [
   ["vf", 'u32', 0, 4],
   ["setting", 'u32', 4, 4],
 ]);
-defineMembers(IflaVfGuid, 'BE', [
+defineMembers(IflaVfGuid, 'BE', () => [
   ["vf", 'u32', 0, 4],
   ["guid", 'u64', 8, 8],
 ]);
-defineMembers(IflaVfLinkState, 'BE', [
+defineMembers(IflaVfLinkState, 'BE', () => [
   ["vf", 'u32', 0, 4],
   ["link_state", 'u32', 4, 4],
 ]);
-defineMembers(IflaVfRssQueryEn, 'BE', [
+defineMembers(IflaVfRssQueryEn, 'BE', () => [
   ["vf", 'u32', 0, 4],
   ["setting", 'u32', 4, 4],
 ]);
-defineMembers(IflaVfTrust, 'BE', [
+defineMembers(IflaVfTrust, 'BE', () => [
   ["vf", 'u32', 0, 4],
   ["setting", 'u32', 4, 4],
 ]);
-defineMembers(IflaPortVsi, 'BE', [
+defineMembers(IflaPortVsi, 'BE', () => [
   ["vsi_mgr_id", 'u8', 0, 1],
   ["vsi_type_id", 'bytes', 1, 3],
   ["vsi_type_version", 'u8', 4, 1],
   ["pad", 'bytes', 5, 3],
 ]);
-defineMembers(IfStatsMsg, 'BE', [
+defineMembers(IfStatsMsg, 'BE', () => [
   ["family", 'u8', 0, 1],
   ["pad1", 'u8', 1, 1],
   ["pad2", 'u16', 2, 2],
   ["ifindex", 'u32', 4, 4],
   ["filter_mask", 'u32', 8, 4],
 ]);
-defineMembers(FibRuleHdr, 'BE', [
+defineMembers(FibRuleHdr, 'BE', () => [
   ["family", 'u8', 0, 1],
   ["dst_len", 'u8', 1, 1],
   ["src_len", 'u8', 2, 1],
@@ -6212,39 +6212,39 @@ defineMembers(FibRuleHdr, 'BE', [
   ["action", 'u8', 7, 1],
   ["flags", 'u32', 8, 4],
 ]);
-defineMembers(FibRuleUidRange, 'BE', [
+defineMembers(FibRuleUidRange, 'BE', () => [
   ["start", 'u32', 0, 4],
   ["end", 'u32', 4, 4],
 ]);
-defineMembers(FibRulePortRange, 'BE', [
+defineMembers(FibRulePortRange, 'BE', () => [
   ["start", 'u16', 0, 2],
   ["end", 'u16', 2, 2],
 ]);
-defineMembers(Nhmsg, 'BE', [
+defineMembers(Nhmsg, 'BE', () => [
   ["nh_family", 'u8', 0, 1],
   ["nh_scope", 'u8', 1, 1],
   ["nh_protocol", 'u8', 2, 1],
   ["resvd", 'u8', 3, 1],
   ["nh_flags", 'u32', 4, 4],
 ]);
-defineMembers(Genlmsghdr, 'BE', [
+defineMembers(Genlmsghdr, 'BE', () => [
   ["cmd", 'u8', 0, 1],
   ["version", 'u8', 1, 1],
   ["reserved", 'u16', 2, 2],
 ]);
-defineMembers(BridgeVlanInfo, 'BE', [
+defineMembers(BridgeVlanInfo, 'BE', () => [
   ["flags", 'u16', 0, 2],
   ["vid", 'u16', 2, 2],
 ]);
-defineMembers(BrPortMsg, 'BE', [
+defineMembers(BrPortMsg, 'BE', () => [
   ["family", 'u8', 0, 1],
   ["ifindex", 'u32', 4, 4],
 ]);
-defineMembers(CbId, 'BE', [
+defineMembers(CbId, 'BE', () => [
   ["idx", 'u32', 0, 4],
   ["val", 'u32', 4, 4],
 ]);
-defineMembers(CnMsg, 'BE', [
+defineMembers(CnMsg, 'BE', () => [
   ["id", 'view', 0, 8, CbId],
   ["seq", 'u32', 8, 4],
   ["ack", 'u32', 12, 4],
@@ -6252,11 +6252,11 @@ defineMembers(CnMsg, 'BE', [
   ["flags", 'u16', 18, 2],
   ["data", 'flex', 20, 0],
 ]);
-defineMembers(SockDiagReq, 'BE', [
+defineMembers(SockDiagReq, 'BE', () => [
   ["sdiag_family", 'u8', 0, 1],
   ["sdiag_protocol", 'u8', 1, 1],
 ]);
-defineMembers(InetDiagSockid, 'BE', [
+defineMembers(InetDiagSockid, 'BE', () => [
   ["idiag_sport", 'u16', 0, 2],
   ["idiag_dport", 'u16', 2, 2],
   ["idiag_src", 'array', 4, 16, 'u32', 4],
@@ -6264,7 +6264,7 @@ defineMembers(InetDiagSockid, 'BE', [
   ["idiag_if", 'u32', 36, 4],
   ["idiag_cookie", 'array', 40, 8, 'u32', 2],
 ]);
-defineMembers(InetDiagReqV2, 'BE', [
+defineMembers(InetDiagReqV2, 'BE', () => [
   ["sdiag_family", 'u8', 0, 1],
   ["sdiag_protocol", 'u8', 1, 1],
   ["idiag_ext", 'u8', 2, 1],
@@ -6272,7 +6272,7 @@ defineMembers(InetDiagReqV2, 'BE', [
   ["idiag_states", 'u32', 4, 4],
   ["id", 'view', 8, 48, InetDiagSockid],
 ]);
-defineMembers(InetDiagMsg, 'BE', [
+defineMembers(InetDiagMsg, 'BE', () => [
   ["idiag_family", 'u8', 0, 1],
   ["idiag_state", 'u8', 1, 1],
   ["idiag_timer", 'u8', 2, 1],
@@ -6284,7 +6284,7 @@ defineMembers(InetDiagMsg, 'BE', [
   ["idiag_uid", 'u32', 64, 4],
   ["idiag_inode", 'u32', 68, 4],
 ]);
-defineMembers(UnixDiagReq, 'BE', [
+defineMembers(UnixDiagReq, 'BE', () => [
   ["sdiag_family", 'u8', 0, 1],
   ["sdiag_protocol", 'u8', 1, 1],
   ["pad", 'u16', 2, 2],
@@ -6293,7 +6293,7 @@ defineMembers(UnixDiagReq, 'BE', [
   ["udiag_show", 'u32', 12, 4],
   ["udiag_cookie", 'array', 16, 8, 'u32', 2],
 ]);
-defineMembers(UnixDiagMsg, 'BE', [
+defineMembers(UnixDiagMsg, 'BE', () => [
   ["udiag_family", 'u8', 0, 1],
   ["udiag_type", 'u8', 1, 1],
   ["udiag_state", 'u8', 2, 1],
@@ -6301,7 +6301,7 @@ defineMembers(UnixDiagMsg, 'BE', [
   ["udiag_ino", 'u32', 4, 4],
   ["udiag_cookie", 'array', 8, 8, 'u32', 2],
 ]);
-defineMembers(NetlinkDiagReq, 'BE', [
+defineMembers(NetlinkDiagReq, 'BE', () => [
   ["sdiag_family", 'u8', 0, 1],
   ["sdiag_protocol", 'u8', 1, 1],
   ["pad", 'u16', 2, 2],
@@ -6309,7 +6309,7 @@ defineMembers(NetlinkDiagReq, 'BE', [
   ["ndiag_show", 'u32', 8, 4],
   ["ndiag_cookie", 'array', 12, 8, 'u32', 2],
 ]);
-defineMembers(NetlinkDiagMsg, 'BE', [
+defineMembers(NetlinkDiagMsg, 'BE', () => [
   ["ndiag_family", 'u8', 0, 1],
   ["ndiag_type", 'u8', 1, 1],
   ["ndiag_protocol", 'u8', 2, 1],
@@ -6320,7 +6320,7 @@ defineMembers(NetlinkDiagMsg, 'BE', [
   ["ndiag_ino", 'u32', 16, 4],
   ["ndiag_cookie", 'array', 20, 8, 'u32', 2],
 ]);
-defineMembers(PacketDiagReq, 'BE', [
+defineMembers(PacketDiagReq, 'BE', () => [
   ["sdiag_family", 'u8', 0, 1],
   ["sdiag_protocol", 'u8', 1, 1],
   ["pad", 'u16', 2, 2],
@@ -6328,14 +6328,14 @@ defineMembers(PacketDiagReq, 'BE', [
   ["pdiag_show", 'u32', 8, 4],
   ["pdiag_cookie", 'array', 12, 8, 'u32', 2],
 ]);
-defineMembers(PacketDiagMsg, 'BE', [
+defineMembers(PacketDiagMsg, 'BE', () => [
   ["pdiag_family", 'u8', 0, 1],
   ["pdiag_type", 'u8', 1, 1],
   ["pdiag_num", 'u16', 2, 2],
   ["pdiag_ino", 'u32', 4, 4],
   ["pdiag_cookie", 'array', 8, 8, 'u32', 2],
 ]);
-defineMembers(Utsname, 'BE', [
+defineMembers(Utsname, 'BE', () => [
   ["sysname", 'bytes', 0, 65],
   ["nodename", 'bytes', 65, 65],
   ["release", 'bytes', 130, 65],
@@ -6343,7 +6343,7 @@ defineMembers(Utsname, 'BE', [
   ["machine", 'bytes', 260, 65],
   ["domainname", 'bytes', 325, 65],
 ]);
-defineMembers(Sysinfo, 'BE', [
+defineMembers(Sysinfo, 'BE', () => [
   ["uptime", 'i64', 0, 8],
   ["loads", 'array', 8, 24, 'u64', 3],
   ["totalram", 'u64', 32, 8],
@@ -6359,15 +6359,15 @@ defineMembers(Sysinfo, 'BE', [
   ["mem_unit", 'u32', 104, 4],
   ["_f", 'bytes', 108, 0],
 ]);
-defineMembers(Rlimit, 'BE', [
+defineMembers(Rlimit, 'BE', () => [
   ["rlim_cur", 'u64', 0, 8],
   ["rlim_max", 'u64', 8, 8],
 ]);
-defineMembers(Rlimit64, 'BE', [
+defineMembers(Rlimit64, 'BE', () => [
   ["rlim_cur", 'u64', 0, 8],
   ["rlim_max", 'u64', 8, 8],
 ]);
-defineMembers(Rusage, 'BE', [
+defineMembers(Rusage, 'BE', () => [
   ["ru_utime", 'view', 0, 16, Timeval],
   ["ru_stime", 'view', 16, 16, Timeval],
   ["ru_maxrss", 'i64', 32, 8],
@@ -6385,10 +6385,10 @@ defineMembers(Rusage, 'BE', [
   ["ru_nvcsw", 'i64', 128, 8],
   ["ru_nivcsw", 'i64', 136, 8],
 ]);
-defineMembers(SchedParam, 'BE', [
+defineMembers(SchedParam, 'BE', () => [
   ["sched_priority", 'i32', 0, 4],
 ]);
-defineMembers(SchedAttr, 'BE', [
+defineMembers(SchedAttr, 'BE', () => [
   ["size", 'u32', 0, 4],
   ["sched_policy", 'u32', 4, 4],
   ["sched_flags", 'u64', 8, 8],
@@ -6400,7 +6400,7 @@ defineMembers(SchedAttr, 'BE', [
   ["sched_util_min", 'u32', 48, 4],
   ["sched_util_max", 'u32', 52, 4],
 ]);
-defineMembers(CloneArgs, 'BE', [
+defineMembers(CloneArgs, 'BE', () => [
   ["flags", 'u64', 0, 8],
   ["pidfd", 'u64', 8, 8],
   ["child_tid", 'u64', 16, 8],
@@ -6413,37 +6413,37 @@ defineMembers(CloneArgs, 'BE', [
   ["set_tid_size", 'u64', 72, 8],
   ["cgroup", 'u64', 80, 8],
 ]);
-defineMembers(CapUserHeader, 'BE', [
+defineMembers(CapUserHeader, 'BE', () => [
   ["version", 'u32', 0, 4],
   ["pid", 'i32', 4, 4],
 ]);
-defineMembers(CapUserData, 'BE', [
+defineMembers(CapUserData, 'BE', () => [
   ["effective", 'u32', 0, 4],
   ["permitted", 'u32', 4, 4],
   ["inheritable", 'u32', 8, 4],
 ]);
-defineMembers(FutexWaitv, 'BE', [
+defineMembers(FutexWaitv, 'BE', () => [
   ["val", 'u64', 0, 8],
   ["uaddr", 'u64', 8, 8],
   ["flags", 'u32', 16, 4],
   ["__reserved", 'u32', 20, 4],
 ]);
-defineMembers(RobustList, 'BE', [
+defineMembers(RobustList, 'BE', () => [
   ["next", 'u64', 0, 8],
 ]);
-defineMembers(RobustListHead, 'BE', [
+defineMembers(RobustListHead, 'BE', () => [
   ["list", 'view', 0, 8, RobustList],
   ["futex_offset", 'i64', 8, 8],
   ["list_op_pending", 'u64', 16, 8],
 ]);
-defineMembers(RseqCs, 'BE', [
+defineMembers(RseqCs, 'BE', () => [
   ["version", 'u32', 0, 4],
   ["flags", 'u32', 4, 4],
   ["start_ip", 'u64', 8, 8],
   ["post_commit_offset", 'u64', 16, 8],
   ["abort_ip", 'u64', 24, 8],
 ]);
-defineMembers(Rseq, 'BE', [
+defineMembers(Rseq, 'BE', () => [
   ["cpu_id_start", 'u32', 0, 4],
   ["cpu_id", 'u32', 4, 4],
   ["rseq_cs", 'u64', 8, 8],
@@ -6452,7 +6452,7 @@ defineMembers(Rseq, 'BE', [
   ["mm_cid", 'u32', 24, 4],
   ["end", 'flex', 28, 0],
 ]);
-defineMembers(PidfdInfo, 'BE', [
+defineMembers(PidfdInfo, 'BE', () => [
   ["mask", 'u64', 0, 8],
   ["cgroupid", 'u64', 8, 8],
   ["pid", 'u32', 16, 4],
@@ -6470,16 +6470,16 @@ defineMembers(PidfdInfo, 'BE', [
   ["coredump_mask", 'u32', 64, 4],
   ["__spare1", 'u32', 68, 4],
 ]);
-defineMembers(Sembuf, 'BE', [
+defineMembers(Sembuf, 'BE', () => [
   ["sem_num", 'u16', 0, 2],
   ["sem_op", 'i16', 2, 2],
   ["sem_flg", 'i16', 4, 2],
 ]);
-defineMembers(Msgbuf, 'BE', [
+defineMembers(Msgbuf, 'BE', () => [
   ["mtype", 'i64', 0, 8],
   ["mtext", 'bytes', 8, 1],
 ]);
-defineMembers(Ipc64Perm, 'BE', [
+defineMembers(Ipc64Perm, 'BE', () => [
   ["key", 'i32', 0, 4],
   ["uid", 'u32', 4, 4],
   ["gid", 'u32', 8, 4],
@@ -6491,7 +6491,7 @@ defineMembers(Ipc64Perm, 'BE', [
   ["__unused1", 'u64', 32, 8],
   ["__unused2", 'u64', 40, 8],
 ]);
-defineMembers(Shmid64Ds, 'BE', [
+defineMembers(Shmid64Ds, 'BE', () => [
   ["shm_perm", 'view', 0, 48, Ipc64Perm],
   ["shm_segsz", 'u64', 48, 8],
   ["shm_atime", 'i64', 56, 8],
@@ -6503,7 +6503,7 @@ defineMembers(Shmid64Ds, 'BE', [
   ["__unused4", 'u64', 96, 8],
   ["__unused5", 'u64', 104, 8],
 ]);
-defineMembers(Semid64Ds, 'BE', [
+defineMembers(Semid64Ds, 'BE', () => [
   ["sem_perm", 'view', 0, 48, Ipc64Perm],
   ["sem_otime", 'i64', 48, 8],
   ["sem_ctime", 'i64', 56, 8],
@@ -6511,7 +6511,7 @@ defineMembers(Semid64Ds, 'BE', [
   ["__unused3", 'u64', 72, 8],
   ["__unused4", 'u64', 80, 8],
 ]);
-defineMembers(Msqid64Ds, 'BE', [
+defineMembers(Msqid64Ds, 'BE', () => [
   ["msg_perm", 'view', 0, 48, Ipc64Perm],
   ["msg_stime", 'i64', 48, 8],
   ["msg_rtime", 'i64', 56, 8],
@@ -6524,37 +6524,37 @@ defineMembers(Msqid64Ds, 'BE', [
   ["__unused4", 'u64', 104, 8],
   ["__unused5", 'u64', 112, 8],
 ]);
-defineMembers(SeccompData, 'BE', [
+defineMembers(SeccompData, 'BE', () => [
   ["nr", 'i32', 0, 4],
   ["arch", 'u32', 4, 4],
   ["instruction_pointer", 'u64', 8, 8],
   ["args", 'array', 16, 48, 'u64', 6],
 ]);
-defineMembers(SeccompNotifSizes, 'BE', [
+defineMembers(SeccompNotifSizes, 'BE', () => [
   ["seccomp_notif", 'u16', 0, 2],
   ["seccomp_notif_resp", 'u16', 2, 2],
   ["seccomp_data", 'u16', 4, 2],
 ]);
-defineMembers(SeccompNotif, 'BE', [
+defineMembers(SeccompNotif, 'BE', () => [
   ["id", 'u64', 0, 8],
   ["pid", 'u32', 8, 4],
   ["flags", 'u32', 12, 4],
   ["data", 'view', 16, 64, SeccompData],
 ]);
-defineMembers(SeccompNotifResp, 'BE', [
+defineMembers(SeccompNotifResp, 'BE', () => [
   ["id", 'u64', 0, 8],
   ["val", 'i64', 8, 8],
   ["error", 'i32', 16, 4],
   ["flags", 'u32', 20, 4],
 ]);
-defineMembers(SeccompNotifAddfd, 'BE', [
+defineMembers(SeccompNotifAddfd, 'BE', () => [
   ["id", 'u64', 0, 8],
   ["flags", 'u32', 8, 4],
   ["srcfd", 'u32', 12, 4],
   ["newfd", 'u32', 16, 4],
   ["newfd_flags", 'u32', 20, 4],
 ]);
-defineMembers(AuditStatus, 'BE', [
+defineMembers(AuditStatus, 'BE', () => [
   ["mask", 'u32', 0, 4],
   ["enabled", 'u32', 4, 4],
   ["failure", 'u32', 8, 4],
@@ -6568,17 +6568,17 @@ defineMembers(AuditStatus, 'BE', [
   ["backlog_wait_time", 'u32', 36, 4],
   ["backlog_wait_time_actual", 'u32', 40, 4],
 ]);
-defineMembers(AuditFeatures, 'BE', [
+defineMembers(AuditFeatures, 'BE', () => [
   ["vers", 'u32', 0, 4],
   ["mask", 'u32', 4, 4],
   ["features", 'u32', 8, 4],
   ["lock", 'u32', 12, 4],
 ]);
-defineMembers(AuditTtyStatus, 'BE', [
+defineMembers(AuditTtyStatus, 'BE', () => [
   ["enabled", 'u32', 0, 4],
   ["log_passwd", 'u32', 4, 4],
 ]);
-defineMembers(AuditRuleData, 'BE', [
+defineMembers(AuditRuleData, 'BE', () => [
   ["flags", 'u32', 0, 4],
   ["action", 'u32', 4, 4],
   ["field_count", 'u32', 8, 4],
@@ -6589,19 +6589,19 @@ defineMembers(AuditRuleData, 'BE', [
   ["buflen", 'u32', 1036, 4],
   ["buf", 'flex', 1040, 0],
 ]);
-defineMembers(KeyctlDhParams, 'BE', [
+defineMembers(KeyctlDhParams, 'BE', () => [
   ["private", 'i32', 0, 4],
   ["priv", 'i32', 0, 4],
   ["prime", 'i32', 4, 4],
   ["base", 'i32', 8, 4],
 ]);
-defineMembers(KeyctlKdfParams, 'BE', [
+defineMembers(KeyctlKdfParams, 'BE', () => [
   ["hashname", 'u64', 0, 8],
   ["otherinfo", 'u64', 8, 8],
   ["otherinfolen", 'u32', 16, 4],
   ["__spare", 'array', 20, 32, 'u32', 8],
 ]);
-defineMembers(KeyctlPkeyQuery, 'BE', [
+defineMembers(KeyctlPkeyQuery, 'BE', () => [
   ["supported_ops", 'u32', 0, 4],
   ["key_size", 'u32', 4, 4],
   ["max_data_size", 'u16', 8, 2],
@@ -6610,36 +6610,36 @@ defineMembers(KeyctlPkeyQuery, 'BE', [
   ["max_dec_size", 'u16', 14, 2],
   ["__spare", 'array', 16, 40, 'u32', 10],
 ]);
-defineMembers(KeyctlPkeyParams, 'BE', [
+defineMembers(KeyctlPkeyParams, 'BE', () => [
   ["key_id", 'i32', 0, 4],
   ["in_len", 'u32', 4, 4],
   ["out_len", 'u32', 8, 4],
   ["in2_len", 'u32', 8, 4],
   ["__spare", 'array', 12, 28, 'u32', 7],
 ]);
-defineMembers(Sigaction, 'BE', [
+defineMembers(Sigaction, 'BE', () => [
   ["sa_handler", 'u64', 0, 8],
   ["sa_flags", 'u64', 8, 8],
   ["sa_restorer", 'u64', 16, 8],
   ["sa_mask", 'u64', 24, 8],
 ]);
-defineMembers(Sigaltstack, 'BE', [
+defineMembers(Sigaltstack, 'BE', () => [
   ["ss_sp", 'u64', 0, 8],
   ["ss_flags", 'i32', 8, 4],
   ["ss_size", 'u64', 16, 8],
 ]);
-defineMembers(Sigval, 'BE', [
+defineMembers(Sigval, 'BE', () => [
   ["sival_int", 'i32', 0, 4],
   ["sival_ptr", 'u64', 0, 8],
 ]);
-defineMembers(Siginfo, 'BE', [
+defineMembers(Siginfo, 'BE', () => [
   ["si_signo", 'i32', 0, 4],
   ["si_errno", 'i32', 4, 4],
   ["si_code", 'i32', 8, 4],
   ["_sifields", 'view', 16, 32, Siginfo__sifields],
   ["_si_pad", 'array', 0, 128, 'i32', 32],
 ]);
-defineMembers(Siginfo__sifields, 'BE', [
+defineMembers(Siginfo__sifields, 'BE', () => [
   ["_kill", 'view', 0, 8, Siginfo__sifields__kill],
   ["_timer", 'view', 0, 24, Siginfo__sifields__timer],
   ["_rt", 'view', 0, 16, Siginfo__sifields__rt],
@@ -6648,29 +6648,29 @@ defineMembers(Siginfo__sifields, 'BE', [
   ["_sigpoll", 'view', 0, 16, Siginfo__sifields__sigpoll],
   ["_sigsys", 'view', 0, 16, Siginfo__sifields__sigsys],
 ]);
-defineMembers(Siginfo__sifields__kill, 'BE', [
+defineMembers(Siginfo__sifields__kill, 'BE', () => [
   ["_pid", 'i32', 0, 4],
   ["_uid", 'u32', 4, 4],
 ]);
-defineMembers(Siginfo__sifields__timer, 'BE', [
+defineMembers(Siginfo__sifields__timer, 'BE', () => [
   ["_tid", 'i32', 0, 4],
   ["_overrun", 'i32', 4, 4],
   ["_sigval", 'view', 8, 8, Sigval],
   ["_sys_private", 'i32', 16, 4],
 ]);
-defineMembers(Siginfo__sifields__rt, 'BE', [
+defineMembers(Siginfo__sifields__rt, 'BE', () => [
   ["_pid", 'i32', 0, 4],
   ["_uid", 'u32', 4, 4],
   ["_sigval", 'view', 8, 8, Sigval],
 ]);
-defineMembers(Siginfo__sifields__sigchld, 'BE', [
+defineMembers(Siginfo__sifields__sigchld, 'BE', () => [
   ["_pid", 'i32', 0, 4],
   ["_uid", 'u32', 4, 4],
   ["_status", 'i32', 8, 4],
   ["_utime", 'i64', 16, 8],
   ["_stime", 'i64', 24, 8],
 ]);
-defineMembers(Siginfo__sifields__sigfault, 'BE', [
+defineMembers(Siginfo__sifields__sigfault, 'BE', () => [
   ["_addr", 'u64', 0, 8],
   ["_trapno", 'i32', 8, 4],
   ["_addr_lsb", 'i16', 8, 2],
@@ -6678,45 +6678,45 @@ defineMembers(Siginfo__sifields__sigfault, 'BE', [
   ["_addr_pkey", 'view', 8, 12, Siginfo__sifields__sigfault__addr_pkey],
   ["_perf", 'view', 8, 16, Siginfo__sifields__sigfault__perf],
 ]);
-defineMembers(Siginfo__sifields__sigfault__addr_bnd, 'BE', [
+defineMembers(Siginfo__sifields__sigfault__addr_bnd, 'BE', () => [
   ["_dummy_bnd", 'bytes', 0, 8],
   ["_lower", 'u64', 8, 8],
   ["_upper", 'u64', 16, 8],
 ]);
-defineMembers(Siginfo__sifields__sigfault__addr_pkey, 'BE', [
+defineMembers(Siginfo__sifields__sigfault__addr_pkey, 'BE', () => [
   ["_dummy_pkey", 'bytes', 0, 8],
   ["_pkey", 'u32', 8, 4],
 ]);
-defineMembers(Siginfo__sifields__sigfault__perf, 'BE', [
+defineMembers(Siginfo__sifields__sigfault__perf, 'BE', () => [
   ["_data", 'u64', 0, 8],
   ["_type", 'u32', 8, 4],
   ["_flags", 'u32', 12, 4],
 ]);
-defineMembers(Siginfo__sifields__sigpoll, 'BE', [
+defineMembers(Siginfo__sifields__sigpoll, 'BE', () => [
   ["_band", 'i64', 0, 8],
   ["_fd", 'i32', 8, 4],
 ]);
-defineMembers(Siginfo__sifields__sigsys, 'BE', [
+defineMembers(Siginfo__sifields__sigsys, 'BE', () => [
   ["_call_addr", 'u64', 0, 8],
   ["_syscall", 'i32', 8, 4],
   ["_arch", 'u32', 12, 4],
 ]);
-defineMembers(Sigevent, 'BE', [
+defineMembers(Sigevent, 'BE', () => [
   ["sigev_value", 'view', 0, 8, Sigval],
   ["sigev_signo", 'i32', 8, 4],
   ["sigev_notify", 'i32', 12, 4],
   ["_sigev_un", 'view', 16, 48, Sigevent__sigev_un],
 ]);
-defineMembers(Sigevent__sigev_un, 'BE', [
+defineMembers(Sigevent__sigev_un, 'BE', () => [
   ["_pad", 'array', 0, 48, 'i32', 12],
   ["_tid", 'i32', 0, 4],
   ["_sigev_thread", 'view', 0, 16, Sigevent__sigev_un__sigev_thread],
 ]);
-defineMembers(Sigevent__sigev_un__sigev_thread, 'BE', [
+defineMembers(Sigevent__sigev_un__sigev_thread, 'BE', () => [
   ["_function", 'u64', 0, 8],
   ["_attribute", 'u64', 8, 8],
 ]);
-defineMembers(SignalfdSiginfo, 'BE', [
+defineMembers(SignalfdSiginfo, 'BE', () => [
   ["ssi_signo", 'u32', 0, 4],
   ["ssi_errno", 'i32', 4, 4],
   ["ssi_code", 'i32', 8, 4],
@@ -6740,31 +6740,31 @@ defineMembers(SignalfdSiginfo, 'BE', [
   ["ssi_arch", 'u32', 96, 4],
   ["__pad", 'bytes', 100, 28],
 ]);
-defineMembers(Timespec, 'BE', [
+defineMembers(Timespec, 'BE', () => [
   ["tv_sec", 'i64', 0, 8],
   ["tv_nsec", 'i64', 8, 8],
 ]);
-defineMembers(OldTimespec, 'BE', [
+defineMembers(OldTimespec, 'BE', () => [
   ["tv_sec", 'i64', 0, 8],
   ["tv_nsec", 'i64', 8, 8],
 ]);
-defineMembers(Timeval, 'BE', [
+defineMembers(Timeval, 'BE', () => [
   ["tv_sec", 'i64', 0, 8],
   ["tv_usec", 'i64', 8, 8],
 ]);
-defineMembers(Itimerspec, 'BE', [
+defineMembers(Itimerspec, 'BE', () => [
   ["it_interval", 'view', 0, 16, Timespec],
   ["it_value", 'view', 16, 16, Timespec],
 ]);
-defineMembers(Itimerval, 'BE', [
+defineMembers(Itimerval, 'BE', () => [
   ["it_interval", 'view', 0, 16, Timeval],
   ["it_value", 'view', 16, 16, Timeval],
 ]);
-defineMembers(Timezone, 'BE', [
+defineMembers(Timezone, 'BE', () => [
   ["tz_minuteswest", 'i32', 0, 4],
   ["tz_dsttime", 'i32', 4, 4],
 ]);
-defineMembers(Timex, 'BE', [
+defineMembers(Timex, 'BE', () => [
   ["modes", 'u32', 0, 4],
   ["offset", 'i64', 8, 8],
   ["freq", 'i64', 16, 8],
@@ -6787,17 +6787,17 @@ defineMembers(Timex, 'BE', [
   ["tai", 'i32', 160, 4],
   ["__pad", 'array', 164, 44, 'i32', 11],
 ]);
-defineMembers(Timex_time, 'BE', [
+defineMembers(Timex_time, 'BE', () => [
   ["tv_sec", 'i64', 0, 8],
   ["tv_usec", 'i64', 8, 8],
 ]);
-defineMembers(Tms, 'BE', [
+defineMembers(Tms, 'BE', () => [
   ["tms_utime", 'i64', 0, 8],
   ["tms_stime", 'i64', 8, 8],
   ["tms_cutime", 'i64', 16, 8],
   ["tms_cstime", 'i64', 24, 8],
 ]);
-defineMembers(Utimbuf, 'BE', [
+defineMembers(Utimbuf, 'BE', () => [
   ["actime", 'i64', 0, 8],
   ["modtime", 'i64', 8, 8],
 ]);
