@@ -17,7 +17,7 @@
 // MAP_SHARED file mapping beyond the end of its file (after a truncate), faults (SIGSEGV, SIGBUS) like it would in C.
 import { constants as bufferConstants } from 'node:buffer';
 import { readFileSync } from 'node:fs';
-import { setFlagsFromString } from 'node:v8';
+import { createRequire } from 'node:module';
 import { abi, raw } from './core/abi.ts';
 import { backend } from './core/backend.ts';
 import { check, SyscallError } from './core/errors.ts';
@@ -60,6 +60,8 @@ function detach(ab: ArrayBuffer): void {
     if (typeof transfer === 'function') {
       detachFn = (b) => { transfer.call(b, 0); };
     } else {
+      // node:v8 is loaded only here: importing it costs about 3 ms, which every `import 'tsyscall'` would pay
+      const { setFlagsFromString } = createRequire(import.meta.url)('node:v8') as typeof import('node:v8');
       setFlagsFromString('--allow-natives-syntax');
       try {
         const f = new Function('b', '%ArrayBufferDetach(b)') as (b: ArrayBuffer) => void;
