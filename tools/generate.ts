@@ -19,30 +19,57 @@ export function className(name: string): string {
   return name.split('_').filter(Boolean).map((p) => p[0].toUpperCase() + p.slice(1)).join('') || name;
 }
 
+/**
+ * A value as JSON for the lazy tables: numbers beyond 2^53 become decimal strings, which src/core/lazy.ts turns back
+ * into bigints.
+ */
+const jsonValue = (v: bigint) => (v >= -(2n ** 53n) && v <= 2n ** 53n ? Number(v) : String(v));
+
+/** JSON for a single-quoted TS string literal (the tables are parsed on first use, so import stays cheap). */
+function quoted(data: unknown): string {
+  return `'${JSON.stringify(data).replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+}
+
+const docComment = (doc: string, indent = '') => `${indent}/** ${doc.replace(/\*\//g, '* /')} */`;
+
 function constantsModule(abi: ResolvedAbi): string {
-  const out = [HEADER];
+  const types: string[] = [];
+  const table: string[] = [];
   const names: string[] = [];
   for (const ns of abi.namespaces) {
     if (ns.items.length === 0) continue;
     names.push(ns.name);
-    if (ns.doc) out.push(`/** ${ns.doc.replace(/\*\//g, '* /')} */`);
-    out.push(`export const ${ns.name} = {`);
-    for (const k of ns.items) out.push(`  ${key(k.name)}: ${num(k.value)},`);
-    out.push('} as const;\n');
+    if (ns.doc) types.push(docComment(ns.doc, '  '));
+    types.push(`  readonly ${ns.name}: {`);
+    for (const k of ns.items) types.push(`    readonly ${key(k.name)}: ${num(k.value)};`);
+    types.push('  };');
+    table.push(`  ${ns.name}: ${quoted(Object.fromEntries(ns.items.map((k) => [k.name, jsonValue(k.value)])))},`);
   }
   const e = abi.namespaces.find((n) => n.name === 'E');
-  out.push('/** strerror text by errno value. */');
-  out.push('export const ERRNO_MESSAGES: Readonly<Record<number, string>> = {');
+  const messages: Record<string, string> = {};
   const seen = new Set<bigint>();
   for (const k of e?.items ?? []) {
     // aliases (EWOULDBLOCK = EAGAIN) share the first name's message
-    if (k.message && !seen.has(k.value)) out.push(`  ${k.value}: ${JSON.stringify(k.message)},`);
+    if (k.message && !seen.has(k.value)) messages[String(k.value)] = k.message;
     seen.add(k.value);
   }
-  out.push('};\n');
-  out.push('/** Every namespace by name. */');
-  out.push(`export const NAMESPACES = { ${names.join(', ')} } as const;`);
-  return out.join('\n') + '\n';
+  return `${HEADER}// Each namespace is a JSON string, parsed on its first use (src/core/lazy.ts): importing the library parses none.
+
+/** The constants of this arch, by namespace (O.RDONLY, E.NOENT, ...). */
+export interface Constants {
+${types.join('\n')}
+  /** strerror text by errno value. */
+  readonly ERRNO_MESSAGES: Readonly<Record<number, string>>;
+  /** Every namespace by name. */
+  readonly NAMESPACES: { ${names.map((n) => `readonly ${n}: Constants['${n}']`).join('; ')} };
+}
+
+export const CONSTANTS: Readonly<Record<string, string>> = {
+${table.join('\n')}
+};
+
+export const ERRNO_MESSAGES = ${quoted(messages)};
+`;
 }
 
 function syscallsModule(abi: ResolvedAbi): string {
@@ -91,13 +118,14 @@ const TS_OF: Record<string, [string, string]> = {
 function structsModule(abi: ResolvedAbi): { structs: string; layouts: string } {
   const engine = new LayoutEngine(abi);
   const endian = abi.arch.endian === 'little' ? 'LE' : 'BE';
-  const classes: string[] = [];
+  const interfaces: string[] = [];
+  const entries: string[] = [];
   const tables: string[] = [];
   const layouts: string[] = [];
 
   const emit = (cls: string, doc: string, size: number, align: number, members: MemberLayout[], prefix: string, base: number) => {
     const decls: string[] = [];
-    const table: string[] = [];
+    const table: (string | number)[][] = [];
     const nested: [string, MemberLayout][] = [];
     const direct = members.filter((m) => m.path.startsWith(prefix) && !m.path.slice(prefix.length).includes('.'));
     for (const m of direct) {
@@ -112,48 +140,45 @@ function structsModule(abi: ResolvedAbi): { structs: string; layouts: string } {
         else if (set === get) decls.push(`  ${key(name)}: ${get};`);
         else decls.push(`  get ${key(name)}(): ${get};`, `  set ${key(name)}(v: ${set});`);
       };
-      const row = (...cells: (string | number)[]) => table.push(`  [${cells.join(', ')}],`);
+      const row = (...cells: (string | number)[]) => table.push(cells);
       if (m.inline) {
         const sub = `${cls}_${name}`;
         nested.push([sub, m]);
         prop(sub, sub);
-        row(JSON.stringify(name), "'view'", off, m.size, sub);
+        row(name, 'view', off, m.size, sub);
         continue;
       }
       const sk = scalarKind(t);
       if (sk) {
         prop(TS_OF[sk][0], TS_OF[sk][1]);
-        row(JSON.stringify(name), `'${sk}'`, off, m.size);
+        row(name, sk, off, m.size);
       } else if (t.kind === 'struct' || t.kind === 'union') {
         const c = className(t.struct!);
         prop(c, c);
-        row(JSON.stringify(name), "'view'", off, m.size, c);
+        row(name, 'view', off, m.size, c);
       } else if (t.kind === 'array' && t.elem!.kind === 'int' && t.elem!.size === 1) {
         prop('Buffer', 'Buffer | string');
-        row(JSON.stringify(name), m.flexible ? "'flex'" : "'bytes'", off, m.size);
+        row(name, m.flexible ? 'flex' : 'bytes', off, m.size);
       } else if (t.kind === 'array' && !m.flexible && scalarKind(t.elem!)) {
         const ek = scalarKind(t.elem!)!;
         prop(`${TS_OF[ek][0]}[]`, `readonly (${TS_OF[ek][1]})[]`);
-        row(JSON.stringify(name), "'array'", off, m.size, `'${ek}'`, t.count!);
+        row(name, 'array', off, m.size, ek, t.count!);
       } else if (t.kind === 'array' && !m.flexible && (t.elem!.kind === 'struct' || t.elem!.kind === 'union')) {
         const c = className(t.elem!.struct!);
         prop(`${c}[]`);
-        row(JSON.stringify(name), "'views'", off, m.size, c, t.count!);
+        row(name, 'views', off, m.size, c, t.count!);
       } else {
         prop('Buffer');
-        row(JSON.stringify(name), m.flexible ? "'flex'" : "'raw'", off, m.size);
+        row(name, m.flexible ? 'flex' : 'raw', off, m.size);
       }
     }
-    classes.push(`/** ${doc} */
-export class ${cls} extends View {
-  static readonly size = ${size};
-  static readonly align = ${align};
-}
-export interface ${cls} {
+    interfaces.push(`${docComment(doc)}
+export interface ${cls} extends View {
 ${decls.join('\n')}
 }
 `);
-    tables.push(`defineMembers(${cls}, '${endian}', () => [\n${table.join('\n')}\n]);`);
+    entries.push(docComment(doc, '  '), `  readonly ${cls}: StructClass<${cls}>;`);
+    tables.push(`  ${cls}: [${size}, ${align}, ${quoted(table)}],`);
     for (const [sub, m] of nested) emit(sub, `${m.path} of ${doc}`, m.size, m.type.align, members, `${m.path}.`, m.offset);
   };
 
@@ -165,10 +190,22 @@ ${decls.join('\n')}
     layouts.push(`  ${key(L.name)}: { size: ${L.size}, align: ${L.align}, members: { ${fields.join(', ')} } },`);
   }
   return {
-    structs: `${HEADER}import { View, defineMembers } from '../../core/view.ts';
+    structs: `${HEADER}// Each struct's class is made on its first use, from its row in STRUCTS (src/core/view.ts): importing the library
+// makes none. The interfaces give each view its typed members.
+import type { View, StructClass, StructTable } from '../../core/view.ts';
 
-${classes.join('\n')}
+${interfaces.join('\n')}
+/** The struct views of this arch: \`new abi.Stat()\`, \`new abi.Stat(buffer, offset)\`, \`abi.Stat.size\`. */
+export interface Structs {
+${entries.join('\n')}
+}
+
+/** [size, align, member table as JSON] by class name; endianness ${endian}. */
+export const STRUCTS: StructTable = {
 ${tables.join('\n')}
+};
+
+export const ENDIAN = '${endian}';
 `,
     layouts: `${HEADER}/** Size, alignment and [offset, size] of every member, by struct (size -1: a flexible array member). */
 export const LAYOUTS: Readonly<Record<string, { size: number; align: number; members: Readonly<Record<string, readonly [number, number]>> }>> = {
@@ -190,21 +227,12 @@ export const jsName = (n: string) => (RESERVED.has(n) ? `${n}_` : n);
 function rawModule(abi: ResolvedAbi, engine: LayoutEngine): string {
   const a = abi.arch;
   const ptrSize = a.types.pointer.size;
-  const out = [HEADER,
-    `// Unchecked: a length larger than its buffer lets the kernel write past it. The main API checks every pointer and length.`,
-    `import { backend, type SyscallFn } from '../../core/backend.ts';\n`,
-    `/** Memory the kernel may read or write: a Buffer or typed array, a string (read-only, NUL-terminated by the FFI), or null. */`,
-    `export type Ptr = ArrayBufferView | ArrayBuffer | string | null;`,
-    `/** An integer argument (a C long; bigint for values beyond 2^53). */`,
-    `export type Int = number | bigint;\n`];
-  if (ptrSize === 4) {
-    out.push(`const lo = (v: Int): number => Number(BigInt.asUintN(32, BigInt(v)));`);
-    out.push(`const hi = (v: Int): number => Number(BigInt.asUintN(32, BigInt(v) >> 32n));\n`);
-  }
+  const types: string[] = [];
+  const table: string[] = [];
   for (const s of [...abi.syscalls].sort((x, y) => (x.name < y.name ? -1 : 1))) {
     const params: string[] = [];
-    const call: string[] = [];
     let kinds = '';
+    let plan = '';
     for (const arg of s.args) {
       const name = jsName(arg.name);
       const isPtr = arg.type.includes('*');
@@ -213,41 +241,70 @@ function rawModule(abi: ResolvedAbi, engine: LayoutEngine): string {
         try { size = engine.type(arg.type).size; } catch { size = ptrSize; }
       }
       if (isPtr) {
-        params.push(`${name}: Ptr`); call.push(name); kinds += 'p';
+        params.push(`${name}: Ptr`); kinds += 'p'; plan += 'p';
       } else if (size > ptrSize) {
+        // a 64-bit argument on a 32-bit arch: two registers, the pair aligned to an even register where the arch says
         params.push(`${name}: Int`);
-        if (a.syscall.split64 === 'aligned-pair' && kinds.length % 2 === 1) { call.push('0'); kinds += 'i'; }
-        const [first, second] = a.endian === 'little' ? ['lo', 'hi'] : ['hi', 'lo'];
-        call.push(`${first}(${name})`, `${second}(${name})`);
+        if (a.syscall.split64 === 'aligned-pair' && kinds.length % 2 === 1) { kinds += 'i'; plan += 'z'; }
         kinds += 'ii';
+        plan += a.endian === 'little' ? 'l' : 'h';
       } else {
-        params.push(`${name}: Int`); call.push(name); kinds += 'i';
+        params.push(`${name}: Int`); kinds += 'i'; plan += 'i';
       }
     }
-    const fn = jsName(s.name);
-    const slot = `f_${s.name}`;
     const sig = s.args.map((x) => `${x.type}${x.type.endsWith('*') ? '' : ' '}${x.name}`).join(', ');
-    out.push(`let ${slot}: SyscallFn | undefined;`);
-    out.push(`/** ${s.ret} ${s.name}(${sig}): nr ${s.nr}${s.note ? `; ${s.note.replace(/\*\//g, '* /')}` : ''} */`);
-    out.push(`export function ${fn}(${params.join(', ')}): number {`);
-    out.push(`  return (${slot} ??= backend().bind(${s.nr}, '${kinds}'))(${call.join(', ')});`);
-    out.push('}');
+    types.push(docComment(`${s.ret} ${s.name}(${sig}): nr ${s.nr}${s.note ? `; ${s.note}` : ''}`, '  '));
+    types.push(`  ${key(s.name)}(${params.join(', ')}): number;`);
+    table.push(`  ${key(s.name)}: [${s.nr}, '${kinds}'${plan === kinds ? '' : `, '${plan}'`}],`);
   }
-  return out.join('\n') + '\n';
+  return `${HEADER}// Unchecked: a length larger than its buffer lets the kernel write past it. The main API checks every pointer and length.
+// Each function is bound on its first use, from its row in RAW (src/core/lazy.ts).
+import type { Int, Ptr, RawTable } from '../../core/lazy.ts';
+
+/** One function per syscall of this arch: the result, or -errno. */
+export interface Raw {
+${types.join('\n')}
+}
+
+/**
+ * [number, C argument kinds ('i' a register, 'p' a pointer), and where 64-bit arguments are split: the plan of the JS
+ * arguments ('l' low word first, 'h' high word first, 'z' a padding register)] by syscall.
+ */
+export const RAW: RawTable = {
+${table.join('\n')}
+};
+`;
 }
 
 function archModule(abi: ResolvedAbi): string {
   const a = abi.arch;
-  return `${HEADER}export * from './constants.ts';
-export * from './syscalls.ts';
-export * from './structs.ts';
-export * as raw from './raw.ts';
+  return `${HEADER}// The generated ABI of ${a.arch}, as one object: constants, structs and raw calls are made on their first use.
+import { defineConstants, defineRaw } from '../../core/lazy.ts';
+import { defineStructs } from '../../core/view.ts';
+import { CONSTANTS, ERRNO_MESSAGES, type Constants } from './constants.ts';
+import { STRUCTS, ENDIAN, type Structs } from './structs.ts';
+import { RAW, type Raw } from './raw.ts';
+import { SYS } from './syscalls.ts';
+
+/** The name, data model and syscall convention of ${a.arch} (the constants namespace ARCH is arch_prctl's). */
+const arch = ${JSON.stringify({ name: a.arch, endian: a.endian, types: a.types, syscall: a.syscall })} as const;
 
 /** Size, alignment and [offset, size] of every struct member (loaded on demand: it is large and rarely needed). */
-export const layouts = async () => (await import('./layouts.ts')).LAYOUTS;
+const layouts = async () => (await import('./layouts.ts')).LAYOUTS;
 
-/** The data model and syscall convention of ${a.arch}. */
-export const ARCH = ${JSON.stringify({ name: a.arch, endian: a.endian, types: a.types, syscall: a.syscall })} as const;
+export interface Abi extends Constants, Structs {
+  /** Syscall numbers of this arch. */
+  readonly SYS: typeof SYS;
+  /** One function per syscall, returning the result or -errno (unchecked). */
+  readonly raw: Raw;
+  readonly arch: typeof arch;
+  readonly layouts: typeof layouts;
+}
+
+const abi = { SYS, arch, layouts, raw: defineRaw(RAW) } as unknown as Abi;
+defineConstants(abi, CONSTANTS, ERRNO_MESSAGES);
+defineStructs(abi, ENDIAN, STRUCTS);
+export default abi;
 `;
 }
 
@@ -268,7 +325,7 @@ export function generate(files: AbiFiles): Map<string, string> {
   out.set('signatures.ts', signaturesModule(files));
   const nodeArch: Record<string, string> = { x86_64: 'x64', aarch64: 'arm64', i386: 'ia32', armhf: 'arm', ppc64le: 'ppc64', riscv64: 'riscv64', s390x: 's390x', loongarch64: 'loong64' };
   out.set('index.ts', `${HEADER}// Each arch's module is loaded on demand: importing this file loads only the host's.
-import type * as Reference from './x86_64/index.ts';
+import type { Abi } from './x86_64/index.ts';
 export type { Signature } from './signatures.ts';
 
 /** Every syscall's C signature (loaded on demand: nothing at import needs it). */
@@ -278,7 +335,7 @@ export const loadSignatures = async () => (await import('./signatures.ts')).SIGN
  * The generated ABI of one arch. Every arch has the reference arch's (x86_64's) shape; values differ, and an item an
  * arch lacks (its overrides say absent) is undefined there.
  */
-export type ArchAbi = typeof Reference;
+export type ArchAbi = Abi;
 
 const loaders = {
 ${arches.map((a) => `  ${a}: () => import('./${a}/index.ts'),`).join('\n')}
@@ -291,7 +348,7 @@ export const ARCH_NAMES = Object.keys(loaders) as ArchName[];
 export async function loadArch(name: ArchName): Promise<ArchAbi> {
   const load = loaders[name];
   if (!load) throw new Error(\`no generated ABI for arch '\${name}' (spec arches: \${ARCH_NAMES.join(', ')})\`);
-  return (await load()) as unknown as ArchAbi;
+  return (await load()).default as unknown as ArchAbi;
 }
 
 const byNodeArch: Readonly<Record<string, ArchName>> = {

@@ -1,7 +1,8 @@
-// The runtime of the generated struct views. A generated struct is a tiny class (its size, alignment and typed
-// `declare`d members) plus a compact member table; defineMembers() turns the table into accessors on the prototype
-// once, at import. Keeping the accessors out of the generated source keeps `import 'tsyscall'` cheap: hundreds of
-// structs cost a table each, not a page of getters each.
+// The runtime of the generated struct views. A generated struct is a row of a table: its size, alignment and member
+// table as a JSON string. defineStructs() makes each struct's class on its first use, and the class gets its member
+// accessors on its first construction. Keeping classes and accessors out of the generated source keeps
+// `import 'tsyscall'` cheap: hundreds of structs cost a string each until one is used.
+import { defineLazy } from './lazy.ts';
 
 export function checkView(buffer: unknown, offset: unknown, size: number, name: string): void {
   if (!Buffer.isBuffer(buffer)) throw new TypeError(`${name}: expected a Buffer, got ${buffer === null ? 'null' : typeof buffer}`);
@@ -27,6 +28,35 @@ export class View {
 }
 
 export type ViewClass = { new (buffer?: Buffer, offset?: number): View; readonly size: number; readonly name: string };
+
+/** A generated struct's class: `new S()` (a zeroed buffer of S.size bytes), `new S(buffer, offset)`, `S.size`. */
+export interface StructClass<T extends View = View> {
+  new (buffer?: Buffer, offset?: number): T;
+  readonly prototype: T;
+  readonly size: number;
+  readonly align: number;
+  readonly name: string;
+}
+
+/** [size, align, member table as JSON] by class name: what the generator writes for each arch. */
+export type StructTable = Readonly<Record<string, readonly [number, number, string]>>;
+
+/**
+ * Define each struct of `table` on `target` (an arch's ABI object), made on first access. A member table names nested
+ * structs by class name; they are looked up on `target` too.
+ */
+export function defineStructs(target: object, endian: 'LE' | 'BE', table: StructTable): void {
+  defineLazy(target, table, (name, [size, align, json]) => {
+    const cls = { [name]: class extends View {} }[name];
+    Object.defineProperties(cls, { size: { value: size }, align: { value: align } });
+    defineMembers(cls, endian, () => (JSON.parse(json) as (string | number)[][]).map((row) => {
+      const [member, kind, off, bytes, elem, count] = row as [string, MemberKind, number, number, string?, number?];
+      const e = kind === 'view' || kind === 'views' ? (target as Record<string, ViewClass>)[elem!] : (elem as MemberKind | undefined);
+      return [member, kind, off, bytes, e, count] as Member;
+    }));
+    return cls;
+  });
+}
 
 /**
  * Member kinds: i8 u8 i16 u16 i32 u32 i64 u64 f32 f64 bool (scalars), bytes (a byte array: a Buffer view; written
