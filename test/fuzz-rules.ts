@@ -133,10 +133,20 @@ export const GUARDS: Guard[] = [
   },
   {
     name: /^fcntl$/,
-    reason: 'F_SETLEASE and F_SETSIG are not set: a lease blocks the child\'s own opens for 45 s, and F_SETSIG can turn SIGIO into SIGKILL or SIGSTOP',
+    reason: 'F_SETLEASE and F_SETSIG are not set, and F_OFD_SETLKW is not waited on: a lease blocks the child\'s own opens for 45 s, F_SETSIG can turn SIGIO into SIGKILL or SIGSTOP, and an OFD lock the child holds through another open of the same file would block it for ever',
     reject: (c) => {
       const cmd = c.arg(/^cmd$/);
-      return /^(f_)?(setlease|setsig)$/.test(name(cmd) ?? '') || num(cmd) === 1024 || num(cmd) === 10;
+      return /^(f_)?(setlease|setsig|ofd_setlkw)$/.test(name(cmd) ?? '') || num(cmd) === 1024 || num(cmd) === 10 || num(cmd) === 38;
+    },
+  },
+  {
+    name: /^flock$/,
+    reason: 'blocking locks (LOCK_SH or LOCK_EX without LOCK_NB) are not asked for: a lock the child holds through another open of the same file would block it for ever',
+    reject: (c) => {
+      const op = c.arg(/^op$/);
+      if (typeof op === 'number') return (op & 3) !== 0 && (op & 4) === 0;
+      const text = (Array.isArray(op) ? op.join(',') : typeof op === 'string' ? op : '').toLowerCase();
+      return /(sh|ex)/.test(text) && !/nb/.test(text);
     },
   },
   {
