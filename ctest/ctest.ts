@@ -222,14 +222,16 @@ export interface CtestOptions {
 
 const versionString = (code: number) => `${code >> 16}.${(code >> 8) & 255}.${code & 255}`;
 
-async function pool<T>(items: T[], n: number, fn: (t: T) => Promise<void>) {
+/** Run `fn` over `items`, `n` at a time (also used by ctest/roundtrip.ts). */
+export async function pool<T>(items: T[], n: number, fn: (t: T) => Promise<void>) {
   let i = 0;
   await Promise.all(Array.from({ length: Math.max(1, n) }, async () => {
     while (i < items.length) await fn(items[i++]);
   }));
 }
 
-async function compile(cc: string[], args: string[]): Promise<{ ok: boolean; stderr: string }> {
+/** Run the C compiler; a failure to compile is a result, a missing compiler an error (also used by ctest/roundtrip.ts). */
+export async function compile(cc: string[], args: string[]): Promise<{ ok: boolean; stderr: string }> {
   try {
     await run(cc[0], [...cc.slice(1), ...args], { maxBuffer: 256 << 20 });
     return { ok: true, stderr: '' };
