@@ -152,6 +152,10 @@ const restores: Record<Restore['restore'], () => void> = {
   itimers: () => [0, 1, 2].forEach((w) => raw.setitimer(w, Buffer.alloc(32), null)),
   fifos: () => sweep(),
   munlockall: () => raw.munlockall(),
+  fdtimes: () => {
+    // utimensat(fd, NULL, NULL, 0) sets an open file's times to now; numbers that are not open answer EBADF
+    for (let n = reservedFdMax + 1; n < 1024; n++) raw.utimensat(n, null, null, 0);
+  },
 };
 
 // ---- fixtures in the scratch tmpfs --------------------------------------------------------------------------------

@@ -37,7 +37,7 @@ export interface Guard extends Rule {
 }
 export interface Restore extends Rule {
   /** The id of the restore the child performs after each call of a matching function. */
-  restore: 'bigfiles' | 'creds' | 'rlimits' | 'sched' | 'affinity' | 'nice' | 'personality' | 'umask' | 'root' | 'acct' | 'itimers' | 'fifos' | 'munlockall';
+  restore: 'bigfiles' | 'creds' | 'rlimits' | 'sched' | 'affinity' | 'nice' | 'personality' | 'umask' | 'root' | 'acct' | 'itimers' | 'fifos' | 'munlockall' | 'fdtimes';
 }
 
 export const EXCLUDED: Rule[] = [
@@ -199,6 +199,10 @@ export const RESTORES: Restore[] = [
   { name: /^acct$/, restore: 'acct', reason: 'process accounting is turned off again' },
   { name: /^setitimer$/, restore: 'itimers', reason: 'the interval timers are disarmed (their signals are handled, but would interrupt later calls)' },
   { name: /^(mknod|mknodat|mkfifo|mkfifoat)$/, restore: 'fifos', reason: 'FIFOs it made are removed: opening one later would block for ever' },
+  {
+    name: /^(futimens|utimensat|utimes|lutimes|futimes)$/, restore: 'fdtimes',
+    reason: 'the times of every descriptor the fuzzer owns are set back to now: the kernel reuses the inodes of closed sockets and pipes for new ones anywhere on the host without resetting their times (Linux 6.18), and a 32-bit Node whose stdio socket says year -271821 aborts at start',
+  },
   { name: /^(mlockall|mlock|mlock2)$/, restore: 'munlockall', reason: 'memory is unlocked again (MCL_FUTURE would lock every later allocation of Node)' },
 ];
 
