@@ -6,6 +6,7 @@ import { Fd, fdNum, addFdMethods, type FdLike, type FdMethods } from './core/fd.
 import { flags, type Flags } from './core/flags.ts';
 import { int, path as checkPath, pathText, region, structArg, type Bytes } from './core/args.ts';
 import { withFileTypeTests, type FileTypeTests } from './core/filetype.ts';
+import * as sys from './core/compat.ts';
 
 const { O, AT, S } = abi;
 export type PathLike = string | Buffer | URL;
@@ -58,20 +59,24 @@ export function write(fd: FdLike, data: Bytes | string, offset?: number, length?
   return check(raw.write(n, r, r.length), 'write');
 }
 
-/** File status, with friendly getters over the kernel's struct stat (and isFile(), isDirectory(), ...). */
-export class Stat extends abi.Stat {
-  get dev(): bigint { return this.st_dev; }
-  get ino(): bigint { return this.st_ino; }
+/**
+ * File status, with friendly getters over the kernel's struct stat (and isFile(), isDirectory(), ...). Where the arch's
+ * struct stat is not 64-bit clean (32-bit arches, mips64) the stat calls use statx and a Stat is a view of a struct
+ * statx: the friendly getters are the same, the raw st_* members are stx_* members there.
+ */
+export class Stat extends sys.StatStruct {
+  get dev(): bigint { return BigInt(this.st_dev); }
+  get ino(): bigint { return BigInt(this.st_ino); }
   get mode(): number { return this.st_mode; }
   /** The permission bits (mode & 0o7777). */
-  get perm(): number { return this.st_mode & 0o7777; }
+  get perm(): number { return this.mode & 0o7777; }
   get nlink(): number { return Number(this.st_nlink); }
   get uid(): number { return this.st_uid; }
   get gid(): number { return this.st_gid; }
-  get rdev(): bigint { return this.st_rdev; }
-  get size(): bigint { return this.st_size; }
+  get rdev(): bigint { return BigInt(this.st_rdev); }
+  get size(): bigint { return BigInt(this.st_size); }
   get blksize(): number { return Number(this.st_blksize); }
-  get blocks(): bigint { return this.st_blocks; }
+  get blocks(): bigint { return BigInt(this.st_blocks); }
   /** Times as bigint nanoseconds since the epoch, and as Dates. */
   // the kernel's fields are unsigned longs on x86_64: times before 1970 come back as huge values, read them signed
   get atimeNs(): bigint { return BigInt.asIntN(64, BigInt(this.st_atime)) * 1000000000n + BigInt(this.st_atime_nsec); }
@@ -80,15 +85,43 @@ export class Stat extends abi.Stat {
   get atime(): Date { return new Date(Number(this.atimeNs / 1000000n)); }
   get mtime(): Date { return new Date(Number(this.mtimeNs / 1000000n)); }
   get ctime(): Date { return new Date(Number(this.ctimeNs / 1000000n)); }
-  get type(): number { return this.st_mode & S.IFMT; }
-  get fileType(): number { return this.st_mode & S.IFMT; }
+  get type(): number { return this.mode & S.IFMT; }
+  get fileType(): number { return this.mode & S.IFMT; }
 }
 export interface Stat extends FileTypeTests {}
 withFileTypeTests(Stat);
 
+/** A device number from major and minor, as glibc's makedev (the kernel's encoding where that fits 32 bits). */
+function makedev64(major: number, minor: number): bigint {
+  const ma = BigInt(major);
+  const mi = BigInt(minor);
+  return ((ma & 0xfffff000n) << 32n) | ((ma & 0xfffn) << 8n) | ((mi & 0xffffff00n) << 12n) | (mi & 0xffn);
+}
+
+if (sys.STAT_VIA_STATX) {
+  type X = InstanceType<typeof abi.Statx>;
+  const ns = (t: InstanceType<typeof abi.StatxTimestamp>) => t.tv_sec * 1000000000n + BigInt(t.tv_nsec);
+  const getters: Record<string, (this: X) => unknown> = {
+    dev() { return makedev64(this.stx_dev_major, this.stx_dev_minor); },
+    ino() { return this.stx_ino; },
+    mode() { return this.stx_mode; },
+    nlink() { return this.stx_nlink; },
+    uid() { return this.stx_uid; },
+    gid() { return this.stx_gid; },
+    rdev() { return makedev64(this.stx_rdev_major, this.stx_rdev_minor); },
+    size() { return this.stx_size; },
+    blksize() { return this.stx_blksize; },
+    blocks() { return this.stx_blocks; },
+    atimeNs() { return ns(this.stx_atime); },
+    mtimeNs() { return ns(this.stx_mtime); },
+    ctimeNs() { return ns(this.stx_ctime); },
+  };
+  for (const [name, get] of Object.entries(getters)) Object.defineProperty(Stat.prototype, name, { get, configurable: true });
+}
+
 /** fstat into `st` (reuse one for speed) or a fresh Stat. */
 export function fstat(fd: FdLike, st: Stat = new Stat()): Stat {
-  check(raw.fstat(fdNum(fd, 'fstat'), structArg(st, abi.Stat, 'st')), 'fstat');
+  check(sys.fstat(fdNum(fd, 'fstat'), structArg(st, sys.StatStruct, 'st')), 'fstat');
   return st;
 }
 

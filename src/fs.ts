@@ -4,7 +4,8 @@
 // are in files.ts.) Calls that can block (flock without 'nb', F_SETLKW, reads from pipes, splice) block the thread:
 // they are wrapped synchronously; Promise variants come later.
 import { abi, raw } from './core/abi.ts';
-import { backend, type SyscallFn } from './core/backend.ts';
+import { backend } from './core/backend.ts';
+import * as sys from './core/compat.ts';
 import { withFileTypeTests, dtToMode, type FileTypeTests } from './core/filetype.ts';
 import { check } from './core/errors.ts';
 import { Fd, fdNum, addFdMethods, type FdLike, type FdMethods } from './core/fd.ts';
@@ -42,8 +43,8 @@ function pathArg(p: unknown, name = 'path'): [string | Buffer, string] {
   return [c, pathText(c)];
 }
 
-/** The buffer of a Stat view, checked to hold a whole struct stat. */
-const statBuffer = (st: Stat): Buffer => structArg(st, abi.Stat, 'st');
+/** The buffer of a Stat view, checked to hold a whole struct stat (struct statx where the stat calls use statx). */
+const statBuffer = (st: Stat): Buffer => structArg(st, sys.StatStruct, 'st');
 
 /** An ID for chown: -1 (or undefined) leaves it unchanged. */
 function id(v: unknown, name: string): number {
@@ -62,7 +63,7 @@ function off(v: unknown, name: string, unsigned = true): number | bigint {
 function offPtr(v: unknown, name: string): Buffer | null {
   if (v === null || v === undefined) return null;
   const b = Buffer.alloc(8);
-  b.writeBigInt64LE(BigInt(off(v, name)));
+  sys.writeI64(b, BigInt(off(v, name)));
   return b;
 }
 
@@ -87,7 +88,7 @@ function iovecs(bufs: unknown, name: string, strings: boolean): Iov {
   const iov = keep.length ? Buffer.alloc(keep.length * size) : null;
   keep.forEach((b, i) => {
     const v = new abi.Iovec(iov!, i * size);
-    v.iov_base = b.length ? addressOf(b) : 0n;
+    v.iov_base = sys.pointerField(b.length ? addressOf(b) : 0n) as bigint;
     v.iov_len = b.length;
   });
   return { iov, count: keep.length, keep };
@@ -144,7 +145,7 @@ export function openat2(dirfd: FdLike, path: PathLike, how: OpenHow | Flags = {}
  */
 export function creat(path: PathLike, perm: Mode = 0o666): Fd {
   const [p, text] = pathArg(path);
-  return new Fd(check(raw.creat(p, mode(perm)), 'creat', text));
+  return new Fd(check(raw.openat(AT_FDCWD, p, O.CREAT | O.WRONLY | O.TRUNC, mode(perm)), 'creat', text));
 }
 
 /**
@@ -237,8 +238,9 @@ export function preadv2(fd: FdLike, bufs: readonly Bytes[], position: number | b
   const pos = off(position, 'position', false);
   const f = rwf(how);
   const v = iovecs(bufs, 'bufs', false);
-  // 64-bit longs: the whole offset goes in pos_l, pos_h is ignored by the kernel
-  return withIov(v, () => raw.preadv2(n, v.iov, v.count, pos, 0, f), 'preadv2');
+  // pos_l and pos_h: where a long has 64 bits, the whole offset goes in pos_l and the kernel ignores pos_h
+  const [lo, hi] = sys.posPair(pos);
+  return withIov(v, () => raw.preadv2(n, v.iov, v.count, lo, hi, f), 'preadv2');
 }
 
 /**
@@ -250,7 +252,8 @@ export function pwritev2(fd: FdLike, bufs: readonly (Bytes | string)[], position
   const pos = off(position, 'position', false);
   const f = rwf(how);
   const v = iovecs(bufs, 'bufs', true);
-  return withIov(v, () => raw.pwritev2(n, v.iov, v.count, pos, 0, f), 'pwritev2');
+  const [lo, hi] = sys.posPair(pos);
+  return withIov(v, () => raw.pwritev2(n, v.iov, v.count, lo, hi, f), 'pwritev2');
 }
 
 /** Where lseek counts from: 'set', 'cur', 'end', 'data', 'hole' or a SEEK value. */
@@ -263,7 +266,7 @@ const whence = (w: unknown) => constant(SEEK, 'SEEK', 'SEEK_', w as Whence);
  */
 export function lseek(fd: FdLike, offset: number | bigint, from: Whence = 'set'): number {
   const n = fdNum(fd, 'lseek');
-  return check(raw.lseek(n, off(offset, 'offset', false), whence(from)), 'lseek');
+  return check(sys.lseek(n, off(offset, 'offset', false), whence(from)), 'lseek');
 }
 
 // ---------------------------------------------------------------------------------------------------------------------
@@ -286,18 +289,18 @@ export function fdatasync(fd: FdLike): void {
 export function sync_file_range(fd: FdLike, offset: number | bigint, nbytes: number | bigint, how: Flags): void {
   const n = fdNum(fd, 'sync_file_range');
   const f = flags(SYNC_FILE_RANGE, 'SYNC_FILE_RANGE', 'SYNC_FILE_RANGE_', how);
-  check(raw.sync_file_range(n, off(offset, 'offset'), off(nbytes, 'nbytes'), f), 'sync_file_range');
+  check(sys.syncFileRange(n, off(offset, 'offset'), off(nbytes, 'nbytes'), f), 'sync_file_range');
 }
 
 /** truncate: set a file's size by path. @example truncate('/tmp/f', 0); */
 export function truncate(path: PathLike, length: number | bigint): void {
   const [p, text] = pathArg(path);
-  check(raw.truncate(p, off(length, 'length')), 'truncate', text);
+  check(sys.truncate(p, off(length, 'length')), 'truncate', text);
 }
 
 /** ftruncate: set an open file's size. @example fd.ftruncate(4096); */
 export function ftruncate(fd: FdLike, length: number | bigint): void {
-  check(raw.ftruncate(fdNum(fd, 'ftruncate'), off(length, 'length')), 'ftruncate');
+  check(sys.ftruncate(fdNum(fd, 'ftruncate'), off(length, 'length')), 'ftruncate');
 }
 
 /**
@@ -320,7 +323,7 @@ export type Advice = Lowercase<keyof typeof POSIX_FADV> | number;
 export function fadvise(fd: FdLike, offset: number | bigint, len: number | bigint, advice: Advice): void {
   const n = fdNum(fd, 'fadvise');
   const a = constant(POSIX_FADV, 'POSIX_FADV', 'POSIX_FADV_', advice);
-  check(raw.fadvise64(n, off(offset, 'offset'), off(len, 'len'), a), 'fadvise64');
+  check(sys.fadvise(n, off(offset, 'offset'), off(len, 'len'), a), 'fadvise64');
 }
 
 // ---------------------------------------------------------------------------------------------------------------------
@@ -329,14 +332,14 @@ export function fadvise(fd: FdLike, offset: number | bigint, len: number | bigin
 /** stat: status of the file a path names (following symlinks), into `st` or a fresh Stat. @example stat('/').isDirectory(); // true */
 export function stat(path: PathLike, st: Stat = new Stat()): Stat {
   const [p, text] = pathArg(path);
-  check(raw.stat(p, statBuffer(st)), 'stat', text);
+  check(sys.fstatat(AT_FDCWD, p, statBuffer(st), 0), 'stat', text);
   return st;
 }
 
 /** lstat: like stat, but of a symlink itself. @example lstat('/tmp/link').isSymbolicLink(); // true */
 export function lstat(path: PathLike, st: Stat = new Stat()): Stat {
   const [p, text] = pathArg(path);
-  check(raw.lstat(p, statBuffer(st)), 'lstat', text);
+  check(sys.fstatat(AT_FDCWD, p, statBuffer(st), AT.SYMLINK_NOFOLLOW), 'lstat', text);
   return st;
 }
 
@@ -347,7 +350,7 @@ export function lstat(path: PathLike, st: Stat = new Stat()): Stat {
 export function fstatat(dirfd: FdLike, path: PathLike, how: Flags = 0, st: Stat = new Stat()): Stat {
   const d = fdNum(dirfd, 'fstatat');
   const [p, text] = pathArg(path);
-  check(raw.newfstatat(d, p, statBuffer(st), atFlags(how)), 'fstatat', text);
+  check(sys.fstatat(d, p, statBuffer(st), atFlags(how)), 'fstatat', text);
   return st;
 }
 
@@ -411,16 +414,19 @@ export function statx(dirfd: FdLike, path: PathLike, how: Flags = 0, mask: Flags
   return stx;
 }
 
-/** Filesystem statistics with friendly getters. */
-export class StatFs extends abi.Statfs {
+/**
+ * Filesystem statistics with friendly getters: a view of struct statfs, or of struct statfs64 on arches whose struct
+ * statfs has 32-bit counts (the same members).
+ */
+export class StatFs extends sys.StatfsStruct {
   /** The filesystem's magic number (0xef53 for ext4, 0x01021994 for tmpfs). */
   get type(): number { return Number(this.f_type); }
   get bsize(): number { return Number(this.f_bsize); }
-  get blocks(): bigint { return this.f_blocks; }
-  get bfree(): bigint { return this.f_bfree; }
-  get bavail(): bigint { return this.f_bavail; }
-  get files(): bigint { return this.f_files; }
-  get ffree(): bigint { return this.f_ffree; }
+  get blocks(): bigint { return BigInt(this.f_blocks); }
+  get bfree(): bigint { return BigInt(this.f_bfree); }
+  get bavail(): bigint { return BigInt(this.f_bavail); }
+  get files(): bigint { return BigInt(this.f_files); }
+  get ffree(): bigint { return BigInt(this.f_ffree); }
   get fsid(): [number, number] { const [a, b] = this.f_fsid.val; return [a, b]; }
   get namelen(): number { return Number(this.f_namelen); }
   get frsize(): number { return Number(this.f_frsize); }
@@ -429,20 +435,20 @@ export class StatFs extends abi.Statfs {
 }
 
 function statfsBuffer(s: StatFs): Buffer {
-  if (!(s instanceof abi.Statfs)) throw new TypeError(`sfs must be a StatFs, got ${describe(s)}`);
-  return region(s.$buffer, 'sfs', s.$offset, abi.Statfs.size);
+  if (!(s instanceof sys.StatfsStruct)) throw new TypeError(`sfs must be a StatFs, got ${describe(s)}`);
+  return region(s.$buffer, 'sfs', s.$offset, sys.StatfsStruct.size);
 }
 
 /** statfs: statistics of the filesystem holding `path`. @example statfs('/').bavail * BigInt(statfs('/').bsize); */
 export function statfs(path: PathLike, sfs: StatFs = new StatFs()): StatFs {
   const [p, text] = pathArg(path);
-  check(raw.statfs(p, statfsBuffer(sfs)), 'statfs', text);
+  check(sys.statfs(p, statfsBuffer(sfs)), 'statfs', text);
   return sfs;
 }
 
 /** fstatfs: statistics of the filesystem holding an open file. @example fd.fstatfs().type; */
 export function fstatfs(fd: FdLike, sfs: StatFs = new StatFs()): StatFs {
-  check(raw.fstatfs(fdNum(fd, 'fstatfs'), statfsBuffer(sfs)), 'fstatfs');
+  check(sys.fstatfs(fdNum(fd, 'fstatfs'), statfsBuffer(sfs)), 'fstatfs');
   return sfs;
 }
 
@@ -466,7 +472,7 @@ function accessMode(m: unknown): number {
  */
 export function access(path: PathLike, how: Flags = 'f'): void {
   const [p, text] = pathArg(path);
-  check(raw.access(p, accessMode(how)), 'access', text);
+  check(raw.faccessat(AT_FDCWD, p, accessMode(how)), 'access', text);
 }
 
 /**
@@ -482,7 +488,7 @@ export function faccessat2(dirfd: FdLike, path: PathLike, how: Flags = 'f', at: 
 /** chmod: set the permission bits of a file by path. @example chmod('/tmp/f', 0o600); chmod('/tmp/f', '755'); */
 export function chmod(path: PathLike, perm: Mode): void {
   const [p, text] = pathArg(path);
-  check(raw.chmod(p, mode(perm)), 'chmod', text);
+  check(raw.fchmodat(AT_FDCWD, p, mode(perm)), 'chmod', text);
 }
 
 /** fchmod: set the permission bits of an open file. @example fd.fchmod(0o644); */
@@ -506,18 +512,18 @@ export function fchmodat(dirfd: FdLike, path: PathLike, perm: Mode, at: Flags = 
 /** chown: set the owner and group of a file by path (-1 leaves one unchanged). @example chown('/tmp/f', 1000, -1); */
 export function chown(path: PathLike, uid: number, gid: number = -1): void {
   const [p, text] = pathArg(path);
-  check(raw.chown(p, id(uid, 'uid'), id(gid, 'gid')), 'chown', text);
+  check(raw.fchownat(AT_FDCWD, p, id(uid, 'uid'), id(gid, 'gid'), 0), 'chown', text);
 }
 
 /** fchown: chown of an open file. @example fd.fchown(1000, 1000); */
 export function fchown(fd: FdLike, uid: number, gid: number = -1): void {
-  check(raw.fchown(fdNum(fd, 'fchown'), id(uid, 'uid'), id(gid, 'gid')), 'fchown');
+  check(sys.ids.fchown(fdNum(fd, 'fchown'), id(uid, 'uid'), id(gid, 'gid')), 'fchown');
 }
 
 /** lchown: chown of a symlink itself. @example lchown('/tmp/link', 1000, 1000); */
 export function lchown(path: PathLike, uid: number, gid: number = -1): void {
   const [p, text] = pathArg(path);
-  check(raw.lchown(p, id(uid, 'uid'), id(gid, 'gid')), 'lchown', text);
+  check(raw.fchownat(AT_FDCWD, p, id(uid, 'uid'), id(gid, 'gid'), AT.SYMLINK_NOFOLLOW), 'lchown', text);
 }
 
 /** fchownat: chown relative to a directory, AT flags ('symlink_nofollow', 'empty_path'). @example fchownat(dir, 'f', 0, 0); */
@@ -541,7 +547,7 @@ export function umask(mask: Mode): number {
 export function link(oldPath: PathLike, newPath: PathLike): void {
   const [a, at] = pathArg(oldPath, 'oldPath');
   const [b, bt] = pathArg(newPath, 'newPath');
-  check(raw.link(a, b), 'link', at, bt);
+  check(raw.linkat(AT_FDCWD, a, AT_FDCWD, b, 0), 'link', at, bt);
 }
 
 /** linkat: link relative to directories, AT flags ('symlink_follow', 'empty_path'). @example linkat(fd, '', dir, 'name', 'empty_path'); */
@@ -557,7 +563,7 @@ export function linkat(oldDirfd: FdLike, oldPath: PathLike, newDirfd: FdLike, ne
 export function symlink(target: PathLike, path: PathLike): void {
   const [a, at] = pathArg(target, 'target');
   const [b, bt] = pathArg(path);
-  check(raw.symlink(a, b), 'symlink', bt, at);
+  check(raw.symlinkat(a, AT_FDCWD, b), 'symlink', bt, at);
 }
 
 /** symlinkat: symlink with `path` relative to a directory. @example symlinkat('../x', dir, 'up'); */
@@ -594,7 +600,7 @@ export function readlink(path: PathLike, encoding?: BufferEncoding): string;
 export function readlink(path: PathLike, encoding: 'buffer'): Buffer;
 export function readlink(path: PathLike, encoding?: NameEncoding): string | Buffer {
   const [p, text] = pathArg(path);
-  return encode(readlinkLoop((b) => raw.readlink(p, b, b.length), 'readlink', text), encoding);
+  return encode(readlinkLoop((b) => raw.readlinkat(AT_FDCWD, p, b, b.length), 'readlink', text), encoding);
 }
 
 /** readlinkat: readlink relative to a directory ('' with an O_PATH fd of the link itself). @example readlinkat(dir, 'link'); */
@@ -609,7 +615,7 @@ export function readlinkat(dirfd: FdLike, path: PathLike, encoding?: NameEncodin
 /** unlink: remove a name (a file, a link). @example unlink('/tmp/f'); */
 export function unlink(path: PathLike): void {
   const [p, text] = pathArg(path);
-  check(raw.unlink(p), 'unlink', text);
+  check(raw.unlinkat(AT_FDCWD, p, 0), 'unlink', text);
 }
 
 /** unlinkat: unlink relative to a directory; 'removedir' removes an empty directory. @example unlinkat(dir, 'sub', 'removedir'); */
@@ -623,7 +629,7 @@ export function unlinkat(dirfd: FdLike, path: PathLike, at: Flags = 0): void {
 export function rename(oldPath: PathLike, newPath: PathLike): void {
   const [a, at] = pathArg(oldPath, 'oldPath');
   const [b, bt] = pathArg(newPath, 'newPath');
-  check(raw.rename(a, b), 'rename', at, bt);
+  check(sys.rename(AT_FDCWD, a, AT_FDCWD, b), 'rename', at, bt);
 }
 
 /**
@@ -642,7 +648,7 @@ export function renameat2(oldDirfd: FdLike, oldPath: PathLike, newDirfd: FdLike,
 /** mkdir: create a directory (mode less umask). @example mkdir('/tmp/d', 0o755); */
 export function mkdir(path: PathLike, perm: Mode = 0o777): void {
   const [p, text] = pathArg(path);
-  check(raw.mkdir(p, mode(perm)), 'mkdir', text);
+  check(raw.mkdirat(AT_FDCWD, p, mode(perm)), 'mkdir', text);
 }
 
 /** mkdirat: mkdir relative to a directory. @example mkdirat(dir, 'sub'); */
@@ -655,7 +661,7 @@ export function mkdirat(dirfd: FdLike, path: PathLike, perm: Mode = 0o777): void
 /** rmdir: remove an empty directory. @example rmdir('/tmp/d'); */
 export function rmdir(path: PathLike): void {
   const [p, text] = pathArg(path);
-  check(raw.rmdir(p), 'rmdir', text);
+  check(raw.unlinkat(AT_FDCWD, p, AT.REMOVEDIR), 'rmdir', text);
 }
 
 /** A device number in the kernel's encoding (new_encode_dev) from major and minor. @example makedev(1, 3); // 259 */
@@ -681,7 +687,7 @@ export function devParts(dev: number | bigint): { major: number; minor: number }
  */
 export function mknod(path: PathLike, fileMode: number, dev: number = 0): void {
   const [p, text] = pathArg(path);
-  check(raw.mknod(p, int(fileMode, 'mode', 0, 0o177777), int(dev, 'dev', 0, 2 ** 32 - 1)), 'mknod', text);
+  check(raw.mknodat(AT_FDCWD, p, int(fileMode, 'mode', 0, 0o177777), int(dev, 'dev', 0, 2 ** 32 - 1)), 'mknod', text);
 }
 
 /** mknodat: mknod relative to a directory. @example mknodat(dir, 'fifo', S.IFIFO | 0o600); */
@@ -806,12 +812,12 @@ function timespecs(atime: unknown, mtime: unknown): Buffer {
 export function utimensat(dirfd: FdLike, path: PathLike, atime: Time = 'now', mtime: Time = 'now', at: Flags = 0): void {
   const d = fdNum(dirfd, 'utimensat');
   const [p, text] = pathArg(path);
-  check(raw.utimensat(d, p, timespecs(atime, mtime), atFlags(at)), 'utimensat', text);
+  check(sys.utimensat(d, p, timespecs(atime, mtime), atFlags(at)), 'utimensat', text);
 }
 
 /** futimens: set the times of an open file. @example fd.futimens(1700000000, 1700000000n * 10n ** 9n); */
 export function futimens(fd: FdLike, atime: Time = 'now', mtime: Time = 'now'): void {
-  check(raw.utimensat(fdNum(fd, 'futimens'), null, timespecs(atime, mtime), 0), 'futimens');
+  check(sys.utimensat(fdNum(fd, 'futimens'), null, timespecs(atime, mtime), 0), 'futimens');
 }
 
 // ---------------------------------------------------------------------------------------------------------------------
@@ -840,12 +846,15 @@ export interface LockSpec {
   pid?: number;
 }
 
-/** struct flock with friendly getters: what F_GETLK found (type 'unlck' when nothing conflicts). */
-export class Lock extends abi.Flock {
+/**
+ * struct flock with friendly getters: what F_GETLK found (type 'unlck' when nothing conflicts). On 32-bit arches it is
+ * a struct flock64 (64-bit offsets), and the lock commands go to fcntl64 as F_GETLK64, F_SETLK64, F_SETLKW64.
+ */
+export class Lock extends sys.LockStruct {
   get type(): LockType { return LOCK_NAMES[this.l_type] ?? (this.l_type as never); }
   get whence(): number { return this.l_whence; }
-  get start(): bigint { return this.l_start; }
-  get len(): bigint { return this.l_len; }
+  get start(): bigint { return BigInt(this.l_start); }
+  get len(): bigint { return BigInt(this.l_len); }
   /** The holder's pid (F_GETLK), -1 for an OFD lock. */
   get pid(): number { return this.l_pid; }
 
@@ -868,18 +877,28 @@ type Cmd<S extends string> = S | `F_${Uppercase<S>}`;
 const CMD: Record<string, number> = Object.fromEntries(
   Object.entries(F).filter(([k]) => !/^(RDLCK|WRLCK|UNLCK|EXLCK|SHLCK|LINUX_SPECIFIC_BASE)$/.test(k)),
 );
-// commands whose argument is a pointer, with the size the kernel reads or writes through it
+// the record-lock commands: the command a caller names -> the one the kernel gets with a Lock (a struct flock64 and
+// F_GETLK64 for F_GETLK on 32-bit arches; undefined if the arch's spec lacks it), and whether it fills the Lock in
+const LOCK_CMDS = new Map<number, { kernel: number | undefined; get: boolean }>();
+{
+  const Fx = F as unknown as Readonly<Record<string, number | undefined>>;
+  const lockCmd = (name: string, kernel: number | undefined, get: boolean) => {
+    if (Fx[name] !== undefined) LOCK_CMDS.set(Fx[name]!, { kernel, get });
+  };
+  lockCmd('GETLK', sys.LOCK_CMDS.GETLK, true);
+  lockCmd('SETLK', sys.LOCK_CMDS.SETLK, false);
+  lockCmd('SETLKW', sys.LOCK_CMDS.SETLKW, false);
+  // F_OFD_* take a struct flock64 everywhere (the same layout as struct flock on 64-bit arches)
+  for (const [name, get] of [['OFD_GETLK', true], ['OFD_SETLK', false], ['OFD_SETLKW', false], ['GETLK64', true], ['SETLK64', false], ['SETLKW64', false]] as const) {
+    lockCmd(name, Fx[name], get);
+  }
+}
+// commands whose argument is a pointer, with the size the kernel reads or writes through it (locks above)
 const POINTER_CMDS = new Map<number, number>([
-  [F.GETLK, abi.Flock.size], [F.SETLK, abi.Flock.size], [F.SETLKW, abi.Flock.size],
-  [F.OFD_GETLK, abi.Flock.size], [F.OFD_SETLK, abi.Flock.size], [F.OFD_SETLKW, abi.Flock.size],
   [F.GETOWN_EX, abi.FOwnerEx.size], [F.SETOWN_EX, abi.FOwnerEx.size], [F.GETOWNER_UIDS, 8],
   [F.GET_RW_HINT, 8], [F.SET_RW_HINT, 8], [F.GET_FILE_RW_HINT, 8], [F.SET_FILE_RW_HINT, 8],
 ]);
-const INT_CMDS = new Set(Object.values(CMD).filter((c) => !POINTER_CMDS.has(c)));
-
-// fcntl with a pointer argument: raw.fcntl's arg is an integer (unsigned long), so bind a pointer prototype here
-let fcntlPtrFn: SyscallFn | undefined;
-const fcntlPtr = (n: number, cmd: number, arg: Buffer): number => (fcntlPtrFn ??= backend().bind(abi.SYS.fcntl, 'iip'))(n, cmd, arg);
+const INT_CMDS = new Set(Object.values(CMD).filter((c) => !POINTER_CMDS.has(c) && !LOCK_CMDS.has(c)));
 
 /**
  * fcntl, typed per command (names as 'getfl' or 'F_GETFL'):
@@ -909,35 +928,32 @@ export function fcntl(fd: FdLike, cmd: string | number, arg?: unknown): unknown 
     case F.SETFL: {
       if (arg === undefined) throw new TypeError(`fcntl ${cmd}: the flags to set are missing`);
       const get = c === F.SETFD ? F.GETFD : F.GETFL;
-      const cur = typeof arg === 'string' || Array.isArray(arg) ? check(raw.fcntl(n, get, 0), 'fcntl') : 0;
+      const cur = typeof arg === 'string' || Array.isArray(arg) ? check(sys.fcntl(n, get, 0), 'fcntl') : 0;
       const v = c === F.SETFD ? flags(FD, 'FD', 'FD_', arg as Flags, cur) : flags(O, 'O', 'O_', arg as Flags, cur);
-      check(raw.fcntl(n, c, v), 'fcntl');
+      check(sys.fcntl(n, c, v), 'fcntl');
       return;
     }
     case F.ADD_SEALS:
-      check(raw.fcntl(n, c, flags(F_SEAL, 'F_SEAL', 'F_SEAL_', arg as Flags)), 'fcntl');
+      check(sys.fcntl(n, c, flags(F_SEAL, 'F_SEAL', 'F_SEAL_', arg as Flags)), 'fcntl');
       return;
     case F.DUPFD:
     case F.DUPFD_CLOEXEC:
-      return new Fd(check(raw.fcntl(n, c, int(arg ?? 0, 'min', 0, 2 ** 31 - 1)), 'fcntl'));
-    case F.GETLK:
-    case F.OFD_GETLK:
-    case F.SETLK:
-    case F.SETLKW:
-    case F.OFD_SETLK:
-    case F.OFD_SETLKW: {
-      const l = Lock.from(arg as LockSpec);
-      check(fcntlPtr(n, c, region(l.$buffer, 'lock', l.$offset, abi.Flock.size)), 'fcntl');
-      return c === F.GETLK || c === F.OFD_GETLK ? l : undefined;
-    }
+      return new Fd(check(sys.fcntl(n, c, int(arg ?? 0, 'min', 0, 2 ** 31 - 1)), 'fcntl'));
+  }
+  const lock = LOCK_CMDS.get(c);
+  if (lock) {
+    if (lock.kernel === undefined) throw new Error(`fcntl ${cmd}: the spec of ${sys.HOST.arch} lacks F_${sys.HOST.lockCmds.GETLK} and friends`);
+    const l = Lock.from(arg as LockSpec);
+    check(sys.fcntlPtr(n, lock.kernel, region(l.$buffer, 'lock', l.$offset, sys.LockStruct.size)), 'fcntl');
+    return lock.get ? l : undefined;
   }
   const size = POINTER_CMDS.get(c);
   if (size !== undefined) {
     if (!Buffer.isBuffer(arg) && !ArrayBuffer.isView(arg)) throw new TypeError(`fcntl ${cmd}: arg must be a Buffer of ${size} bytes, got ${describe(arg)}`);
-    return check(fcntlPtr(n, c, region(arg, 'arg', 0, size)), 'fcntl');
+    return check(sys.fcntlPtr(n, c, region(arg, 'arg', 0, size)), 'fcntl');
   }
   if (!INT_CMDS.has(c)) throw new TypeError(`fcntl: unknown command ${describe(cmd)}`);
-  return check(raw.fcntl(n, c, int(arg ?? 0, 'arg', -(2 ** 31), 2 ** 32 - 1)), 'fcntl');
+  return check(sys.fcntl(n, c, int(arg ?? 0, 'arg', -(2 ** 31), 2 ** 32 - 1)), 'fcntl');
 }
 
 // ---------------------------------------------------------------------------------------------------------------------
@@ -981,7 +997,7 @@ export function pipe2(how: Flags = 0): [Fd, Fd] {
 export function copy_file_range(fdIn: FdLike, offIn: number | bigint | null, fdOut: FdLike, offOut: number | bigint | null, len: number | bigint, how: number = 0): number {
   const i = fdNum(fdIn, 'copy_file_range');
   const o = fdNum(fdOut, 'copy_file_range');
-  const r = raw.copy_file_range(i, offPtr(offIn, 'offIn'), o, offPtr(offOut, 'offOut'), off(len, 'len'), int(how, 'flags', 0, 2 ** 32 - 1));
+  const r = raw.copy_file_range(i, offPtr(offIn, 'offIn'), o, offPtr(offOut, 'offOut'), sys.sizeArg(off(len, 'len')), int(how, 'flags', 0, 2 ** 32 - 1));
   return check(r, 'copy_file_range');
 }
 
@@ -992,7 +1008,7 @@ export function copy_file_range(fdIn: FdLike, offIn: number | bigint | null, fdO
 export function sendfile(outFd: FdLike, inFd: FdLike, offset: number | bigint | null, count: number | bigint): number {
   const o = fdNum(outFd, 'sendfile');
   const i = fdNum(inFd, 'sendfile');
-  return check(raw.sendfile(o, i, offPtr(offset, 'offset'), off(count, 'count')), 'sendfile');
+  return check(sys.sendfile(o, i, offPtr(offset, 'offset'), sys.sizeArg(off(count, 'count'))), 'sendfile');
 }
 
 const spliceFlags = (f: Flags) => flags(SPLICE, 'SPLICE', 'SPLICE_F_', f);
@@ -1005,14 +1021,14 @@ const spliceFlags = (f: Flags) => flags(SPLICE, 'SPLICE', 'SPLICE_F_', f);
 export function splice(fdIn: FdLike, offIn: number | bigint | null, fdOut: FdLike, offOut: number | bigint | null, len: number | bigint, how: Flags = 0): number {
   const i = fdNum(fdIn, 'splice');
   const o = fdNum(fdOut, 'splice');
-  return check(raw.splice(i, offPtr(offIn, 'offIn'), o, offPtr(offOut, 'offOut'), off(len, 'len'), spliceFlags(how)), 'splice');
+  return check(raw.splice(i, offPtr(offIn, 'offIn'), o, offPtr(offOut, 'offOut'), sys.sizeArg(off(len, 'len')), spliceFlags(how)), 'splice');
 }
 
 /** tee: duplicate up to `len` bytes from one pipe into another without consuming them. @example tee(r1, w2, 65536); */
 export function tee(fdIn: FdLike, fdOut: FdLike, len: number | bigint, how: Flags = 0): number {
   const i = fdNum(fdIn, 'tee');
   const o = fdNum(fdOut, 'tee');
-  return check(raw.tee(i, o, off(len, 'len'), spliceFlags(how)), 'tee');
+  return check(raw.tee(i, o, sys.sizeArg(off(len, 'len')), spliceFlags(how)), 'tee');
 }
 
 /**
@@ -1165,7 +1181,7 @@ export function name_to_handle_at(dirfd: FdLike, path: PathLike, at: Flags = 0):
   const exact = Buffer.from(h.$buffer.subarray(0, abi.FileHandle.size + h.handle_bytes));
   return {
     handle: new abi.FileHandle(exact),
-    mountId: f & AT.HANDLE_MNT_ID_UNIQUE ? mnt.readBigUInt64LE(0) : mnt.readInt32LE(0),
+    mountId: f & AT.HANDLE_MNT_ID_UNIQUE ? sys.readU64(mnt) : sys.readI32(mnt),
   };
 }
 

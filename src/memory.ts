@@ -24,21 +24,23 @@ import { check, SyscallError } from './core/errors.ts';
 import { fdNum, type FdLike } from './core/fd.ts';
 import { flags, constant, type Flags } from './core/flags.ts';
 import { int, int64, describe } from './core/args.ts';
+import * as sys from './core/compat.ts';
 
 const { PROT, MAP, MREMAP, MADV, MSYNC, MLOCK, MCL, E } = abi;
 
-/** Addresses user space can have on x86_64 (47 bits); mmap hints and results are numbers below this. */
-const ADDRESS_LIMIT = 2 ** 47;
+/**
+ * The addresses user space gets without asking for more (47 bits on x86_64, 48 on aarch64, 32 on 32-bit arches):
+ * mmap hints must be below it, so that every address the kernel returns is an exact number.
+ */
+const ADDRESS_LIMIT = sys.ADDRESS_LIMIT;
 
 let pageSizeValue = 0;
 /** The page size, from the auxiliary vector the kernel gave this process (AT_PAGESZ). */
 export function pageSize(): number {
   if (!pageSizeValue) {
-    const auxv = readFileSync('/proc/self/auxv');
-    for (let i = 0; i + 16 <= auxv.length; i += 16) {
-      if (auxv.readBigUInt64LE(i) === 6n) pageSizeValue = Number(auxv.readBigUInt64LE(i + 8)); // AT_PAGESZ
-    }
-    if (!pageSizeValue) throw new Error('the auxiliary vector has no AT_PAGESZ');
+    const [value] = sys.auxv(readFileSync('/proc/self/auxv'), 6); // AT_PAGESZ
+    if (!value) throw new Error('the auxiliary vector has no AT_PAGESZ');
+    pageSizeValue = Number(value);
   }
   return pageSizeValue;
 }
@@ -132,7 +134,7 @@ export class Mapping {
     collector.register(this, this.#r, this.#token);
   }
 
-  /** The start address (a number below 2^47); still readable after munmap, for messages. */
+  /** The start address (a number); still readable after munmap, for messages. */
   get address(): number {
     return this.#r.address;
   }
@@ -293,7 +295,7 @@ export function mmap(length: number, prot: Flags = 'read, write', how?: Flags, f
   const n = fd === undefined ? -1 : fdNum(fd, 'mmap');
   const off = int64(offset, 'offset', true);
   const hint = int(address, 'address', 0, ADDRESS_LIMIT - 1);
-  const a = check(raw.mmap(hint, len, p, f, n, off), 'mmap');
+  const a = check(sys.mmap(hint, len, p, f, n, off), 'mmap');
   return new Mapping(INTERNAL, a, len, new Uint8Array(pagesOf(len)).fill(p & 0x7f));
 }
 
@@ -326,7 +328,7 @@ export function mremap(m: Mapping, newLength: number, how: Flags = 'maymove'): M
   const n = int(newLength, 'newLength', 0, bufferConstants.MAX_LENGTH);
   const f = flags(MREMAP, 'MREMAP', 'MREMAP_', how);
   if ((f & MREMAP.FIXED) !== 0) throw new TypeError('mremap: MREMAP_FIXED could replace memory this process uses');
-  const r = check(raw.mremap(a, len, n, f, 0), 'mremap');
+  const r = check(sys.unsignedResult(raw.mremap(a, len, n, f, 0)), 'mremap');
   if ((f & MREMAP.DONTUNMAP) !== 0) return new Mapping(INTERNAL, r, n, internal.pages(m, n));
   internal.moved(m, r, n);
   return m;

@@ -13,6 +13,7 @@ import { Fd, fdNum, addFdMethods, type FdLike, type FdMethods } from './core/fd.
 import { flags, constant, type Flags } from './core/flags.ts';
 import { int, int64, isInt, describe, path as checkPath, pathText, region, type Bytes } from './core/args.ts';
 import type { PathLike } from './files.ts';
+import * as sys from './core/compat.ts';
 
 const { SIG, W, P, CLD, RLIM } = abi;
 
@@ -70,55 +71,55 @@ export function gettid(): number {
 
 /** The real user id. `getuid() // 0` */
 export function getuid(): number {
-  return raw.getuid();
+  return sys.ids.getuid();
 }
 
 /** The effective user id. `geteuid() // 0` */
 export function geteuid(): number {
-  return raw.geteuid();
+  return sys.ids.geteuid();
 }
 
 /** The real group id. `getgid() // 0` */
 export function getgid(): number {
-  return raw.getgid();
+  return sys.ids.getgid();
 }
 
 /** The effective group id. `getegid() // 0` */
 export function getegid(): number {
-  return raw.getegid();
+  return sys.ids.getegid();
 }
 
 /** Set the user id (all three when privileged). Per thread: see the top of this module. `setuid(1000)` */
 export function setuid(uid: number): void {
-  check(raw.setuid(xid(uid, 'uid')), 'setuid');
+  check(sys.ids.setuid(xid(uid, 'uid')), 'setuid');
 }
 
 /** Set the group id (all three when privileged). Per thread: see the top of this module. `setgid(1000)` */
 export function setgid(gid: number): void {
-  check(raw.setgid(xid(gid, 'gid')), 'setgid');
+  check(sys.ids.setgid(xid(gid, 'gid')), 'setgid');
 }
 
 /** Set the real and effective user ids; -1 (or null) keeps one. Per thread. `setreuid(-1, 1000)` */
 export function setreuid(ruid: number | null, euid: number | null): void {
-  check(raw.setreuid(xid(ruid, 'ruid', true), xid(euid, 'euid', true)), 'setreuid');
+  check(sys.ids.setreuid(xid(ruid, 'ruid', true), xid(euid, 'euid', true)), 'setreuid');
 }
 
 /** Set the real and effective group ids; -1 (or null) keeps one. Per thread. `setregid(-1, 1000)` */
 export function setregid(rgid: number | null, egid: number | null): void {
-  check(raw.setregid(xid(rgid, 'rgid', true), xid(egid, 'egid', true)), 'setregid');
+  check(sys.ids.setregid(xid(rgid, 'rgid', true), xid(egid, 'egid', true)), 'setregid');
 }
 
 /** Set the real, effective and saved user ids; -1 (or null) keeps one. Per thread. `setresuid(1000, 1000, -1)` */
 export function setresuid(ruid: number | null, euid: number | null, suid: number | null): void {
-  check(raw.setresuid(xid(ruid, 'ruid', true), xid(euid, 'euid', true), xid(suid, 'suid', true)), 'setresuid');
+  check(sys.ids.setresuid(xid(ruid, 'ruid', true), xid(euid, 'euid', true), xid(suid, 'suid', true)), 'setresuid');
 }
 
 /** Set the real, effective and saved group ids; -1 (or null) keeps one. Per thread. `setresgid(1000, 1000, -1)` */
 export function setresgid(rgid: number | null, egid: number | null, sgid: number | null): void {
-  check(raw.setresgid(xid(rgid, 'rgid', true), xid(egid, 'egid', true), xid(sgid, 'sgid', true)), 'setresgid');
+  check(sys.ids.setresgid(xid(rgid, 'rgid', true), xid(egid, 'egid', true), xid(sgid, 'sgid', true)), 'setresgid');
 }
 
-function getres(fn: (a: Bytes, b: Bytes, c: Bytes) => number, syscall: string): [number, number, number] {
+function getres(fn: (a: Uint32Array, b: Uint32Array, c: Uint32Array) => number, syscall: string): [number, number, number] {
   const ids = new Uint32Array(3);
   check(fn(ids.subarray(0, 1), ids.subarray(1, 2), ids.subarray(2, 3)), syscall);
   return [ids[0], ids[1], ids[2]];
@@ -126,13 +127,13 @@ function getres(fn: (a: Bytes, b: Bytes, c: Bytes) => number, syscall: string): 
 
 /** The real, effective and saved user ids. `getresuid() // { ruid: 0, euid: 0, suid: 0 }` */
 export function getresuid(): { ruid: number; euid: number; suid: number } {
-  const [ruid, euid, suid] = getres(raw.getresuid, 'getresuid');
+  const [ruid, euid, suid] = getres(sys.ids.getresuid, 'getresuid');
   return { ruid, euid, suid };
 }
 
 /** The real, effective and saved group ids. `getresgid() // { rgid: 0, egid: 0, sgid: 0 }` */
 export function getresgid(): { rgid: number; egid: number; sgid: number } {
-  const [rgid, egid, sgid] = getres(raw.getresgid, 'getresgid');
+  const [rgid, egid, sgid] = getres(sys.ids.getresgid, 'getresgid');
   return { rgid, egid, sgid };
 }
 
@@ -142,21 +143,21 @@ export function getresgid(): { rgid: number; egid: number; sgid: number } {
  * `setfsuid(65534) // 0`, `setfsuid(-1) // 65534`
  */
 export function setfsuid(uid: number): number {
-  return raw.setfsuid(xid(uid, 'uid', true));
+  return sys.ids.setfsuid(xid(uid, 'uid', true));
 }
 
 /** Set the filesystem group id and return the previous one (no error reported, as setfsuid; -1 reads it). `setfsgid(65534) // 0` */
 export function setfsgid(gid: number): number {
-  return raw.setfsgid(xid(gid, 'gid', true));
+  return sys.ids.setfsgid(xid(gid, 'gid', true));
 }
 
 /** The supplementary group ids. `getgroups() // [0, 1, 2]` */
 export function getgroups(): number[] {
   for (;;) {
-    const n = check(raw.getgroups(0, null), 'getgroups');
+    const n = check(sys.ids.getgroups(0, null), 'getgroups');
     if (n === 0) return [];
     const list = new Uint32Array(n);
-    const r = raw.getgroups(n, list);
+    const r = sys.ids.getgroups(n, list);
     if (r === -abi.E.INVAL) continue; // the list grew in between
     return [...list.subarray(0, check(r, 'getgroups'))];
   }
@@ -167,7 +168,7 @@ export function setgroups(gids: Iterable<number>): void {
   if (gids === null || typeof gids !== 'object' || !(Symbol.iterator in gids)) throw new TypeError(`gids must be an array of group ids, got ${describe(gids)}`);
   const list = [...gids].map((g, i) => xid(g, `gids[${i}]`));
   if (list.length > abi.LIMITS.NGROUPS_MAX) throw new RangeError(`gids: at most ${abi.LIMITS.NGROUPS_MAX} groups, got ${list.length}`);
-  check(raw.setgroups(list.length, list.length ? Uint32Array.from(list) : null), 'setgroups');
+  check(sys.ids.setgroups(list.length, list.length ? Uint32Array.from(list) : null), 'setgroups');
 }
 
 // ---------------------------------------------------------------------------------------------------------- sessions
@@ -206,7 +207,8 @@ export type RlimInput = bigint | number | 'infinity';
 /** A resource: a name ('nofile', 'RLIMIT_CORE') or a number (RLIMIT.NOFILE). */
 export type Resource = string | number;
 
-const INF = BigInt(RLIM._INFINITY);
+// prlimit64's struct rlimit64 on every arch: RLIM64_INFINITY (RLIM_INFINITY is an unsigned long's, 32 bits on 32-bit arches)
+const INF = BigInt(RLIM['64_INFINITY']);
 const resource = (r: unknown): number => int(constant(abi.RLIMIT, 'RLIMIT', 'RLIMIT_', r as Resource), 'resource', 0, U32);
 
 function rlimIn(v: unknown, name: string): bigint {
@@ -236,15 +238,15 @@ export function prlimit(pid: number, res: Resource, limit?: Partial<Record<'cur'
     let max = limit.max === undefined ? undefined : rlimIn(limit.max, 'limit.max');
     if (cur === undefined || max === undefined) {
       check(raw.prlimit64(p, r, null, old), 'prlimit64');
-      cur ??= old.readBigUInt64LE(0);
-      max ??= old.readBigUInt64LE(8);
+      cur ??= sys.readU64(old, 0);
+      max ??= sys.readU64(old, 8);
     }
     next = Buffer.alloc(16);
-    next.writeBigUInt64LE(cur, 0);
-    next.writeBigUInt64LE(max, 8);
+    sys.writeU64(next, cur, 0);
+    sys.writeU64(next, max, 8);
   }
   check(raw.prlimit64(p, r, next, old), 'prlimit64');
-  return { cur: rlimOut(old.readBigUInt64LE(0)), max: rlimOut(old.readBigUInt64LE(8)) };
+  return { cur: rlimOut(sys.readU64(old, 0)), max: rlimOut(sys.readU64(old, 8)) };
 }
 
 /** The caller's limit of a resource (prlimit64). `getrlimit('nofile') // { cur: 1024n, max: 524288n }` */
@@ -294,7 +296,11 @@ export function sched_getaffinity(pid = 0): Set<number> {
     if (r === -abi.E.INVAL && size < MAX_MASK) continue;
     const n = check(r, 'sched_getaffinity');
     const cpus = new Set<number>();
-    for (let i = 0; i < n; i++) for (let b = 0; b < 8; b++) if (mask[i] & (1 << b)) cpus.add(i * 8 + b);
+    // the mask is an array of unsigned longs: CPU c is bit c % 64 (or 32) of word c / 64, in the arch's byte order
+    for (let c = 0; c < n * 8; c++) {
+      const [byte, bit] = sys.cpuBit(c);
+      if (mask[byte] & (1 << bit)) cpus.add(c);
+    }
     return cpus;
   }
 }
@@ -316,7 +322,10 @@ export function sched_setaffinity(pid: number, cpus: CpuSet, size?: number): voi
     for (const c of list) if (c >= 8 * len) throw new RangeError(`cpu ${c} does not fit in a mask of ${len} bytes`);
   }
   const mask = Buffer.alloc(len);
-  for (const c of list) mask[c >> 3] |= 1 << (c & 7);
+  for (const c of list) {
+    const [byte, bit] = sys.cpuBit(c);
+    mask[byte] |= 1 << bit;
+  }
   check(raw.sched_setaffinity(p, len, mask), 'sched_setaffinity');
 }
 
@@ -333,7 +342,7 @@ export function sched_getscheduler(pid = 0): number {
 /** Set the policy and static priority of `pid` (0: the calling thread). `sched_setscheduler(pid, 'fifo', 10)` */
 export function sched_setscheduler(pid: number, pol: Policy, priority = 0): void {
   const param = Buffer.alloc(4);
-  param.writeInt32LE(int(priority, 'priority', 0, 2 ** 31 - 1));
+  sys.writeI32(param, int(priority, 'priority', 0, 2 ** 31 - 1));
   check(raw.sched_setscheduler(pidArg(pid), policy(pol), param), 'sched_setscheduler');
 }
 
@@ -466,13 +475,8 @@ let clockTicks: number | undefined;
 /** Clock ticks per second (AT_CLKTCK from the auxiliary vector; 100 on Linux x86_64). */
 export function clkTck(): number {
   if (clockTicks === undefined) {
-    clockTicks = 100;
-    const auxv = readFileSync('/proc/self/auxv');
-    for (let i = 0; i + 16 <= auxv.length; i += 16) {
-      const type = auxv.readBigUInt64LE(i);
-      if (type === 0n) break;
-      if (type === 17n) clockTicks = Number(auxv.readBigUInt64LE(i + 8)); // AT_CLKTCK
-    }
+    const [hz] = sys.auxv(readFileSync('/proc/self/auxv'), 17); // AT_CLKTCK
+    clockTicks = hz ? Number(hz) : 100;
   }
   return clockTicks;
 }
@@ -480,7 +484,7 @@ export function clkTck(): number {
 /** CPU times of the caller and its waited-for children, in seconds. `times() // { utime: 0.41, stime: 0.05, ... }` */
 export function times(): Times {
   const t = new abi.Tms();
-  const r = check(raw.times(t.$buffer), 'times');
+  const r = check(sys.unsignedResult(raw.times(t.$buffer)), 'times');
   const hz = clkTck();
   return {
     utime: Number(t.tms_utime) / hz, stime: Number(t.tms_stime) / hz,

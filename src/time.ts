@@ -8,6 +8,7 @@ import { abi, raw } from './core/abi.ts';
 import { check, SyscallError } from './core/errors.ts';
 import { flags, constant, type Flags } from './core/flags.ts';
 import { int, region, describe } from './core/args.ts';
+import * as sys from './core/compat.ts';
 
 /** A struct view argument of the right class (a TypeError naming it otherwise). */
 function viewArg<T>(v: T, cls: abstract new (...a: never[]) => unknown, name: string): T {
@@ -43,7 +44,7 @@ export function toNs(t: unknown, name = 'time'): bigint {
     if (Number.isNaN(ms)) throw new RangeError(`${name} is an invalid Date`);
     ns = BigInt(ms) * 1_000_000n;
   } else if (t instanceof abi.Timespec) ns = t.tv_sec * NS + t.tv_nsec;
-  else if (t instanceof abi.Timeval) ns = t.tv_sec * NS + t.tv_usec * 1000n;
+  else if (t instanceof abi.Timeval) ns = BigInt(t.tv_sec) * NS + BigInt(t.tv_usec) * 1000n;
   else throw new TypeError(`${name} must be seconds, bigint nanoseconds, a Date or a time struct, got ${describe(t)}`);
   const sec = floorDiv(ns, NS);
   if (sec > INT64_MAX_SEC || sec < -INT64_MAX_SEC - 1n) throw new RangeError(`${name} out of range: ${ns} ns`);
@@ -67,10 +68,13 @@ export class Timespec extends abi.Timespec {
   }
 }
 
-/** struct __kernel_old_timeval, with friendly getters. */
+/**
+ * struct __kernel_old_timeval, with friendly getters. Its fields are longs, bigints here on every arch; on 32-bit arches
+ * they have 32 bits, and seconds beyond 2038 do not fit (a RangeError when set).
+ */
 export class Timeval extends abi.Timeval {
   /** Nanoseconds (tv_sec * 1e9 + tv_usec * 1000). */
-  get ns(): bigint { return this.tv_sec * NS + this.tv_usec * 1000n; }
+  get ns(): bigint { return BigInt(this.tv_sec) * NS + BigInt(this.tv_usec) * 1000n; }
   get seconds(): number { return Number(this.tv_sec) + Number(this.tv_usec) / 1e6; }
   get date(): Date { return new Date(Number(floorDiv(this.ns, 1_000_000n))); }
   /** Set it from any TimeLike (nanoseconds truncated to microseconds, downwards); returns itself. */
@@ -81,6 +85,7 @@ export class Timeval extends abi.Timeval {
     return this;
   }
 }
+sys.longsAsBigints(Timeval, ['tv_sec', 'tv_usec']);
 
 /** struct __kernel_itimerspec: `value` (time to the next expiry) and `interval` (the period), friendly Timespecs. */
 export class Itimerspec extends abi.Itimerspec {
@@ -98,6 +103,8 @@ export class Itimerval extends abi.Itimerval {
 export class Timex extends abi.Timex {
   state = -1;
 }
+sys.longsAsBigints(Timex, ['offset', 'freq', 'maxerror', 'esterror', 'constant', 'precision', 'tolerance', 'tick', 'ppsfreq',
+  'jitter', 'stabil', 'jitcnt', 'calcnt', 'errcnt', 'stbcnt']);
 
 /**
  * A Timespec from seconds, bigint nanoseconds, a Date or another time struct (into `ts` if given).
@@ -143,7 +150,7 @@ export function toTimeval(t: TimeLike, tv: Timeval = new Timeval()): Timeval {
  */
 export function fromTimeval(tv: KTimeval): bigint {
   if (!(tv instanceof abi.Timeval)) throw new TypeError(`expected a Timeval, got ${describe(tv)}`);
-  return tv.tv_sec * NS + tv.tv_usec * 1000n;
+  return BigInt(tv.tv_sec) * NS + BigInt(tv.tv_usec) * 1000n;
 }
 
 /**
@@ -223,7 +230,7 @@ function bytes(s: unknown, cls: { size: number; name: string; prototype: object 
  * ```
  */
 export function clock_gettime(clock: Clock = 'realtime', ts: Timespec = new Timespec()): Timespec {
-  check(raw.clock_gettime(clockId(clock), bytes(ts, abi.Timespec, 'ts')), 'clock_gettime');
+  check(sys.clock_gettime(clockId(clock), bytes(ts, abi.Timespec, 'ts')), 'clock_gettime');
   return ts;
 }
 
@@ -236,7 +243,7 @@ export function clock_gettime(clock: Clock = 'realtime', ts: Timespec = new Time
  * ```
  */
 export function clock_getres(clock: Clock = 'realtime', ts: Timespec = new Timespec()): Timespec {
-  check(raw.clock_getres(clockId(clock), bytes(ts, abi.Timespec, 'ts')), 'clock_getres');
+  check(sys.clock_getres(clockId(clock), bytes(ts, abi.Timespec, 'ts')), 'clock_getres');
   return ts;
 }
 
@@ -251,7 +258,7 @@ export function clock_getres(clock: Clock = 'realtime', ts: Timespec = new Times
 export function clock_settime(clock: Clock, time: TimeLike): void {
   const id = clockId(clock);
   const ts = toTimespec(time);
-  check(raw.clock_settime(id, ts.$buffer), 'clock_settime');
+  check(sys.clock_settime(id, ts.$buffer), 'clock_settime');
 }
 
 function sleepResult(r: number, rem: Timespec, syscall: string): Timespec {
@@ -276,11 +283,11 @@ export function clock_nanosleep(clock: Clock, request: TimeLike, how: Flags = 0)
   const f = flags(TIMER, 'TIMER', 'TIMER_', how);
   const req = toTimespec(request);
   if (f & TIMER.ABSTIME) {
-    const r = raw.clock_nanosleep(id, f, req.$buffer, null);
+    const r = sys.clock_nanosleep(id, f, req.$buffer, null);
     return r === -E.INTR ? req : sleepResult(r, req, 'clock_nanosleep');
   }
   const rem = new Timespec();
-  return sleepResult(raw.clock_nanosleep(id, f, req.$buffer, rem.$buffer), rem, 'clock_nanosleep');
+  return sleepResult(sys.clock_nanosleep(id, f, req.$buffer, rem.$buffer), rem, 'clock_nanosleep');
 }
 
 /**
@@ -294,7 +301,7 @@ export function clock_nanosleep(clock: Clock, request: TimeLike, how: Flags = 0)
 export function nanosleep(request: TimeLike): Timespec {
   const req = toTimespec(request);
   const rem = new Timespec();
-  return sleepResult(raw.nanosleep(req.$buffer, rem.$buffer), rem, 'nanosleep');
+  return sleepResult(sys.nanosleep(req.$buffer, rem.$buffer), rem, 'nanosleep');
 }
 
 /**
@@ -476,11 +483,14 @@ export function timer_create(clock: Clock = 'monotonic', event: SigeventSpec = {
   const sev = new abi.Sigevent();
   sev.sigev_notify = constant(SIGEV, 'SIGEV', 'SIGEV_', event.notify ?? 'none');
   if (event.signo !== undefined) sev.sigev_signo = int(constant(SIG, 'SIG', 'SIG', event.signo), 'signo', 0, 2 ** 31 - 1);
-  if (event.value !== undefined) sev.sigev_value.sival_ptr = BigInt.asUintN(64, BigInt(int(event.value, 'value', -(2 ** 53), 2 ** 53)));
+  if (event.value !== undefined) {
+    // a pointer-sized field: 32 bits on 32-bit arches (the value is truncated there)
+    sev.sigev_value.sival_ptr = sys.pointerField(BigInt.asUintN(64, BigInt(int(event.value, 'value', -(2 ** 53), 2 ** 53)))) as bigint;
+  }
   if (event.tid !== undefined) sev._sigev_un._tid = int(event.tid, 'tid', 0, 2 ** 31 - 1);
   const out = Buffer.alloc(4); // timer_t is an int
   check(raw.timer_create(id, sev.$buffer, out), 'timer_create');
-  return new Timer(out.readInt32LE(0));
+  return new Timer(sys.readI32(out));
 }
 
 /**
@@ -497,7 +507,7 @@ export function timer_settime(timer: Timer | number, value: TimeLike, interval: 
   const f = flags(TIMER, 'TIMER', 'TIMER_', how);
   const its = toItimerspec(value, interval);
   const old = new Itimerspec();
-  check(raw.timer_settime(id, f, its.$buffer, old.$buffer), 'timer_settime');
+  check(sys.timer_settime(id, f, its.$buffer, old.$buffer), 'timer_settime');
   return old;
 }
 
@@ -510,7 +520,7 @@ export function timer_settime(timer: Timer | number, value: TimeLike, interval: 
  */
 export function timer_gettime(timer: Timer | number): Itimerspec {
   const its = new Itimerspec();
-  check(raw.timer_gettime(timerId(timer, 'timer_gettime'), its.$buffer), 'timer_gettime');
+  check(sys.timer_gettime(timerId(timer, 'timer_gettime'), its.$buffer), 'timer_gettime');
   return its;
 }
 

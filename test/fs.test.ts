@@ -20,6 +20,7 @@ import {
   fgetxattr, listxattr, llistxattr, flistxattr, removexattr, lremovexattr, fremovexattr, name_to_handle_at,
   open_by_handle_at, IOV_MAX, ACCESS, POSIX_FADV,
 } from '../src/fs.ts';
+import { needs, skip } from './skips.ts';
 
 const { AT, S, E, F } = abi;
 const CWD = AT.FDCWD;
@@ -89,7 +90,7 @@ test('openat creates relative to a directory fd and to AT_FDCWD', (t) => {
   t.throws(() => openat('x' as never, 'a'), { instanceOf: TypeError, message: /openat: fd must be an Fd or an integer/ });
 });
 
-test('openat2 opens within the directory and RESOLVE flags stop escapes and symlinks', (t) => {
+needs('openat2')('openat2 opens within the directory and RESOLVE flags stop escapes and symlinks', (t) => {
   const d = tmp(t);
   mkdirSync(join(d, 'sub'));
   writeFileSync(join(d, 'sub', 'f'), 'inside');
@@ -183,7 +184,7 @@ test('readv scatters and writev gathers, with every buffer checked', (t) => {
   t.is(statSync(p).size, 15 + IOV_MAX);
 });
 
-test('preadv2 and pwritev2 honour the position and RWF flags', (t) => {
+needs('rwf')('preadv2 and pwritev2 honour the position and RWF flags', (t) => {
   const p = join(tmp(t), 'v2');
   writeFileSync(p, 'abcdef');
   using fd = open(p, 'rdwr');
@@ -222,7 +223,7 @@ test('lseek moves the offset from set, cur, end and finds data and holes', (t) =
 // ---------------------------------------------------------------------------------------------------------------------
 // Sync, size, allocation
 
-(tmpIsDisk ? test : test.skip)(`fsync, fdatasync and sync_file_range write dirty pages back${tmpIsDisk ? '' : ' (skipped: the temp dir is on tmpfs)'}`, (t) => {
+(tmpIsDisk ? needs('cachestat') : skip)(`fsync, fdatasync and sync_file_range write dirty pages back${tmpIsDisk ? '' : ' (skipped: the temp dir is on tmpfs)'}`, (t) => {
   const d = tmp(t);
   for (const [name, sync] of [
     ['fsync', (fd: Fd) => fsync(fd)],
@@ -274,7 +275,7 @@ test('truncate and ftruncate set the size', (t) => {
   t.throws(() => fallocate(fd, 'punch_hole', 0, 4096), { code: 'EOPNOTSUPP' }); // punch_hole needs keep_size
 });
 
-(tmpIsDisk ? test : test.skip)(`fadvise drops and preloads page cache${tmpIsDisk ? '' : ' (skipped: the temp dir is on tmpfs)'}`, (t) => {
+(tmpIsDisk ? needs('cachestat') : skip)(`fadvise drops and preloads page cache${tmpIsDisk ? '' : ' (skipped: the temp dir is on tmpfs)'}`, (t) => {
   const p = join(tmp(t), 'fadv');
   writeFileSync(p, Buffer.alloc(256 * 1024, 3));
   using fd = open(p);
@@ -315,7 +316,7 @@ test('stat, lstat and fstatat agree with node:fs, following symlinks or not', (t
   t.throws(() => stat(p, {} as never), { instanceOf: TypeError, message: /st must be a Stat/ });
 });
 
-test('statx fills the fields asked for, with times as bigint ns and Dates', (t) => {
+needs('statxMntId')('statx fills the fields asked for, with times as bigint ns and Dates', (t) => {
   const d = tmp(t);
   const p = join(d, 'x');
   writeFileSync(p, 'statx!', { mode: 0o640 });
@@ -412,7 +413,7 @@ test('access and faccessat2 check existence and permissions', (t) => {
   t.throws(() => access(p, 'q' as never), { instanceOf: TypeError, message: /unknown access flag 'q'/ });
 });
 
-test('chmod, fchmod and fchmodat set permission bits', (t) => {
+needs('fchmodat2')('chmod, fchmod and fchmodat set permission bits', (t) => {
   const d = tmp(t);
   const p = join(d, 'm');
   writeFileSync(p, '');
@@ -437,7 +438,7 @@ test('chmod, fchmod and fchmodat set permission bits', (t) => {
   t.throws(() => chmod(join(d, 'none'), 0o600), { code: 'ENOENT' });
 });
 
-(isRoot ? test : test.skip)(`chown, fchown, lchown and fchownat set owners${isRoot ? '' : ' (skipped: needs root)'}`, (t) => {
+(isRoot ? needs('hostIds') : skip)(`chown, fchown, lchown and fchownat set owners${isRoot ? '' : ' (skipped: needs root)'}`, (t) => {
   const d = tmp(t);
   const p = join(d, 'o');
   writeFileSync(p, '');
@@ -559,7 +560,7 @@ test('mkdir, mkdirat and rmdir', (t) => {
   t.false(existsSync(join(d, 'two')));
 });
 
-test('mknod and mknodat make FIFOs and (as root) device nodes', (t) => {
+needs('deviceNodes')('mknod and mknodat make FIFOs and (as root) device nodes', (t) => {
   const d = tmp(t);
   mknod(join(d, 'fifo'), S.IFIFO | 0o600);
   t.true(statSync(join(d, 'fifo')).isFIFO());
@@ -945,7 +946,7 @@ test('memfd_create makes an anonymous file named in /proc', (t) => {
 // ---------------------------------------------------------------------------------------------------------------------
 // Extended attributes
 
-(xattrOk ? test : test.skip)(`xattrs: set, get, list, remove on paths, links and fds${xattrOk ? '' : ' (skipped: the temp dir does not support user.* xattrs)'}`, (t) => {
+(xattrOk ? needs('trustedXattrs') : skip)(`xattrs: set, get, list, remove on paths, links and fds${xattrOk ? '' : ' (skipped: the temp dir does not support user.* xattrs)'}`, (t) => {
   const d = tmp(t);
   const p = join(d, 'x');
   writeFileSync(p, '');
@@ -993,7 +994,7 @@ test('memfd_create makes an anonymous file named in /proc', (t) => {
 // ---------------------------------------------------------------------------------------------------------------------
 // File handles
 
-(isRoot ? test : test.skip)(`name_to_handle_at and open_by_handle_at${isRoot ? '' : ' (skipped: open_by_handle_at needs CAP_DAC_READ_SEARCH)'}`, (t) => {
+(isRoot ? needs('openByHandle', 'statxMntId') : skip)(`name_to_handle_at and open_by_handle_at${isRoot ? '' : ' (skipped: open_by_handle_at needs CAP_DAC_READ_SEARCH)'}`, (t) => {
   const d = tmp(t);
   const p = join(d, 'h');
   writeFileSync(p, 'found by handle');

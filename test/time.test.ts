@@ -220,7 +220,7 @@ test('timer_getoverrun: expiries lost while the signal was pending (SIGEV_THREAD
     while (Date.now() < until);
     const info = Buffer.alloc(128);
     const sig = raw.rt_sigtimedwait(set, info, Buffer.alloc(16), 8);
-    const value = info.readInt32LE(24); // si_value of the timer's siginfo (_sifields._timer)
+    const value = new abi.Siginfo(info)._sifields._timer._sigval.sival_int; // si_value of the timer's siginfo
     const ms = Date.now() - start;
     console.log(JSON.stringify({ sig, value, overrun: t.getoverrun(), ms }));
     t.delete();

@@ -15,6 +15,8 @@ export const ENTRY_POINTS = ['src/index.ts', 'src/raw.ts', 'src/generated/index.
 
 /** Bundle the library's JavaScript into `out` (its ES modules, for Node 20). */
 export async function bundle(out: string): Promise<void> {
+  // chunk names carry a hash of their content: the old ones would stay behind
+  rmSync(join(out, 'chunks'), { recursive: true, force: true });
   await build({
     absWorkingDir: ROOT,
     entryPoints: ENTRY_POINTS,

@@ -1,0 +1,346 @@
+// Portability: which syscall and which struct each operation of the domain modules uses on an arch, chosen once, at
+// import, from what the arch's generated table has, the way glibc chooses them:
+//
+// - the calls the asm-generic arches (aarch64, riscv64) never had (open, stat, mkdir, unlink, rename, chown, access...)
+//   are made with the *at family on every arch (fs.ts), so one code path runs everywhere;
+// - where a 64-bit argument travels in a register pair (32-bit arches), the calls with 64-bit offsets and sizes:
+//   _llseek, truncate64, ftruncate64, fcntl64 with struct flock64, statfs64/fstatfs64 with struct statfs64,
+//   sendfile64, mmap2, fadvise64_64 (arm_fadvise64_64 on arm, with its own argument order), sync_file_range2;
+// - the time64 calls (clock_gettime64, ..., utimensat_time64), which take struct __kernel_timespec, where the arch has
+//   them (32-bit arches; on 64-bit arches the plain calls take that struct already);
+// - the 32-bit-id calls (getuid32, fchown32, ...) where the plain ones take 16-bit ids (i386, arm, m68k, sh4);
+// - stat: where the arch's `struct stat` has 64-bit sizes, inodes and times and newfstatat exists, fstat/newfstatat;
+//   elsewhere (every 32-bit arch, mips64 whose struct stat has 32-bit times, alpha and sparc64 without newfstatat)
+//   statx, as glibc does for 64-bit time: Stat (files.ts) is then a view of a struct statx.
+//
+// `select(abi)` is the pure choice for any arch's generated ABI (test/portable.test.ts checks it for every arch); the
+// rest of this file applies it to the host: functions with one signature whatever the arch, each a direct call on
+// x86_64. Words in memory the kernel shares (auxv, loff_t, rlimit64, ...) are read in the arch's byte order.
+import { abi, raw, type ArchAbi } from './abi.ts';
+import { backend, type SyscallFn } from './backend.ts';
+
+/** The operations whose syscall differs between arches. */
+export const OPS = [
+  'fstat', 'fstatat', 'statfs', 'fstatfs', 'lseek', 'truncate', 'ftruncate', 'fcntl', 'sendfile', 'mmap', 'fadvise',
+  'sync_file_range', 'rename',
+  'clock_gettime', 'clock_settime', 'clock_getres', 'clock_nanosleep', 'nanosleep', 'timer_settime', 'timer_gettime',
+  'utimensat',
+  'getuid', 'geteuid', 'getgid', 'getegid', 'setuid', 'setgid', 'setreuid', 'setregid', 'setresuid', 'setresgid',
+  'getresuid', 'getresgid', 'setfsuid', 'setfsgid', 'getgroups', 'setgroups', 'fchown',
+] as const;
+export type Op = (typeof OPS)[number];
+
+const ID_OPS = [
+  'getuid', 'geteuid', 'getgid', 'getegid', 'setuid', 'setgid', 'setreuid', 'setregid', 'setresuid', 'setresgid',
+  'getresuid', 'getresgid', 'setfsuid', 'setfsgid', 'getgroups', 'setgroups', 'fchown',
+] as const;
+
+/** What one arch uses. */
+export interface Selection {
+  readonly arch: string;
+  /** A 64-bit argument fits one register (64-bit arches, and x32); otherwise it travels in a pair. */
+  readonly wide: boolean;
+  /** The size of a pointer: of an auxv word, an iovec field, a sigval. */
+  readonly word: 4 | 8;
+  /** The size of the kernel's `unsigned long` in CPU masks. */
+  readonly long: 4 | 8;
+  readonly littleEndian: boolean;
+  /** mmap hints must be below this: the top of the address space the kernel uses without a hint above it. */
+  readonly addressLimit: number;
+  /** The syscall behind each operation (a name of the arch's SYS table). */
+  readonly calls: Readonly<Record<Op, string>>;
+  /** The generated struct class each operation fills: for stat, statfs and record locks. */
+  readonly structs: { readonly stat: 'Stat' | 'Statx'; readonly statfs: 'Statfs' | 'Statfs64'; readonly lock: 'Flock' | 'Flock64' };
+  /** The fcntl commands (names in F) for F_GETLK, F_SETLK and F_SETLKW with that lock struct. */
+  readonly lockCmds: { readonly GETLK: string; readonly SETLK: string; readonly SETLKW: string };
+}
+
+/**
+ * Arches with newfstatat whose struct stat is not 64-bit clean: mips64's n64 struct stat has 32-bit times (glibc's
+ * STAT_HAS_TIME32), so they use statx like the 32-bit arches.
+ */
+const STAT_TIME32 = new Set(['mips64', 'mips64el']);
+
+/** The highest user address the kernel hands out without a hint above it, by arch (2^47 where not listed). */
+const ADDRESS_TOP: Readonly<Record<string, number>> = { aarch64: 2 ** 48 };
+
+/** The syscalls and structs the domain modules use on arch `a` (any arch of the spec, not only the host). */
+export function select(a: ArchAbi): Selection {
+  const sys = a.SYS as unknown as Readonly<Record<string, number | undefined>>;
+  const has = (name: string) => typeof sys[name] === 'number';
+  // the first name the arch has (the last one when it has none, for the caller to report)
+  const first = (...names: string[]) => names.find(has) ?? names[names.length - 1];
+  const name = a.arch.name;
+  const wide = a.arch.syscall.split64 === 'none';
+  const word = Number(a.arch.types.pointer.size) === 4 ? 4 : 8;
+  const statNative = wide && has('fstat') && has('newfstatat') && !STAT_TIME32.has(name);
+  const time64 = !wide && has('clock_gettime64');
+  const ids32 = has('getuid32');
+  const t = (plain: string, t64: string) => (time64 ? t64 : plain);
+  const calls: Record<string, string> = {
+    fstat: statNative ? 'fstat' : 'statx',
+    fstatat: statNative ? 'newfstatat' : 'statx',
+    statfs: wide ? 'statfs' : 'statfs64',
+    fstatfs: wide ? 'fstatfs' : 'fstatfs64',
+    lseek: wide ? 'lseek' : '_llseek',
+    truncate: wide ? 'truncate' : 'truncate64',
+    ftruncate: wide ? 'ftruncate' : 'ftruncate64',
+    fcntl: wide ? 'fcntl' : 'fcntl64',
+    sendfile: wide ? 'sendfile' : 'sendfile64',
+    mmap: wide ? 'mmap' : 'mmap2',
+    // 32-bit: a 64-bit len too (mips o32 has it as fadvise64)
+    fadvise: wide ? first('fadvise64') : first('arm_fadvise64_64', 'fadvise64_64', 'fadvise64'),
+    sync_file_range: first('arm_sync_file_range', 'sync_file_range2', 'sync_file_range'),
+    rename: first('renameat', 'renameat2'),
+    clock_gettime: t('clock_gettime', 'clock_gettime64'),
+    clock_settime: t('clock_settime', 'clock_settime64'),
+    clock_getres: t('clock_getres', 'clock_getres_time64'),
+    clock_nanosleep: t('clock_nanosleep', 'clock_nanosleep_time64'),
+    nanosleep: t('nanosleep', 'clock_nanosleep_time64'),
+    timer_settime: t('timer_settime', 'timer_settime64'),
+    timer_gettime: t('timer_gettime', 'timer_gettime64'),
+    utimensat: t('utimensat', 'utimensat_time64'),
+  };
+  for (const op of ID_OPS) calls[op] = ids32 ? `${op}32` : op;
+  const lock64 = !wide;
+  return {
+    arch: name,
+    wide,
+    word,
+    long: Number(a.arch.types.long.size) === 4 ? 4 : 8,
+    littleEndian: a.arch.endian === 'little',
+    addressLimit: word === 4 ? 2 ** 32 : (ADDRESS_TOP[name] ?? 2 ** 47),
+    calls: calls as Record<Op, string>,
+    structs: { stat: statNative ? 'Stat' : 'Statx', statfs: wide ? 'Statfs' : 'Statfs64', lock: lock64 ? 'Flock64' : 'Flock' },
+    lockCmds: lock64 ? { GETLK: 'GETLK64', SETLK: 'SETLK64', SETLKW: 'SETLKW64' } : { GETLK: 'GETLK', SETLK: 'SETLK', SETLKW: 'SETLKW' },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------------------
+// The host's choice
+
+/** What the host arch uses. */
+export const HOST: Selection = select(abi);
+const C = HOST.calls;
+/** The raw functions by name, for the syscalls only some arches have (raw's type is x86_64's). */
+const R = raw as unknown as Readonly<Record<string, (...args: unknown[]) => number>>;
+const { AT, STATX, CLOCK, E, F } = abi;
+
+/** Bytes in a pointer (auxv words, iovec fields, sigval). */
+export const WORD = HOST.word;
+/** See Selection.addressLimit. */
+export const ADDRESS_LIMIT = HOST.addressLimit;
+const LE = HOST.littleEndian;
+
+// ---- memory the kernel shares, in the host's byte order ----
+
+export const readI32 = LE ? (b: Buffer, o = 0) => b.readInt32LE(o) : (b: Buffer, o = 0) => b.readInt32BE(o);
+export const writeI32 = LE ? (b: Buffer, v: number, o = 0) => b.writeInt32LE(v, o) : (b: Buffer, v: number, o = 0) => b.writeInt32BE(v, o);
+export const readI64 = LE ? (b: Buffer, o = 0) => b.readBigInt64LE(o) : (b: Buffer, o = 0) => b.readBigInt64BE(o);
+export const writeI64 = LE ? (b: Buffer, v: bigint, o = 0) => b.writeBigInt64LE(v, o) : (b: Buffer, v: bigint, o = 0) => b.writeBigInt64BE(v, o);
+export const readU64 = LE ? (b: Buffer, o = 0) => b.readBigUInt64LE(o) : (b: Buffer, o = 0) => b.readBigUInt64BE(o);
+export const writeU64 = LE ? (b: Buffer, v: bigint, o = 0) => b.writeBigUInt64LE(v, o) : (b: Buffer, v: bigint, o = 0) => b.writeBigUInt64BE(v, o);
+
+/** An unsigned pointer-sized word (an auxv entry's type or value). */
+export function readWord(b: Buffer, o: number): bigint {
+  if (WORD === 8) return readU64(b, o);
+  return BigInt(LE ? b.readUInt32LE(o) : b.readUInt32BE(o));
+}
+
+/** The values of the auxiliary vector (/proc/self/auxv) whose type is `type`, in order. */
+export function auxv(data: Buffer, type: number): bigint[] {
+  const out: bigint[] = [];
+  for (let i = 0; i + 2 * WORD <= data.length; i += 2 * WORD) {
+    const t = readWord(data, i);
+    if (t === 0n) break; // AT_NULL
+    if (t === BigInt(type)) out.push(readWord(data, i + WORD));
+  }
+  return out;
+}
+
+/** A value for a pointer-sized struct field: a bigint where the field has 8 bytes, a number where it has 4. */
+export const pointerField: (v: bigint) => bigint | number = WORD === 8 ? (v) => v : (v) => Number(BigInt.asUintN(32, v));
+
+/** The byte and bit of CPU `cpu` in a cpu_set_t (an array of the kernel's unsigned long). */
+export function cpuBit(cpu: number): [number, number] {
+  const bits = 8 * HOST.long;
+  const w = Math.floor(cpu / bits);
+  const inWord = cpu % bits;
+  const byte = LE ? inWord >> 3 : HOST.long - 1 - (inWord >> 3);
+  return [w * HOST.long + byte, inWord & 7];
+}
+
+/** A size_t argument: on an arch with 32-bit registers, at most 2^32 - 1 (the calls that take one may do less). */
+export const sizeArg: (v: number | bigint) => number | bigint = HOST.wide
+  ? (v) => v
+  : (v) => (v > 0xffffffff ? 0xffffffff : v);
+
+/** The two words of a file position for preadv2/pwritev2 (pos_l, pos_h): the whole of it in pos_l where a long holds it. */
+export const posPair: (pos: number | bigint) => [number | bigint, number] = HOST.wide
+  ? (pos) => [pos, 0]
+  : (pos) => {
+    const v = BigInt(pos);
+    return [Number(BigInt.asUintN(32, v)), Number(BigInt.asIntN(32, v >> 32n))];
+  };
+
+/**
+ * An unsigned long a syscall returned (an address from mmap or mremap, clock ticks from times): where a long has 32
+ * bits, a value in the upper half comes back negative; -4095..-1 stay errors (-errno).
+ */
+export const unsignedResult: (r: number) => number = HOST.long === 8 ? (r) => r : (r) => (r < -4095 ? r + 2 ** 32 : r);
+
+/**
+ * Make members of C type long read and write as bigints where a long has 32 bits (the generated accessors give numbers
+ * there), as on 64-bit arches and as the types say. `cls` is a friendly subclass of a generated struct class; its
+ * accessors wrap the generated ones. Nothing changes where the generated accessors give bigints already.
+ */
+export function longsAsBigints(cls: { new (): object; prototype: object }, names: readonly string[], long = HOST.long): void {
+  if (long === 8) return;
+  const probe = new cls() as Record<string, unknown>; // the first construction defines the generated accessors
+  for (const name of names) {
+    if (typeof probe[name] !== 'number') continue;
+    let proto: object | null = Object.getPrototypeOf(cls.prototype) as object;
+    let d: PropertyDescriptor | undefined;
+    while (proto && !(d = Object.getOwnPropertyDescriptor(proto, name))) proto = Object.getPrototypeOf(proto) as object | null;
+    const { get, set } = d!;
+    Object.defineProperty(cls.prototype, name, {
+      get(this: object) { return BigInt(get!.call(this) as number); },
+      set(this: object, v: bigint | number) { set!.call(this, Number(v)); },
+      enumerable: true, configurable: true,
+    });
+  }
+}
+
+// ---- stat ----
+
+/** The struct the stat calls fill on this arch: struct stat, or struct statx where stat is not 64-bit clean. */
+export const STAT_VIA_STATX = HOST.structs.stat === 'Statx';
+/** The class of that struct (typed as struct stat: Stat in files.ts gives the same getters over either). */
+export const StatStruct = (STAT_VIA_STATX ? abi.Statx : abi.Stat) as unknown as typeof abi.Stat;
+
+export const fstat: (fd: number, buf: Buffer) => number = STAT_VIA_STATX
+  ? (fd, buf) => raw.statx(fd, '', AT.EMPTY_PATH, STATX.BASIC_STATS, buf)
+  : (fd, buf) => R[C.fstat](fd, buf);
+
+export const fstatat: (dirfd: number, path: string | Buffer, buf: Buffer, flags: number) => number = STAT_VIA_STATX
+  ? (d, p, buf, f) => raw.statx(d, p, f, STATX.BASIC_STATS, buf)
+  : (d, p, buf, f) => R[C.fstatat](d, p, buf, f);
+
+/** The struct statfs calls fill: struct statfs, or struct statfs64 where statfs has 32-bit counts. */
+export const StatfsStruct = (HOST.structs.statfs === 'Statfs64' ? abi.Statfs64 : abi.Statfs) as unknown as typeof abi.Statfs;
+
+export const statfs: (path: string | Buffer, buf: Buffer) => number = HOST.wide
+  ? (p, buf) => R[C.statfs](p, buf)
+  : (p, buf) => R[C.statfs](p, StatfsStruct.size, buf);
+
+export const fstatfs: (fd: number, buf: Buffer) => number = HOST.wide
+  ? (fd, buf) => R[C.fstatfs](fd, buf)
+  : (fd, buf) => R[C.fstatfs](fd, StatfsStruct.size, buf);
+
+// ---- 64-bit offsets ----
+
+const llseekResult = Buffer.alloc(8);
+/** lseek: the new offset, or -errno. */
+export const lseek: (fd: number, offset: number | bigint, whence: number) => number = HOST.wide
+  ? (fd, off, whence) => R[C.lseek](fd, off, whence)
+  : (fd, off, whence) => {
+    const v = BigInt(off);
+    const r = R[C.lseek](fd, Number(BigInt.asIntN(32, v >> 32n)), Number(BigInt.asUintN(32, v)), llseekResult, whence);
+    return r < 0 ? r : Number(readI64(llseekResult));
+  };
+
+export const truncate: (path: string | Buffer, length: number | bigint) => number = (p, len) => R[C.truncate](p, len);
+export const ftruncate: (fd: number, length: number | bigint) => number = (fd, len) => R[C.ftruncate](fd, len);
+export const sendfile: (outFd: number, inFd: number, offset: Buffer | null, count: number | bigint) => number =
+  (o, i, off, n) => R[C.sendfile](o, i, off, n);
+
+export const fadvise: (fd: number, offset: number | bigint, len: number | bigint, advice: number) => number =
+  C.fadvise === 'arm_fadvise64_64'
+    ? (fd, off, len, advice) => R[C.fadvise](fd, advice, off, len)
+    : (fd, off, len, advice) => R[C.fadvise](fd, off, len, advice);
+
+// sync_file_range2 (and arm's) put the flags second, so that the 64-bit pairs start at an even register
+export const syncFileRange: (fd: number, offset: number | bigint, nbytes: number | bigint, flags: number) => number =
+  C.sync_file_range === 'sync_file_range'
+    ? (fd, off, n, f) => R[C.sync_file_range](fd, off, n, f)
+    : (fd, off, n, f) => R[C.sync_file_range](fd, f, off, n);
+
+/** mmap: the address (a number), or -errno. Where mmap2 is used, the offset counts 4096-byte units. */
+export const mmap: (addr: number, length: number, prot: number, flags: number, fd: number, offset: number | bigint) => number =
+  HOST.wide
+    ? (a, len, prot, flags, fd, off) => R[C.mmap](a, len, prot, flags, fd, off)
+    : (a, len, prot, flags, fd, off) => {
+      const o = BigInt(off);
+      // mmap2 takes the offset in 4096-byte units, whatever the page size; the kernel refuses other offsets too
+      if (o % 4096n !== 0n) return -E.INVAL;
+      if (o / 4096n > 0xffffffffn) return -E.OVERFLOW;
+      return unsignedResult(R[C.mmap](a, len, prot, flags, fd, Number(o / 4096n)));
+    };
+
+// ---- fcntl ----
+
+export const fcntl: (fd: number, cmd: number, arg: number) => number = (fd, cmd, arg) => R[C.fcntl](fd, cmd, arg);
+
+let fcntlPtrFn: SyscallFn | undefined;
+/** fcntl with a pointer argument (raw.fcntl's is an integer: unsigned long). */
+export const fcntlPtr = (fd: number, cmd: number, arg: Buffer): number =>
+  (fcntlPtrFn ??= backend().bind((abi.SYS as unknown as Record<string, number>)[C.fcntl], 'iip'))(fd, cmd, arg);
+
+/** The struct record locks use: struct flock, or struct flock64 where struct flock has 32-bit offsets. */
+export const LockStruct = (HOST.structs.lock === 'Flock64' ? abi.Flock64 : abi.Flock) as unknown as typeof abi.Flock;
+
+const Fn = F as unknown as Readonly<Record<string, number | undefined>>;
+/** The commands for F_GETLK, F_SETLK, F_SETLKW with LockStruct (F_GETLK64... on 32-bit arches); undefined if unknown. */
+export const LOCK_CMDS: Readonly<Record<'GETLK' | 'SETLK' | 'SETLKW', number | undefined>> = {
+  GETLK: Fn[HOST.lockCmds.GETLK], SETLK: Fn[HOST.lockCmds.SETLK], SETLKW: Fn[HOST.lockCmds.SETLKW],
+};
+
+// ---- names ----
+
+export const rename: (oldDirfd: number, oldPath: string | Buffer, newDirfd: number, newPath: string | Buffer) => number =
+  C.rename === 'renameat'
+    ? (od, a, nd, b) => R[C.rename](od, a, nd, b)
+    : (od, a, nd, b) => R[C.rename](od, a, nd, b, 0);
+
+// ---- time64 ----
+
+export const clock_gettime: (clock: number, ts: Buffer) => number = (c, ts) => R[C.clock_gettime](c, ts);
+export const clock_settime: (clock: number, ts: Buffer) => number = (c, ts) => R[C.clock_settime](c, ts);
+export const clock_getres: (clock: number, ts: Buffer) => number = (c, ts) => R[C.clock_getres](c, ts);
+export const clock_nanosleep: (clock: number, flags: number, req: Buffer, rem: Buffer | null) => number =
+  (c, f, req, rem) => R[C.clock_nanosleep](c, f, req, rem);
+/** nanosleep: a relative sleep on CLOCK_MONOTONIC (what the kernel's nanosleep measures). */
+export const nanosleep: (req: Buffer, rem: Buffer) => number = C.nanosleep === 'nanosleep'
+  ? (req, rem) => R[C.nanosleep](req, rem)
+  : (req, rem) => R[C.nanosleep](CLOCK.MONOTONIC, 0, req, rem);
+export const timer_settime: (id: number, flags: number, value: Buffer, old: Buffer | null) => number =
+  (id, f, v, old) => R[C.timer_settime](id, f, v, old);
+export const timer_gettime: (id: number, value: Buffer) => number = (id, v) => R[C.timer_gettime](id, v);
+export const utimensat: (dirfd: number, path: string | Buffer | null, times: Buffer | null, flags: number) => number =
+  (d, p, ts, f) => R[C.utimensat](d, p, ts, f);
+
+// ---- 32-bit ids ----
+
+type Ids = {
+  [K in (typeof ID_OPS)[number]]: (...args: never[]) => number;
+};
+/** The id calls with 32-bit uid_t and gid_t: getuid32 and friends where the plain calls take 16-bit ids. */
+export const ids = {
+  getuid: () => R[C.getuid](),
+  geteuid: () => R[C.geteuid](),
+  getgid: () => R[C.getgid](),
+  getegid: () => R[C.getegid](),
+  setuid: (uid: number) => R[C.setuid](uid),
+  setgid: (gid: number) => R[C.setgid](gid),
+  setreuid: (r: number, e: number) => R[C.setreuid](r, e),
+  setregid: (r: number, e: number) => R[C.setregid](r, e),
+  setresuid: (r: number, e: number, s: number) => R[C.setresuid](r, e, s),
+  setresgid: (r: number, e: number, s: number) => R[C.setresgid](r, e, s),
+  getresuid: (r: Uint32Array, e: Uint32Array, s: Uint32Array) => R[C.getresuid](r, e, s),
+  getresgid: (r: Uint32Array, e: Uint32Array, s: Uint32Array) => R[C.getresgid](r, e, s),
+  setfsuid: (uid: number) => R[C.setfsuid](uid),
+  setfsgid: (gid: number) => R[C.setfsgid](gid),
+  getgroups: (size: number, list: Uint32Array | null) => R[C.getgroups](size, list),
+  setgroups: (size: number, list: Uint32Array | null) => R[C.setgroups](size, list),
+  fchown: (fd: number, uid: number, gid: number) => R[C.fchown](fd, uid, gid),
+} satisfies Ids;
