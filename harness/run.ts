@@ -11,6 +11,7 @@ import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { hostState, diffStates } from './host.ts';
+import { tapCounts, tapSkipped } from './tap.ts';
 
 const ROOT = join(fileURLToPath(import.meta.url), '..', '..');
 
@@ -29,8 +30,7 @@ function runFile(file: string, isolate: boolean): Promise<FileResult> {
     child.stdout.on('data', (d) => { output += d; });
     child.stderr.on('data', (d) => { output += d; });
     child.on('close', (code) => {
-      const count = (what: string) => Number(new RegExp(`^# ${what} (\\d+)$`, 'm').exec(output)?.[1] ?? 0);
-      resolve({ file, pass: count('pass'), fail: count('fail'), skip: count('skip'), todo: count('todo'), code, output });
+      resolve({ file, ...tapCounts(output), code, output });
     });
   });
 }
@@ -67,7 +67,7 @@ async function main() {
   }));
   const changes = diffStates(before, hostState());
   const total = results.reduce((a, r) => ({ pass: a.pass + r.pass, fail: a.fail + r.fail + (r.code !== 0 && r.fail === 0 ? 1 : 0), skip: a.skip + r.skip }), { pass: 0, fail: 0, skip: 0 });
-  const skipped = results.flatMap((r) => [...r.output.matchAll(/^ok \d+ - (.*) # SKIP/gm)].map((m) => `${relative(ROOT, r.file)}: ${m[1]}`));
+  const skipped = results.flatMap((r) => tapSkipped(r.output).map((title) => `${relative(ROOT, r.file)}: ${title}`));
   if (skipped.length) console.log(`\nSkipped (${skipped.length}), with their reasons:\n${skipped.map((s) => `  ${s}`).join('\n')}`);
   if (changes.length) {
     console.log(`\nThe tests changed the host:\n${changes.map((c) => `  ${c}`).join('\n')}`);

