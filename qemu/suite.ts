@@ -38,7 +38,6 @@ export const EXCLUDED: Record<string, string> = {
   'schema.test.ts': 'host tooling: validation of the spec files (data, the same on any host)',
   'package.test.ts': 'host tooling: bundles dist/ with esbuild, a native x86_64 binary',
   'portable.test.ts': 'reads the sources and every arch\'s generated ABI: the same result on any host (npm test runs it)',
-  'roundtrip.test.ts': 'host tooling: builds the roundtrip checks for each arch with its cross compiler and runs them under qemu-user itself',
   'fuzz.test.ts': 'too slow under emulation (32,000 calls at 10-15x the cost, in 4 emulated children); run it with --fuzz',
 };
 
