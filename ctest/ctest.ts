@@ -14,6 +14,7 @@ import { cpus } from 'node:os';
 import { promisify } from 'node:util';
 import { compareVersions, type ResolvedAbi } from '../tools/lib/abi.ts';
 import { LayoutEngine, isInteger, type TypeLayout } from '../tools/lib/layout.ts';
+import { elfReader } from '../tools/lib/elf.ts';
 
 const run = promisify(execFile);
 
@@ -530,13 +531,7 @@ function probeFromObject(v: bigint[]): string {
 
 /** The 64-bit values of the ctest_values section of an ELF object file (32- or 64-bit, either endianness). */
 export function readValues(file: string): bigint[] {
-  const b = readFileSync(file);
-  if (b.readUInt32BE(0) !== 0x7f454c46) throw new Error(`${file}: not an ELF file`);
-  const is64 = b[4] === 2;
-  const le = b[5] === 1;
-  const u16 = (o: number) => (le ? b.readUInt16LE(o) : b.readUInt16BE(o));
-  const u32 = (o: number) => (le ? b.readUInt32LE(o) : b.readUInt32BE(o));
-  const uw = (o: number) => (is64 ? Number(le ? b.readBigUInt64LE(o) : b.readBigUInt64BE(o)) : u32(o));
+  const { bytes: b, is64, littleEndian: le, u16, u32, word: uw } = elfReader(file);
   const shoff = uw(is64 ? 0x28 : 0x20);
   const shentsize = u16(is64 ? 0x3a : 0x2e);
   const shnum = u16(is64 ? 0x3c : 0x30);

@@ -23,6 +23,7 @@ import {
 import { basename, dirname, join, relative } from 'node:path';
 import { $ } from 'zx';
 import { ROOT } from '../tools/lib/abi.ts';
+import { elfReader } from '../tools/lib/elf.ts';
 import { sysroot, targetInfo } from './targets.ts';
 
 export const FOREIGN_DIR = join(ROOT, 'build', 'foreign');
@@ -312,13 +313,7 @@ export function assembleRoot(t: ForeignTarget, js: string, koffi: string, run: s
 
 /** The program interpreter (dynamic loader) an ELF file asks for, from its PT_INTERP header. */
 export function elfInterpreter(file: string): string {
-  const b = readFileSync(file);
-  if (b.readUInt32BE(0) !== 0x7f454c46) throw new Error(`${file}: not an ELF file`);
-  const is64 = b[4] === 2;
-  const le = b[5] === 1;
-  const u16 = (o: number) => (le ? b.readUInt16LE(o) : b.readUInt16BE(o));
-  const u32 = (o: number) => (le ? b.readUInt32LE(o) : b.readUInt32BE(o));
-  const word = (o: number) => (is64 ? Number(le ? b.readBigUInt64LE(o) : b.readBigUInt64BE(o)) : u32(o));
+  const { bytes: b, is64, u16, u32, word } = elfReader(file);
   const phoff = word(is64 ? 0x20 : 0x1c);
   const phentsize = u16(is64 ? 0x36 : 0x2a);
   const phnum = u16(is64 ? 0x38 : 0x2c);
