@@ -33,7 +33,7 @@ import { ABI_DIR, ROOT, loadAbiFiles, resolveAbi, type ResolvedAbi } from '../to
 import { LayoutEngine, type StructLayout, type TypeLayout } from '../tools/lib/layout.ts';
 import { className } from '../tools/generate.ts';
 import { compile, parseErrors, pool, runCtest, type Result, type Target } from './ctest.ts';
-import { TARGET_NAMES, ensureToolchains, targetFor, targetInfo } from '../qemu/targets.ts';
+import { TARGET_NAMES, ensureToolchains, archOption, targetFor, targetInfo } from '../qemu/targets.ts';
 
 // ---------------------------------------------------------------------------------------------------------------
 // The plan: every leaf of every struct, how C names it and how the TS view reaches it
@@ -1063,13 +1063,7 @@ async function main() {
       quiet: { type: 'boolean', default: false },
     },
   });
-  const arches = values.arch?.split(',').map((s) => s.trim()).filter(Boolean);
-  try {
-    for (const a of arches ?? []) targetInfo(a);
-  } catch (err) {
-    console.error((err as Error).message);
-    process.exit(2);
-  }
+  const arches = archOption(values.arch);
   const res = await runRoundtrips({
     arches, abiDir: values.abi, out: values.out, jobs: values.jobs ? Number(values.jobs) : undefined,
     log: values.quiet ? undefined : (m) => process.stderr.write(pc.dim(m) + '\n'),

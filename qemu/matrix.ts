@@ -16,7 +16,7 @@ import cliProgress from 'cli-progress';
 import { ABI_DIR, ROOT, loadAbiFiles, resolveAbi } from '../tools/lib/abi.ts';
 import { runCtest, type CtestRun, type Kind } from '../ctest/ctest.ts';
 import { countKinds } from '../ctest/main.ts';
-import { TARGET_NAMES, ensureToolchains, targetFor, targetInfo } from './targets.ts';
+import { TARGET_NAMES, ensureToolchains, archOption, targetFor, targetInfo } from './targets.ts';
 
 export interface TargetOutcome {
   arch: string;
@@ -226,13 +226,7 @@ async function main() {
       quiet: { type: 'boolean', default: false },
     },
   });
-  const arches = values.arch ? values.arch.split(',').map((s) => s.trim()).filter(Boolean) : undefined;
-  try {
-    for (const a of arches ?? []) targetInfo(a);
-  } catch (err) {
-    console.error((err as Error).message);
-    process.exit(2);
-  }
+  const arches = archOption(values.arch);
   const res = await runMatrix({
     arches, abiDir: values.abi, out: values.out, jobs: values.jobs ? Number(values.jobs) : undefined, print: !values.quiet,
   });

@@ -24,7 +24,7 @@ import { ROOT } from '../tools/lib/abi.ts';
 import { tapCounts, tapFailures, tapSkipped, type TapFailure } from '../harness/tap.ts';
 import { diffStates, hostState } from '../harness/host.ts';
 import { DEFAULT_ARCHES, compileTree, foreignTarget, provision, type ForeignTarget, type Provisioned } from './foreign.ts';
-import { targetInfo } from './targets.ts';
+import { archOption, targetInfo } from './targets.ts';
 import { abi, raw } from '../src/core/abi.ts';
 import { futimens } from '../src/fs.ts';
 
@@ -350,13 +350,7 @@ async function main() {
       keep: { type: 'boolean', default: false },
     },
   });
-  const arches = values.arch ? values.arch.split(',').map((s) => s.trim()).filter(Boolean) : undefined;
-  try {
-    for (const a of arches ?? []) foreignTarget(a);
-  } catch (err) {
-    console.error((err as Error).message);
-    process.exit(2);
-  }
+  const arches = archOption(values.arch, foreignTarget);
   const res = await runSuite({
     arches, files: positionals, jobs: values.jobs ? Number(values.jobs) : undefined, out: values.out,
     timeoutMin: Number(values.timeout), print: true, fuzz: values.fuzz, keep: values.keep,

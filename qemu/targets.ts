@@ -172,6 +172,21 @@ export function targetInfo(name: string): TargetInfo {
   return t;
 }
 
+/**
+ * The targets an `--arch a,b` option names (undefined without the option: every target), each checked with `check`;
+ * an unknown name ends the command with its message and exit code 2.
+ */
+export function archOption(value: string | undefined, check: (name: string) => unknown = targetInfo): string[] | undefined {
+  const arches = value?.split(',').map((s) => s.trim()).filter(Boolean);
+  try {
+    for (const a of arches ?? []) check(a);
+  } catch (err) {
+    console.error((err as Error).message);
+    process.exit(2);
+  }
+  return arches;
+}
+
 /** The sysroot of a cross toolchain (the host's own root for x86_64). */
 export const sysroot = (t: TargetInfo) => (t.name === 'x86_64' ? '/' : `/usr/${t.triplet}`);
 
