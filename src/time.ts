@@ -85,7 +85,6 @@ export class Timeval extends abi.Timeval {
     return this;
   }
 }
-sys.longsAsBigints(Timeval, ['tv_sec', 'tv_usec']);
 
 /** struct __kernel_itimerspec: `value` (time to the next expiry) and `interval` (the period), friendly Timespecs. */
 export class Itimerspec extends abi.Itimerspec {
@@ -103,8 +102,6 @@ export class Itimerval extends abi.Itimerval {
 export class Timex extends abi.Timex {
   state = -1;
 }
-sys.longsAsBigints(Timex, ['offset', 'freq', 'maxerror', 'esterror', 'constant', 'precision', 'tolerance', 'tick', 'ppsfreq',
-  'jitter', 'stabil', 'jitcnt', 'calcnt', 'errcnt', 'stbcnt']);
 
 /**
  * A Timespec from seconds, bigint nanoseconds, a Date or another time struct (into `ts` if given).

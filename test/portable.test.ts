@@ -175,17 +175,20 @@ test('host helpers: auxv words, CPU mask bits, file position pairs, addresses, s
   t.is(compat.readI32(b), -3);
 });
 
-test('longsAsBigints: 32-bit members of a friendly class read and write as bigints', (t) => {
-  // on this host every long has 64 bits: exercise it on an int member, as a 32-bit arch's long would be
-  class T extends abi.Timex {}
-  compat.longsAsBigints(T, ['status', 'modes', 'nonexistent'], 4);
-  compat.longsAsBigints(T, ['tai'], 8); // nothing to do where a long has 64 bits
-  const x = new T();
-  x.status = 7n as never;
-  t.is(x.status as unknown, 7n);
-  t.is(new abi.Timex(x.$buffer).status, 7);
-  x.status = -1 as never;
-  t.is(x.status as unknown, -1n);
-  t.is(typeof x.tai, 'number');
-  t.is(typeof new abi.Timex().status, 'number');
+test('a C long or pointer is a bigint on every arch: 4 bytes on 32-bit arches, read and written as a bigint', async (t) => {
+  for (const [arch, size, le] of [['armhf', 4, true], ['powerpc', 4, false], ['x86_64', 8, true]] as const) {
+    const A = await loadArch(arch);
+    const tv = new A.Timeval();
+    t.is(A.Timeval.size, 2 * size, arch);
+    tv.tv_sec = -2n;
+    tv.tv_usec = 999_999;
+    t.is(tv.tv_sec, -2n, arch);
+    t.is(tv.tv_usec, 999_999n, arch);
+    const raw = tv.$buffer;
+    t.is(size === 4 ? (le ? raw.readInt32LE(0) : raw.readInt32BE(0)) : raw.readBigInt64LE(0), size === 4 ? -2 : -2n, arch);
+    const iov = new A.Iovec();
+    iov.iov_base = 0xdeadbeefn;
+    t.is(iov.iov_base, 0xdeadbeefn, `${arch}: a pointer`);
+    t.is(typeof iov.iov_len, 'bigint', `${arch}: a size_t`);
+  }
 });

@@ -104,6 +104,8 @@ function scalarKind(t: TypeLayout): string | undefined {
   if (t.kind === 'float') return t.size === 4 ? 'f32' : t.size === 8 ? 'f64' : undefined;
   if (t.kind === 'int' || t.kind === 'pointer') {
     const signed = t.kind === 'int' && !!t.signed;
+    // a long or a pointer is a bigint on every arch: 8 bytes on 64-bit arches, 4 (read as a bigint) on 32-bit ones
+    if ((t.kind === 'pointer' || t.long) && t.size === 4) return signed ? 'i32n' : 'u32n';
     return { 1: 'i8', 2: 'i16', 4: 'i32', 8: 'i64' }[t.size]?.replace('i', signed ? 'i' : 'u');
   }
   return undefined;
@@ -113,6 +115,7 @@ const TS_OF: Record<string, [string, string]> = {
   i8: ['number', 'number'], u8: ['number', 'number'], i16: ['number', 'number'], u16: ['number', 'number'],
   i32: ['number', 'number'], u32: ['number', 'number'], i64: ['bigint', 'bigint | number'], u64: ['bigint', 'bigint | number'],
   f32: ['number', 'number'], f64: ['number', 'number'], bool: ['boolean', 'boolean'],
+  i32n: ['bigint', 'bigint | number'], u32n: ['bigint', 'bigint | number'],
 };
 
 function structsModule(abi: ResolvedAbi): { structs: string; layouts: string } {

@@ -189,28 +189,6 @@ export const posPair: (pos: number | bigint) => [number | bigint, number] = HOST
  */
 export const unsignedResult: (r: number) => number = HOST.long === 8 ? (r) => r : (r) => (r < -4095 ? r + 2 ** 32 : r);
 
-/**
- * Make members of C type long read and write as bigints where a long has 32 bits (the generated accessors give numbers
- * there), as on 64-bit arches and as the types say. `cls` is a friendly subclass of a generated struct class; its
- * accessors wrap the generated ones. Nothing changes where the generated accessors give bigints already.
- */
-export function longsAsBigints(cls: { new (): object; prototype: object }, names: readonly string[], long = HOST.long): void {
-  if (long === 8) return;
-  const probe = new cls() as Record<string, unknown>; // the first construction defines the generated accessors
-  for (const name of names) {
-    if (typeof probe[name] !== 'number') continue;
-    let proto: object | null = Object.getPrototypeOf(cls.prototype) as object;
-    let d: PropertyDescriptor | undefined;
-    while (proto && !(d = Object.getOwnPropertyDescriptor(proto, name))) proto = Object.getPrototypeOf(proto) as object | null;
-    const { get, set } = d!;
-    Object.defineProperty(cls.prototype, name, {
-      get(this: object) { return BigInt(get!.call(this) as number); },
-      set(this: object, v: bigint | number) { set!.call(this, Number(v)); },
-      enumerable: true, configurable: true,
-    });
-  }
-}
-
 // ---- stat ----
 
 /** The struct the stat calls fill on this arch: struct stat, or struct statx where stat is not 64-bit clean. */

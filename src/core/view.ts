@@ -59,12 +59,13 @@ export function defineStructs(target: object, endian: 'LE' | 'BE', table: Struct
 }
 
 /**
- * Member kinds: i8 u8 i16 u16 i32 u32 i64 u64 f32 f64 bool (scalars), bytes (a byte array: a Buffer view; written
+ * Member kinds: i8 u8 i16 u16 i32 u32 i64 u64 f32 f64 bool (scalars), i32n u32n (a C long or pointer in 4 bytes:
+ * read as a bigint, as the same member is on 64-bit arches, so that its type is one on every arch), bytes (a byte array: a Buffer view; written
  * from a Buffer or string), flex (a flexible array: bytes to the end of the buffer), raw (anything else: a Buffer
  * view), view (a nested struct: a view of its class), array (of a scalar kind), views (an array of structs).
  */
 export type MemberKind = 'i8' | 'u8' | 'i16' | 'u16' | 'i32' | 'u32' | 'i64' | 'u64' | 'f32' | 'f64' | 'bool'
-  | 'bytes' | 'flex' | 'raw' | 'view' | 'array' | 'views';
+  | 'i32n' | 'u32n' | 'bytes' | 'flex' | 'raw' | 'view' | 'array' | 'views';
 
 /** [name, kind, offset, size in bytes, element kind or class, element count]. */
 export type Member = readonly [string, MemberKind, number, number, (MemberKind | ViewClass)?, number?];
@@ -77,10 +78,21 @@ function scalar(kind: MemberKind, endian: 'LE' | 'BE'): { rd: Rd; wr: Wr; size: 
   const m: Record<string, [string, number]> = {
     i8: ['Int8', 1], u8: ['UInt8', 1], bool: ['UInt8', 1], i16: ['Int16', 2], u16: ['UInt16', 2], i32: ['Int32', 4],
     u32: ['UInt32', 4], i64: ['BigInt64', 8], u64: ['BigUInt64', 8], f32: ['Float', 4], f64: ['Double', 8],
+    i32n: ['Int32', 4], u32n: ['UInt32', 4],
   };
   const [name, size] = m[kind];
   const e = size === 1 ? '' : endian;
-  return { rd: P[`read${name}${e}`], wr: P[`write${name}${e}`], size, big: size === 8 && kind[0] !== 'f' };
+  const rd = P[`read${name}${e}`];
+  const wr = P[`write${name}${e}`];
+  if (kind === 'i32n' || kind === 'u32n') {
+    // the accessors give a bigint; the 4-byte field is read and written as a number
+    return {
+      rd(this: Buffer, off: number) { return BigInt((rd as Rd).call(this, off) as number); },
+      wr(this: Buffer, v: never, off: number) { return (wr as Wr).call(this, Number(v) as never, off); },
+      size, big: true,
+    };
+  }
+  return { rd, wr, size, big: size === 8 && kind[0] !== 'f' };
 }
 
 function setBytes(buffer: Buffer, start: number, end: number, v: unknown): void {

@@ -14,6 +14,8 @@ export interface TypeLayout {
   align: number;
   /** Integers only. */
   signed?: boolean;
+  /** A C long (its size is the arch's word size, as a pointer's is). */
+  long?: boolean;
   /** Arrays: the element type and count (-1 for a flexible array member). */
   elem?: TypeLayout;
   count?: number;
@@ -125,7 +127,7 @@ export class LayoutEngine {
     if (b) {
       const m = this.model(b.model);
       const signed = b.kind === 'int' ? (b.signed ?? this.model('char').signed ?? true) : undefined;
-      return { kind: b.kind, size: m.size, align: m.align, signed, spelling: base };
+      return { kind: b.kind, size: m.size, align: m.align, signed, ...(b.model === 'long' ? { long: true } : {}), spelling: base };
     }
     const td = this.abi.typedefs.get(base);
     if (td) {

@@ -6,9 +6,11 @@ import type { View, StructClass, StructTable } from '../../core/view.ts';
 /** struct stat (asm/stat.h, Linux 2.6.12): 64 bytes, aligned 4 */
 export interface Stat extends View {
   /** unsigned long at offset 0, 4 bytes */
-  st_dev: number;
+  get st_dev(): bigint;
+  set st_dev(v: bigint | number);
   /** unsigned long at offset 4, 4 bytes */
-  st_ino: number;
+  get st_ino(): bigint;
+  set st_ino(v: bigint | number);
   /** unsigned short at offset 8, 2 bytes */
   st_mode: number;
   /** unsigned short at offset 10, 2 bytes */
@@ -18,29 +20,41 @@ export interface Stat extends View {
   /** unsigned short at offset 14, 2 bytes */
   st_gid: number;
   /** unsigned long at offset 16, 4 bytes */
-  st_rdev: number;
+  get st_rdev(): bigint;
+  set st_rdev(v: bigint | number);
   /** unsigned long at offset 20, 4 bytes */
-  st_size: number;
+  get st_size(): bigint;
+  set st_size(v: bigint | number);
   /** unsigned long at offset 24, 4 bytes */
-  st_blksize: number;
+  get st_blksize(): bigint;
+  set st_blksize(v: bigint | number);
   /** unsigned long at offset 28, 4 bytes */
-  st_blocks: number;
+  get st_blocks(): bigint;
+  set st_blocks(v: bigint | number);
   /** unsigned long at offset 32, 4 bytes */
-  st_atime: number;
+  get st_atime(): bigint;
+  set st_atime(v: bigint | number);
   /** unsigned long at offset 36, 4 bytes */
-  st_atime_nsec: number;
+  get st_atime_nsec(): bigint;
+  set st_atime_nsec(v: bigint | number);
   /** unsigned long at offset 40, 4 bytes */
-  st_mtime: number;
+  get st_mtime(): bigint;
+  set st_mtime(v: bigint | number);
   /** unsigned long at offset 44, 4 bytes */
-  st_mtime_nsec: number;
+  get st_mtime_nsec(): bigint;
+  set st_mtime_nsec(v: bigint | number);
   /** unsigned long at offset 48, 4 bytes */
-  st_ctime: number;
+  get st_ctime(): bigint;
+  set st_ctime(v: bigint | number);
   /** unsigned long at offset 52, 4 bytes */
-  st_ctime_nsec: number;
+  get st_ctime_nsec(): bigint;
+  set st_ctime_nsec(v: bigint | number);
   /** unsigned long at offset 56, 4 bytes */
-  __unused4: number;
+  get __unused4(): bigint;
+  set __unused4(v: bigint | number);
   /** unsigned long at offset 60, 4 bytes */
-  __unused5: number;
+  get __unused5(): bigint;
+  set __unused5(v: bigint | number);
 }
 
 /** struct statx_timestamp (linux/stat.h, Linux 4.11): 16 bytes, aligned 8 */
@@ -252,9 +266,11 @@ export interface Flock extends View {
   /** short at offset 2, 2 bytes */
   l_whence: number;
   /** __kernel_off_t at offset 4, 4 bytes */
-  l_start: number;
+  get l_start(): bigint;
+  set l_start(v: bigint | number);
   /** __kernel_off_t at offset 8, 4 bytes */
-  l_len: number;
+  get l_len(): bigint;
+  set l_len(v: bigint | number);
   /** __kernel_pid_t at offset 12, 4 bytes */
   l_pid: number;
 }
@@ -689,9 +705,11 @@ export interface XattrArgs extends View {
 /** struct iovec (linux/uio.h, Linux 2.6.12): 8 bytes, aligned 4 */
 export interface Iovec extends View {
   /** void * at offset 0, 4 bytes */
-  iov_base: number;
+  get iov_base(): bigint;
+  set iov_base(v: bigint | number);
   /** __kernel_size_t at offset 4, 4 bytes */
-  iov_len: number;
+  get iov_len(): bigint;
+  set iov_len(v: bigint | number);
 }
 
 /** struct epoll_event (linux/eventpoll.h, Linux 2.6.12): 16 bytes, aligned 8 */
@@ -925,23 +943,29 @@ export interface SockaddrStorage extends View {
   get __data(): Buffer;
   set __data(v: Buffer | string);
   /** void * at offset 0, 4 bytes */
-  __align: number;
+  get __align(): bigint;
+  set __align(v: bigint | number);
 }
 
 /** struct msghdr (sys/socket.h, Linux 2.6.12): 28 bytes, aligned 4 */
 export interface Msghdr extends View {
   /** void * at offset 0, 4 bytes */
-  msg_name: number;
+  get msg_name(): bigint;
+  set msg_name(v: bigint | number);
   /** socklen_t at offset 4, 4 bytes */
   msg_namelen: number;
   /** struct iovec * at offset 8, 4 bytes */
-  msg_iov: number;
+  get msg_iov(): bigint;
+  set msg_iov(v: bigint | number);
   /** size_t at offset 12, 4 bytes */
-  msg_iovlen: number;
+  get msg_iovlen(): bigint;
+  set msg_iovlen(v: bigint | number);
   /** void * at offset 16, 4 bytes */
-  msg_control: number;
+  get msg_control(): bigint;
+  set msg_control(v: bigint | number);
   /** size_t at offset 20, 4 bytes */
-  msg_controllen: number;
+  get msg_controllen(): bigint;
+  set msg_controllen(v: bigint | number);
   /** int at offset 24, 4 bytes */
   msg_flags: number;
 }
@@ -957,7 +981,8 @@ export interface Mmsghdr extends View {
 /** struct cmsghdr (sys/socket.h, Linux 2.6.12): 12 bytes, aligned 4 */
 export interface Cmsghdr extends View {
   /** size_t at offset 0, 4 bytes */
-  cmsg_len: number;
+  get cmsg_len(): bigint;
+  set cmsg_len(v: bigint | number);
   /** int at offset 4, 4 bytes */
   cmsg_level: number;
   /** int at offset 8, 4 bytes */
@@ -1238,7 +1263,8 @@ export interface TpacketAuxdata extends View {
 /** struct tpacket_hdr (linux/if_packet.h, Linux 2.6.12): 24 bytes, aligned 4 */
 export interface TpacketHdr extends View {
   /** unsigned long at offset 0, 4 bytes */
-  tp_status: number;
+  get tp_status(): bigint;
+  set tp_status(v: bigint | number);
   /** unsigned int at offset 4, 4 bytes */
   tp_len: number;
   /** unsigned int at offset 8, 4 bytes */
@@ -1369,9 +1395,11 @@ export interface AfAlgIv extends View {
 /** struct ifmap (linux/if.h, Linux 2.6.12): 16 bytes, aligned 4 */
 export interface Ifmap extends View {
   /** unsigned long at offset 0, 4 bytes */
-  mem_start: number;
+  get mem_start(): bigint;
+  set mem_start(v: bigint | number);
   /** unsigned long at offset 4, 4 bytes */
-  mem_end: number;
+  get mem_end(): bigint;
+  set mem_end(v: bigint | number);
   /** unsigned short at offset 8, 2 bytes */
   base_addr: number;
   /** unsigned char at offset 10, 1 bytes */
@@ -1482,21 +1510,29 @@ export interface IfSettings extends View {
 /** ifs_ifsu of struct if_settings (linux/if.h, Linux 2.6.12): 12 bytes, aligned 4 */
 export interface IfSettings_ifs_ifsu extends View {
   /** struct raw_hdlc_proto * at offset 0, 4 bytes */
-  raw_hdlc: number;
+  get raw_hdlc(): bigint;
+  set raw_hdlc(v: bigint | number);
   /** struct cisco_proto * at offset 0, 4 bytes */
-  cisco: number;
+  get cisco(): bigint;
+  set cisco(v: bigint | number);
   /** struct fr_proto * at offset 0, 4 bytes */
-  fr: number;
+  get fr(): bigint;
+  set fr(v: bigint | number);
   /** struct fr_proto_pvc * at offset 0, 4 bytes */
-  fr_pvc: number;
+  get fr_pvc(): bigint;
+  set fr_pvc(v: bigint | number);
   /** struct fr_proto_pvc_info * at offset 0, 4 bytes */
-  fr_pvc_info: number;
+  get fr_pvc_info(): bigint;
+  set fr_pvc_info(v: bigint | number);
   /** struct x25_hdlc_proto * at offset 0, 4 bytes (since Linux 5.12) */
-  x25: number;
+  get x25(): bigint;
+  set x25(v: bigint | number);
   /** struct sync_serial_settings * at offset 0, 4 bytes */
-  sync: number;
+  get sync(): bigint;
+  set sync(v: bigint | number);
   /** struct te1_settings * at offset 0, 4 bytes */
-  te1: number;
+  get te1(): bigint;
+  set te1(v: bigint | number);
 }
 
 /** struct ifreq (linux/if.h, Linux 2.6.12): 32 bytes, aligned 4 */
@@ -1541,7 +1577,8 @@ export interface Ifreq_ifr_ifru extends View {
   get ifru_newname(): Buffer;
   set ifru_newname(v: Buffer | string);
   /** void * at offset 0, 4 bytes */
-  ifru_data: number;
+  get ifru_data(): bigint;
+  set ifru_data(v: bigint | number);
   /** struct if_settings at offset 0, 12 bytes */
   ifru_settings: IfSettings;
 }
@@ -1557,9 +1594,11 @@ export interface Ifconf extends View {
 /** ifc_ifcu of struct ifconf (linux/if.h, Linux 2.6.12): 8 bytes, aligned 4 */
 export interface Ifconf_ifc_ifcu extends View {
   /** char * at offset 0, 4 bytes */
-  ifcu_buf: number;
+  get ifcu_buf(): bigint;
+  set ifcu_buf(v: bigint | number);
   /** struct ifreq * at offset 0, 4 bytes */
-  ifcu_req: number;
+  get ifcu_req(): bigint;
+  set ifcu_req(v: bigint | number);
 }
 
 /** struct arpreq (linux/if_arp.h, Linux 2.6.12): 68 bytes, aligned 4 */
@@ -1594,7 +1633,8 @@ export interface Arphdr extends View {
 /** struct rtentry (linux/route.h, Linux 2.6.12): 84 bytes, aligned 4 */
 export interface Rtentry extends View {
   /** unsigned long at offset 0, 4 bytes */
-  rt_pad1: number;
+  get rt_pad1(): bigint;
+  set rt_pad1(v: bigint | number);
   /** struct sockaddr at offset 4, 16 bytes */
   rt_dst: Sockaddr;
   /** struct sockaddr at offset 20, 16 bytes */
@@ -1606,17 +1646,22 @@ export interface Rtentry extends View {
   /** short at offset 54, 2 bytes */
   rt_pad2: number;
   /** unsigned long at offset 56, 4 bytes */
-  rt_pad3: number;
+  get rt_pad3(): bigint;
+  set rt_pad3(v: bigint | number);
   /** void * at offset 60, 4 bytes */
-  rt_pad4: number;
+  get rt_pad4(): bigint;
+  set rt_pad4(v: bigint | number);
   /** short at offset 64, 2 bytes */
   rt_metric: number;
   /** char * at offset 68, 4 bytes */
-  rt_dev: number;
+  get rt_dev(): bigint;
+  set rt_dev(v: bigint | number);
   /** unsigned long at offset 72, 4 bytes */
-  rt_mtu: number;
+  get rt_mtu(): bigint;
+  set rt_mtu(v: bigint | number);
   /** unsigned long at offset 76, 4 bytes */
-  rt_window: number;
+  get rt_window(): bigint;
+  set rt_window(v: bigint | number);
   /** unsigned short at offset 80, 2 bytes */
   rt_irtt: number;
 }
@@ -1755,7 +1800,8 @@ export interface SockFprog extends View {
   /** unsigned short at offset 0, 2 bytes */
   len: number;
   /** struct sock_filter * at offset 4, 4 bytes */
-  filter: number;
+  get filter(): bigint;
+  set filter(v: bigint | number);
 }
 
 /** struct sock_ee_data_rfc4884 (time.h, linux/errqueue.h, Linux 5.9): 4 bytes, aligned 2 */
@@ -2865,30 +2911,39 @@ export interface Utsname extends View {
 /** struct sysinfo (linux/sysinfo.h, Linux 2.6.12): 64 bytes, aligned 4 */
 export interface Sysinfo extends View {
   /** __kernel_long_t at offset 0, 4 bytes */
-  uptime: number;
+  get uptime(): bigint;
+  set uptime(v: bigint | number);
   /** __kernel_ulong_t[3] at offset 4, 12 bytes */
-  get loads(): number[];
-  set loads(v: readonly (number)[]);
+  get loads(): bigint[];
+  set loads(v: readonly (bigint | number)[]);
   /** __kernel_ulong_t at offset 16, 4 bytes */
-  totalram: number;
+  get totalram(): bigint;
+  set totalram(v: bigint | number);
   /** __kernel_ulong_t at offset 20, 4 bytes */
-  freeram: number;
+  get freeram(): bigint;
+  set freeram(v: bigint | number);
   /** __kernel_ulong_t at offset 24, 4 bytes */
-  sharedram: number;
+  get sharedram(): bigint;
+  set sharedram(v: bigint | number);
   /** __kernel_ulong_t at offset 28, 4 bytes */
-  bufferram: number;
+  get bufferram(): bigint;
+  set bufferram(v: bigint | number);
   /** __kernel_ulong_t at offset 32, 4 bytes */
-  totalswap: number;
+  get totalswap(): bigint;
+  set totalswap(v: bigint | number);
   /** __kernel_ulong_t at offset 36, 4 bytes */
-  freeswap: number;
+  get freeswap(): bigint;
+  set freeswap(v: bigint | number);
   /** __u16 at offset 40, 2 bytes */
   procs: number;
   /** __u16 at offset 42, 2 bytes */
   pad: number;
   /** __kernel_ulong_t at offset 44, 4 bytes */
-  totalhigh: number;
+  get totalhigh(): bigint;
+  set totalhigh(v: bigint | number);
   /** __kernel_ulong_t at offset 48, 4 bytes */
-  freehigh: number;
+  get freehigh(): bigint;
+  set freehigh(v: bigint | number);
   /** __u32 at offset 52, 4 bytes */
   mem_unit: number;
   /** char[8] at offset 56, 8 bytes */
@@ -2899,9 +2954,11 @@ export interface Sysinfo extends View {
 /** struct rlimit (linux/resource.h, Linux 2.6.12): 8 bytes, aligned 4 */
 export interface Rlimit extends View {
   /** __kernel_ulong_t at offset 0, 4 bytes */
-  rlim_cur: number;
+  get rlim_cur(): bigint;
+  set rlim_cur(v: bigint | number);
   /** __kernel_ulong_t at offset 4, 4 bytes */
-  rlim_max: number;
+  get rlim_max(): bigint;
+  set rlim_max(v: bigint | number);
 }
 
 /** struct rlimit64 (linux/resource.h, Linux 2.6.36): 16 bytes, aligned 8 */
@@ -2921,33 +2978,47 @@ export interface Rusage extends View {
   /** struct timeval at offset 8, 8 bytes */
   ru_stime: Timeval;
   /** __kernel_long_t at offset 16, 4 bytes */
-  ru_maxrss: number;
+  get ru_maxrss(): bigint;
+  set ru_maxrss(v: bigint | number);
   /** __kernel_long_t at offset 20, 4 bytes */
-  ru_ixrss: number;
+  get ru_ixrss(): bigint;
+  set ru_ixrss(v: bigint | number);
   /** __kernel_long_t at offset 24, 4 bytes */
-  ru_idrss: number;
+  get ru_idrss(): bigint;
+  set ru_idrss(v: bigint | number);
   /** __kernel_long_t at offset 28, 4 bytes */
-  ru_isrss: number;
+  get ru_isrss(): bigint;
+  set ru_isrss(v: bigint | number);
   /** __kernel_long_t at offset 32, 4 bytes */
-  ru_minflt: number;
+  get ru_minflt(): bigint;
+  set ru_minflt(v: bigint | number);
   /** __kernel_long_t at offset 36, 4 bytes */
-  ru_majflt: number;
+  get ru_majflt(): bigint;
+  set ru_majflt(v: bigint | number);
   /** __kernel_long_t at offset 40, 4 bytes */
-  ru_nswap: number;
+  get ru_nswap(): bigint;
+  set ru_nswap(v: bigint | number);
   /** __kernel_long_t at offset 44, 4 bytes */
-  ru_inblock: number;
+  get ru_inblock(): bigint;
+  set ru_inblock(v: bigint | number);
   /** __kernel_long_t at offset 48, 4 bytes */
-  ru_oublock: number;
+  get ru_oublock(): bigint;
+  set ru_oublock(v: bigint | number);
   /** __kernel_long_t at offset 52, 4 bytes */
-  ru_msgsnd: number;
+  get ru_msgsnd(): bigint;
+  set ru_msgsnd(v: bigint | number);
   /** __kernel_long_t at offset 56, 4 bytes */
-  ru_msgrcv: number;
+  get ru_msgrcv(): bigint;
+  set ru_msgrcv(v: bigint | number);
   /** __kernel_long_t at offset 60, 4 bytes */
-  ru_nsignals: number;
+  get ru_nsignals(): bigint;
+  set ru_nsignals(v: bigint | number);
   /** __kernel_long_t at offset 64, 4 bytes */
-  ru_nvcsw: number;
+  get ru_nvcsw(): bigint;
+  set ru_nvcsw(v: bigint | number);
   /** __kernel_long_t at offset 68, 4 bytes */
-  ru_nivcsw: number;
+  get ru_nivcsw(): bigint;
+  set ru_nivcsw(v: bigint | number);
 }
 
 /** struct sched_param (linux/sched/types.h, Linux 2.6.12): 4 bytes, aligned 4 */
@@ -3056,7 +3127,8 @@ export interface FutexWaitv extends View {
 /** struct robust_list (linux/futex.h, Linux 2.6.17): 4 bytes, aligned 4 */
 export interface RobustList extends View {
   /** struct robust_list * at offset 0, 4 bytes */
-  next: number;
+  get next(): bigint;
+  set next(v: bigint | number);
 }
 
 /** struct robust_list_head (linux/futex.h, Linux 2.6.17): 12 bytes, aligned 4 */
@@ -3064,9 +3136,11 @@ export interface RobustListHead extends View {
   /** struct robust_list at offset 0, 4 bytes */
   list: RobustList;
   /** long at offset 4, 4 bytes */
-  futex_offset: number;
+  get futex_offset(): bigint;
+  set futex_offset(v: bigint | number);
   /** struct robust_list * at offset 8, 4 bytes */
-  list_op_pending: number;
+  get list_op_pending(): bigint;
+  set list_op_pending(v: bigint | number);
 }
 
 /** struct rseq_cs (linux/rseq.h, Linux 4.18): 32 bytes, aligned 32 */
@@ -3157,7 +3231,8 @@ export interface Sembuf extends View {
 /** struct msgbuf (linux/msg.h, Linux 2.6.12): 8 bytes, aligned 4 */
 export interface Msgbuf extends View {
   /** __kernel_long_t at offset 0, 4 bytes */
-  mtype: number;
+  get mtype(): bigint;
+  set mtype(v: bigint | number);
   /** char[1] at offset 4, 1 bytes */
   get mtext(): Buffer;
   set mtext(v: Buffer | string);
@@ -3185,9 +3260,11 @@ export interface Ipc64Perm extends View {
   /** unsigned short at offset 26, 2 bytes */
   __pad2: number;
   /** __kernel_ulong_t at offset 28, 4 bytes */
-  __unused1: number;
+  get __unused1(): bigint;
+  set __unused1(v: bigint | number);
   /** __kernel_ulong_t at offset 32, 4 bytes */
-  __unused2: number;
+  get __unused2(): bigint;
+  set __unused2(v: bigint | number);
 }
 
 /** struct shmid64_ds (asm/shmbuf.h, Linux 2.6.12): 84 bytes, aligned 4 */
@@ -3195,29 +3272,39 @@ export interface Shmid64Ds extends View {
   /** struct ipc64_perm at offset 0, 36 bytes */
   shm_perm: Ipc64Perm;
   /** __kernel_size_t at offset 36, 4 bytes */
-  shm_segsz: number;
+  get shm_segsz(): bigint;
+  set shm_segsz(v: bigint | number);
   /** unsigned long at offset 40, 4 bytes */
-  shm_atime: number;
+  get shm_atime(): bigint;
+  set shm_atime(v: bigint | number);
   /** unsigned long at offset 44, 4 bytes */
-  shm_atime_high: number;
+  get shm_atime_high(): bigint;
+  set shm_atime_high(v: bigint | number);
   /** unsigned long at offset 48, 4 bytes */
-  shm_dtime: number;
+  get shm_dtime(): bigint;
+  set shm_dtime(v: bigint | number);
   /** unsigned long at offset 52, 4 bytes */
-  shm_dtime_high: number;
+  get shm_dtime_high(): bigint;
+  set shm_dtime_high(v: bigint | number);
   /** unsigned long at offset 56, 4 bytes */
-  shm_ctime: number;
+  get shm_ctime(): bigint;
+  set shm_ctime(v: bigint | number);
   /** unsigned long at offset 60, 4 bytes */
-  shm_ctime_high: number;
+  get shm_ctime_high(): bigint;
+  set shm_ctime_high(v: bigint | number);
   /** __kernel_pid_t at offset 64, 4 bytes */
   shm_cpid: number;
   /** __kernel_pid_t at offset 68, 4 bytes */
   shm_lpid: number;
   /** unsigned long at offset 72, 4 bytes */
-  shm_nattch: number;
+  get shm_nattch(): bigint;
+  set shm_nattch(v: bigint | number);
   /** unsigned long at offset 76, 4 bytes */
-  __unused4: number;
+  get __unused4(): bigint;
+  set __unused4(v: bigint | number);
   /** unsigned long at offset 80, 4 bytes */
-  __unused5: number;
+  get __unused5(): bigint;
+  set __unused5(v: bigint | number);
 }
 
 /** struct semid64_ds (asm/sembuf.h, Linux 2.6.12): 64 bytes, aligned 4 */
@@ -3225,19 +3312,26 @@ export interface Semid64Ds extends View {
   /** struct ipc64_perm at offset 0, 36 bytes */
   sem_perm: Ipc64Perm;
   /** unsigned long at offset 36, 4 bytes */
-  sem_otime: number;
+  get sem_otime(): bigint;
+  set sem_otime(v: bigint | number);
   /** unsigned long at offset 40, 4 bytes */
-  sem_otime_high: number;
+  get sem_otime_high(): bigint;
+  set sem_otime_high(v: bigint | number);
   /** unsigned long at offset 44, 4 bytes */
-  sem_ctime: number;
+  get sem_ctime(): bigint;
+  set sem_ctime(v: bigint | number);
   /** unsigned long at offset 48, 4 bytes */
-  sem_ctime_high: number;
+  get sem_ctime_high(): bigint;
+  set sem_ctime_high(v: bigint | number);
   /** unsigned long at offset 52, 4 bytes */
-  sem_nsems: number;
+  get sem_nsems(): bigint;
+  set sem_nsems(v: bigint | number);
   /** unsigned long at offset 56, 4 bytes */
-  __unused3: number;
+  get __unused3(): bigint;
+  set __unused3(v: bigint | number);
   /** unsigned long at offset 60, 4 bytes */
-  __unused4: number;
+  get __unused4(): bigint;
+  set __unused4(v: bigint | number);
 }
 
 /** struct msqid64_ds (asm/msgbuf.h, Linux 2.6.12): 88 bytes, aligned 4 */
@@ -3245,31 +3339,42 @@ export interface Msqid64Ds extends View {
   /** struct ipc64_perm at offset 0, 36 bytes */
   msg_perm: Ipc64Perm;
   /** unsigned long at offset 36, 4 bytes */
-  msg_stime: number;
+  get msg_stime(): bigint;
+  set msg_stime(v: bigint | number);
   /** unsigned long at offset 40, 4 bytes */
-  msg_stime_high: number;
+  get msg_stime_high(): bigint;
+  set msg_stime_high(v: bigint | number);
   /** unsigned long at offset 44, 4 bytes */
-  msg_rtime: number;
+  get msg_rtime(): bigint;
+  set msg_rtime(v: bigint | number);
   /** unsigned long at offset 48, 4 bytes */
-  msg_rtime_high: number;
+  get msg_rtime_high(): bigint;
+  set msg_rtime_high(v: bigint | number);
   /** unsigned long at offset 52, 4 bytes */
-  msg_ctime: number;
+  get msg_ctime(): bigint;
+  set msg_ctime(v: bigint | number);
   /** unsigned long at offset 56, 4 bytes */
-  msg_ctime_high: number;
+  get msg_ctime_high(): bigint;
+  set msg_ctime_high(v: bigint | number);
   /** unsigned long at offset 60, 4 bytes */
-  msg_cbytes: number;
+  get msg_cbytes(): bigint;
+  set msg_cbytes(v: bigint | number);
   /** unsigned long at offset 64, 4 bytes */
-  msg_qnum: number;
+  get msg_qnum(): bigint;
+  set msg_qnum(v: bigint | number);
   /** unsigned long at offset 68, 4 bytes */
-  msg_qbytes: number;
+  get msg_qbytes(): bigint;
+  set msg_qbytes(v: bigint | number);
   /** __kernel_pid_t at offset 72, 4 bytes */
   msg_lspid: number;
   /** __kernel_pid_t at offset 76, 4 bytes */
   msg_lrpid: number;
   /** unsigned long at offset 80, 4 bytes */
-  __unused4: number;
+  get __unused4(): bigint;
+  set __unused4(v: bigint | number);
   /** unsigned long at offset 84, 4 bytes */
-  __unused5: number;
+  get __unused5(): bigint;
+  set __unused5(v: bigint | number);
 }
 
 /** struct seccomp_data (linux/seccomp.h, Linux 3.5): 64 bytes, aligned 8 */
@@ -3428,9 +3533,11 @@ export interface KeyctlDhParams extends View {
 /** struct keyctl_kdf_params (linux/keyctl.h, Linux 4.12): 44 bytes, aligned 4 */
 export interface KeyctlKdfParams extends View {
   /** char * at offset 0, 4 bytes */
-  hashname: number;
+  get hashname(): bigint;
+  set hashname(v: bigint | number);
   /** char * at offset 4, 4 bytes */
-  otherinfo: number;
+  get otherinfo(): bigint;
+  set otherinfo(v: bigint | number);
   /** __u32 at offset 8, 4 bytes */
   otherinfolen: number;
   /** __u32[8] at offset 12, 32 bytes */
@@ -3477,29 +3584,36 @@ export interface Sigaction extends View {
   /** union {...} at offset 0, 4 bytes */
   _u: Sigaction__u;
   /** sigset_t at offset 4, 4 bytes */
-  sa_mask: number;
+  get sa_mask(): bigint;
+  set sa_mask(v: bigint | number);
   /** unsigned long at offset 8, 4 bytes */
-  sa_flags: number;
+  get sa_flags(): bigint;
+  set sa_flags(v: bigint | number);
   /** void * at offset 12, 4 bytes */
-  sa_restorer: number;
+  get sa_restorer(): bigint;
+  set sa_restorer(v: bigint | number);
 }
 
 /** _u of struct sigaction (asm/signal.h, Linux 2.6.12): 16 bytes, aligned 4 */
 export interface Sigaction__u extends View {
   /** __sighandler_t at offset 0, 4 bytes */
-  _sa_handler: number;
+  get _sa_handler(): bigint;
+  set _sa_handler(v: bigint | number);
   /** void * at offset 0, 4 bytes */
-  _sa_sigaction: number;
+  get _sa_sigaction(): bigint;
+  set _sa_sigaction(v: bigint | number);
 }
 
 /** stack_t (asm/signal.h, Linux 2.6.12): 12 bytes, aligned 4 */
 export interface Sigaltstack extends View {
   /** void * at offset 0, 4 bytes */
-  ss_sp: number;
+  get ss_sp(): bigint;
+  set ss_sp(v: bigint | number);
   /** int at offset 4, 4 bytes */
   ss_flags: number;
   /** __kernel_size_t at offset 8, 4 bytes */
-  ss_size: number;
+  get ss_size(): bigint;
+  set ss_size(v: bigint | number);
 }
 
 /** union sigval (asm/siginfo.h, Linux 2.6.12): 4 bytes, aligned 4 */
@@ -3507,7 +3621,8 @@ export interface Sigval extends View {
   /** int at offset 0, 4 bytes */
   sival_int: number;
   /** void * at offset 0, 4 bytes */
-  sival_ptr: number;
+  get sival_ptr(): bigint;
+  set sival_ptr(v: bigint | number);
 }
 
 /** struct siginfo (asm/siginfo.h, Linux 2.6.12): 128 bytes, aligned 4 */
@@ -3582,15 +3697,18 @@ export interface Siginfo__sifields__sigchld extends View {
   /** int at offset 8, 4 bytes */
   _status: number;
   /** __kernel_clock_t at offset 12, 4 bytes */
-  _utime: number;
+  get _utime(): bigint;
+  set _utime(v: bigint | number);
   /** __kernel_clock_t at offset 16, 4 bytes */
-  _stime: number;
+  get _stime(): bigint;
+  set _stime(v: bigint | number);
 }
 
 /** _sifields._sigfault of _sifields of struct siginfo (asm/siginfo.h, Linux 2.6.12): 128 bytes, aligned 4 */
 export interface Siginfo__sifields__sigfault extends View {
   /** void * at offset 0, 4 bytes */
-  _addr: number;
+  get _addr(): bigint;
+  set _addr(v: bigint | number);
   /** int at offset 4, 4 bytes */
   _trapno: number;
   /** short at offset 4, 2 bytes */
@@ -3609,9 +3727,11 @@ export interface Siginfo__sifields__sigfault__addr_bnd extends View {
   get _dummy_bnd(): Buffer;
   set _dummy_bnd(v: Buffer | string);
   /** void * at offset 4, 4 bytes */
-  _lower: number;
+  get _lower(): bigint;
+  set _lower(v: bigint | number);
   /** void * at offset 8, 4 bytes */
-  _upper: number;
+  get _upper(): bigint;
+  set _upper(v: bigint | number);
 }
 
 /** _sifields._sigfault._addr_pkey of _sifields._sigfault of _sifields of struct siginfo (asm/siginfo.h, Linux 2.6.12): 128 bytes, aligned 4 */
@@ -3626,7 +3746,8 @@ export interface Siginfo__sifields__sigfault__addr_pkey extends View {
 /** _sifields._sigfault._perf of _sifields._sigfault of _sifields of struct siginfo (asm/siginfo.h, Linux 2.6.12): 128 bytes, aligned 4 */
 export interface Siginfo__sifields__sigfault__perf extends View {
   /** unsigned long at offset 0, 4 bytes */
-  _data: number;
+  get _data(): bigint;
+  set _data(v: bigint | number);
   /** __u32 at offset 4, 4 bytes */
   _type: number;
   /** __u32 at offset 8, 4 bytes */
@@ -3636,7 +3757,8 @@ export interface Siginfo__sifields__sigfault__perf extends View {
 /** _sifields._sigpoll of _sifields of struct siginfo (asm/siginfo.h, Linux 2.6.12): 128 bytes, aligned 4 */
 export interface Siginfo__sifields__sigpoll extends View {
   /** long at offset 0, 4 bytes */
-  _band: number;
+  get _band(): bigint;
+  set _band(v: bigint | number);
   /** int at offset 4, 4 bytes */
   _fd: number;
 }
@@ -3644,7 +3766,8 @@ export interface Siginfo__sifields__sigpoll extends View {
 /** _sifields._sigsys of _sifields of struct siginfo (asm/siginfo.h, Linux 2.6.12): 128 bytes, aligned 4 */
 export interface Siginfo__sifields__sigsys extends View {
   /** void * at offset 0, 4 bytes */
-  _call_addr: number;
+  get _call_addr(): bigint;
+  set _call_addr(v: bigint | number);
   /** int at offset 4, 4 bytes */
   _syscall: number;
   /** unsigned int at offset 8, 4 bytes */
@@ -3677,9 +3800,11 @@ export interface Sigevent__sigev_un extends View {
 /** _sigev_un._sigev_thread of _sigev_un of struct sigevent (asm/siginfo.h, Linux 2.6.12): 64 bytes, aligned 4 */
 export interface Sigevent__sigev_un__sigev_thread extends View {
   /** void * at offset 0, 4 bytes */
-  _function: number;
+  get _function(): bigint;
+  set _function(v: bigint | number);
   /** void * at offset 4, 4 bytes */
-  _attribute: number;
+  get _attribute(): bigint;
+  set _attribute(v: bigint | number);
 }
 
 /** struct signalfd_siginfo (linux/signalfd.h, Linux 2.6.22): 128 bytes, aligned 8 */
@@ -3749,17 +3874,21 @@ export interface Timespec extends View {
 /** struct __kernel_old_timespec (linux/time_types.h, Linux 5.5): 8 bytes, aligned 4 */
 export interface OldTimespec extends View {
   /** __kernel_old_time_t at offset 0, 4 bytes */
-  tv_sec: number;
+  get tv_sec(): bigint;
+  set tv_sec(v: bigint | number);
   /** long at offset 4, 4 bytes */
-  tv_nsec: number;
+  get tv_nsec(): bigint;
+  set tv_nsec(v: bigint | number);
 }
 
 /** struct __kernel_old_timeval (linux/time_types.h, Linux 5.1): 8 bytes, aligned 4 */
 export interface Timeval extends View {
   /** __kernel_long_t at offset 0, 4 bytes */
-  tv_sec: number;
+  get tv_sec(): bigint;
+  set tv_sec(v: bigint | number);
   /** __kernel_long_t at offset 4, 4 bytes */
-  tv_usec: number;
+  get tv_usec(): bigint;
+  set tv_usec(v: bigint | number);
 }
 
 /** struct __kernel_itimerspec (linux/time_types.h, Linux 4.18): 32 bytes, aligned 8 */
@@ -3791,41 +3920,56 @@ export interface Timex extends View {
   /** unsigned int at offset 0, 4 bytes */
   modes: number;
   /** __kernel_long_t at offset 4, 4 bytes */
-  offset: number;
+  get offset(): bigint;
+  set offset(v: bigint | number);
   /** __kernel_long_t at offset 8, 4 bytes */
-  freq: number;
+  get freq(): bigint;
+  set freq(v: bigint | number);
   /** __kernel_long_t at offset 12, 4 bytes */
-  maxerror: number;
+  get maxerror(): bigint;
+  set maxerror(v: bigint | number);
   /** __kernel_long_t at offset 16, 4 bytes */
-  esterror: number;
+  get esterror(): bigint;
+  set esterror(v: bigint | number);
   /** int at offset 20, 4 bytes */
   status: number;
   /** __kernel_long_t at offset 24, 4 bytes */
-  constant: number;
+  get constant(): bigint;
+  set constant(v: bigint | number);
   /** __kernel_long_t at offset 28, 4 bytes */
-  precision: number;
+  get precision(): bigint;
+  set precision(v: bigint | number);
   /** __kernel_long_t at offset 32, 4 bytes */
-  tolerance: number;
+  get tolerance(): bigint;
+  set tolerance(v: bigint | number);
   /** struct {...} at offset 36, 8 bytes */
   time: Timex_time;
   /** __kernel_long_t at offset 44, 4 bytes */
-  tick: number;
+  get tick(): bigint;
+  set tick(v: bigint | number);
   /** __kernel_long_t at offset 48, 4 bytes */
-  ppsfreq: number;
+  get ppsfreq(): bigint;
+  set ppsfreq(v: bigint | number);
   /** __kernel_long_t at offset 52, 4 bytes */
-  jitter: number;
+  get jitter(): bigint;
+  set jitter(v: bigint | number);
   /** int at offset 56, 4 bytes */
   shift: number;
   /** __kernel_long_t at offset 60, 4 bytes */
-  stabil: number;
+  get stabil(): bigint;
+  set stabil(v: bigint | number);
   /** __kernel_long_t at offset 64, 4 bytes */
-  jitcnt: number;
+  get jitcnt(): bigint;
+  set jitcnt(v: bigint | number);
   /** __kernel_long_t at offset 68, 4 bytes */
-  calcnt: number;
+  get calcnt(): bigint;
+  set calcnt(v: bigint | number);
   /** __kernel_long_t at offset 72, 4 bytes */
-  errcnt: number;
+  get errcnt(): bigint;
+  set errcnt(v: bigint | number);
   /** __kernel_long_t at offset 76, 4 bytes */
-  stbcnt: number;
+  get stbcnt(): bigint;
+  set stbcnt(v: bigint | number);
   /** int at offset 80, 4 bytes */
   tai: number;
   /** int[11] at offset 84, 44 bytes */
@@ -3836,29 +3980,37 @@ export interface Timex extends View {
 /** time of struct timex (linux/timex.h, Linux 2.6.12): 128 bytes, aligned 4 */
 export interface Timex_time extends View {
   /** __kernel_old_time_t at offset 0, 4 bytes */
-  tv_sec: number;
+  get tv_sec(): bigint;
+  set tv_sec(v: bigint | number);
   /** __kernel_suseconds_t at offset 4, 4 bytes */
-  tv_usec: number;
+  get tv_usec(): bigint;
+  set tv_usec(v: bigint | number);
 }
 
 /** struct tms (linux/times.h, Linux 2.6.12): 16 bytes, aligned 4 */
 export interface Tms extends View {
   /** __kernel_clock_t at offset 0, 4 bytes */
-  tms_utime: number;
+  get tms_utime(): bigint;
+  set tms_utime(v: bigint | number);
   /** __kernel_clock_t at offset 4, 4 bytes */
-  tms_stime: number;
+  get tms_stime(): bigint;
+  set tms_stime(v: bigint | number);
   /** __kernel_clock_t at offset 8, 4 bytes */
-  tms_cutime: number;
+  get tms_cutime(): bigint;
+  set tms_cutime(v: bigint | number);
   /** __kernel_clock_t at offset 12, 4 bytes */
-  tms_cstime: number;
+  get tms_cstime(): bigint;
+  set tms_cstime(v: bigint | number);
 }
 
 /** struct utimbuf (linux/utime.h, Linux 2.6.12): 8 bytes, aligned 4 */
 export interface Utimbuf extends View {
   /** __kernel_old_time_t at offset 0, 4 bytes */
-  actime: number;
+  get actime(): bigint;
+  set actime(v: bigint | number);
   /** __kernel_old_time_t at offset 4, 4 bytes */
-  modtime: number;
+  get modtime(): bigint;
+  set modtime(v: bigint | number);
 }
 
 /** The struct views of this arch: `new abi.Stat()`, `new abi.Stat(buffer, offset)`, `abi.Stat.size`. */
@@ -4387,7 +4539,7 @@ export interface Structs {
 
 /** [size, align, member table as JSON] by class name; endianness LE. */
 export const STRUCTS: StructTable = {
-  Stat: [64, 4, '[["st_dev","u32",0,4],["st_ino","u32",4,4],["st_mode","u16",8,2],["st_nlink","u16",10,2],["st_uid","u16",12,2],["st_gid","u16",14,2],["st_rdev","u32",16,4],["st_size","u32",20,4],["st_blksize","u32",24,4],["st_blocks","u32",28,4],["st_atime","u32",32,4],["st_atime_nsec","u32",36,4],["st_mtime","u32",40,4],["st_mtime_nsec","u32",44,4],["st_ctime","u32",48,4],["st_ctime_nsec","u32",52,4],["__unused4","u32",56,4],["__unused5","u32",60,4]]'],
+  Stat: [64, 4, '[["st_dev","u32n",0,4],["st_ino","u32n",4,4],["st_mode","u16",8,2],["st_nlink","u16",10,2],["st_uid","u16",12,2],["st_gid","u16",14,2],["st_rdev","u32n",16,4],["st_size","u32n",20,4],["st_blksize","u32n",24,4],["st_blocks","u32n",28,4],["st_atime","u32n",32,4],["st_atime_nsec","u32n",36,4],["st_mtime","u32n",40,4],["st_mtime_nsec","u32n",44,4],["st_ctime","u32n",48,4],["st_ctime_nsec","u32n",52,4],["__unused4","u32n",56,4],["__unused5","u32n",60,4]]'],
   StatxTimestamp: [16, 8, '[["tv_sec","i64",0,8],["tv_nsec","u32",8,4],["__reserved","i32",12,4]]'],
   Statx: [256, 8, '[["stx_mask","u32",0,4],["stx_blksize","u32",4,4],["stx_attributes","u64",8,8],["stx_nlink","u32",16,4],["stx_uid","u32",20,4],["stx_gid","u32",24,4],["stx_mode","u16",28,2],["__spare0","array",30,2,"u16",1],["stx_ino","u64",32,8],["stx_size","u64",40,8],["stx_blocks","u64",48,8],["stx_attributes_mask","u64",56,8],["stx_atime","view",64,16,"StatxTimestamp"],["stx_btime","view",80,16,"StatxTimestamp"],["stx_ctime","view",96,16,"StatxTimestamp"],["stx_mtime","view",112,16,"StatxTimestamp"],["stx_rdev_major","u32",128,4],["stx_rdev_minor","u32",132,4],["stx_dev_major","u32",136,4],["stx_dev_minor","u32",140,4],["stx_mnt_id","u64",144,8],["stx_dio_mem_align","u32",152,4],["stx_dio_offset_align","u32",156,4],["stx_subvol","u64",160,8],["stx_atomic_write_unit_min","u32",168,4],["stx_atomic_write_unit_max","u32",172,4],["stx_atomic_write_segments_max","u32",176,4],["stx_dio_read_offset_align","u32",180,4],["stx_atomic_write_unit_max_opt","u32",184,4],["__spare2","array",188,4,"u32",1],["__spare3","array",192,64,"u64",8]]'],
   Statfs: [64, 4, '[["f_type","u32",0,4],["f_bsize","u32",4,4],["f_blocks","u32",8,4],["f_bfree","u32",12,4],["f_bavail","u32",16,4],["f_files","u32",20,4],["f_ffree","u32",24,4],["f_fsid","view",28,8,"Statfs_f_fsid"],["f_namelen","u32",36,4],["f_frsize","u32",40,4],["f_flags","u32",44,4],["f_spare","array",48,16,"u32",4]]'],
@@ -4397,7 +4549,7 @@ export const STRUCTS: StructTable = {
   LinuxDirent64: [24, 8, '[["d_ino","u64",0,8],["d_off","i64",8,8],["d_reclen","u16",16,2],["d_type","u8",18,1],["d_name","flex",19,0]]'],
   OpenHow: [24, 8, '[["flags","u64",0,8],["mode","u64",8,8],["resolve","u64",16,8]]'],
   FOwnerEx: [8, 4, '[["type","i32",0,4],["pid","i32",4,4]]'],
-  Flock: [16, 4, '[["l_type","i16",0,2],["l_whence","i16",2,2],["l_start","i32",4,4],["l_len","i32",8,4],["l_pid","i32",12,4]]'],
+  Flock: [16, 4, '[["l_type","i16",0,2],["l_whence","i16",2,2],["l_start","i32n",4,4],["l_len","i32n",8,4],["l_pid","i32",12,4]]'],
   Flock64: [32, 8, '[["l_type","i16",0,2],["l_whence","i16",2,2],["l_start","i64",8,8],["l_len","i64",16,8],["l_pid","i32",24,4]]'],
   FileHandle: [8, 4, '[["handle_bytes","u32",0,4],["handle_type","i32",4,4],["f_handle","flex",8,0]]'],
   Fsxattr: [28, 4, '[["fsx_xflags","u32",0,4],["fsx_extsize","u32",4,4],["fsx_nextents","u32",8,4],["fsx_projid","u32",12,4],["fsx_cowextsize","u32",16,4],["fsx_pad","bytes",20,8]]'],
@@ -4424,7 +4576,7 @@ export const STRUCTS: StructTable = {
   CachestatRange: [16, 8, '[["off","u64",0,8],["len","u64",8,8]]'],
   Cachestat: [40, 8, '[["nr_cache","u64",0,8],["nr_dirty","u64",8,8],["nr_writeback","u64",16,8],["nr_evicted","u64",24,8],["nr_recently_evicted","u64",32,8]]'],
   XattrArgs: [16, 8, '[["value","u64",0,8],["size","u32",8,4],["flags","u32",12,4]]'],
-  Iovec: [8, 4, '[["iov_base","u32",0,4],["iov_len","u32",4,4]]'],
+  Iovec: [8, 4, '[["iov_base","u32n",0,4],["iov_len","u32n",4,4]]'],
   EpollEvent: [16, 8, '[["events","u32",0,4],["data","u64",8,8]]'],
   EpollParams: [8, 4, '[["busy_poll_usecs","u32",0,4],["busy_poll_budget","u16",4,2],["prefer_busy_poll","u8",6,1],["__pad","u8",7,1]]'],
   Pollfd: [8, 4, '[["fd","i32",0,4],["events","i16",4,2],["revents","i16",6,2]]'],
@@ -4438,10 +4590,10 @@ export const STRUCTS: StructTable = {
   IoUringParams: [120, 8, '[["sq_entries","u32",0,4],["cq_entries","u32",4,4],["flags","u32",8,4],["sq_thread_cpu","u32",12,4],["sq_thread_idle","u32",16,4],["features","u32",20,4],["wq_fd","u32",24,4],["resv","array",28,12,"u32",3],["sq_off","view",40,40,"IoSqringOffsets"],["cq_off","view",80,40,"IoCqringOffsets"]]'],
   IoUringCqe: [16, 8, '[["user_data","u64",0,8],["res","i32",8,4],["flags","u32",12,4],["big_cqe","flex",16,0]]'],
   Sockaddr: [16, 2, '[["sa_family","u16",0,2],["sa_data","bytes",2,14]]'],
-  SockaddrStorage: [128, 4, '[["ss_family","u16",0,2],["__data","bytes",2,126],["__align","u32",0,4]]'],
-  Msghdr: [28, 4, '[["msg_name","u32",0,4],["msg_namelen","u32",4,4],["msg_iov","u32",8,4],["msg_iovlen","u32",12,4],["msg_control","u32",16,4],["msg_controllen","u32",20,4],["msg_flags","i32",24,4]]'],
+  SockaddrStorage: [128, 4, '[["ss_family","u16",0,2],["__data","bytes",2,126],["__align","u32n",0,4]]'],
+  Msghdr: [28, 4, '[["msg_name","u32n",0,4],["msg_namelen","u32",4,4],["msg_iov","u32n",8,4],["msg_iovlen","u32n",12,4],["msg_control","u32n",16,4],["msg_controllen","u32n",20,4],["msg_flags","i32",24,4]]'],
   Mmsghdr: [32, 4, '[["msg_hdr","view",0,28,"Msghdr"],["msg_len","u32",28,4]]'],
-  Cmsghdr: [12, 4, '[["cmsg_len","u32",0,4],["cmsg_level","i32",4,4],["cmsg_type","i32",8,4],["__cmsg_data","flex",12,0]]'],
+  Cmsghdr: [12, 4, '[["cmsg_len","u32n",0,4],["cmsg_level","i32",4,4],["cmsg_type","i32",8,4],["__cmsg_data","flex",12,0]]'],
   Ucred: [12, 4, '[["pid","i32",0,4],["uid","u32",4,4],["gid","u32",8,4]]'],
   Linger: [8, 4, '[["l_onoff","i32",0,4],["l_linger","i32",4,4]]'],
   InAddr: [4, 4, '[["s_addr","u32",0,4]]'],
@@ -4467,7 +4619,7 @@ export const STRUCTS: StructTable = {
   TpacketStats: [8, 4, '[["tp_packets","u32",0,4],["tp_drops","u32",4,4]]'],
   TpacketStatsV3: [12, 4, '[["tp_packets","u32",0,4],["tp_drops","u32",4,4],["tp_freeze_q_cnt","u32",8,4]]'],
   TpacketAuxdata: [20, 4, '[["tp_status","u32",0,4],["tp_len","u32",4,4],["tp_snaplen","u32",8,4],["tp_mac","u16",12,2],["tp_net","u16",14,2],["tp_vlan_tci","u16",16,2],["tp_vlan_tpid","u16",18,2]]'],
-  TpacketHdr: [24, 4, '[["tp_status","u32",0,4],["tp_len","u32",4,4],["tp_snaplen","u32",8,4],["tp_mac","u16",12,2],["tp_net","u16",14,2],["tp_sec","u32",16,4],["tp_usec","u32",20,4]]'],
+  TpacketHdr: [24, 4, '[["tp_status","u32n",0,4],["tp_len","u32",4,4],["tp_snaplen","u32",8,4],["tp_mac","u16",12,2],["tp_net","u16",14,2],["tp_sec","u32",16,4],["tp_usec","u32",20,4]]'],
   Tpacket2Hdr: [32, 4, '[["tp_status","u32",0,4],["tp_len","u32",4,4],["tp_snaplen","u32",8,4],["tp_mac","u16",12,2],["tp_net","u16",14,2],["tp_sec","u32",16,4],["tp_nsec","u32",20,4],["tp_vlan_tci","u16",24,2],["tp_vlan_tpid","u16",26,2],["tp_padding","bytes",28,4]]'],
   TpacketReq: [16, 4, '[["tp_block_size","u32",0,4],["tp_block_nr","u32",4,4],["tp_frame_size","u32",8,4],["tp_frame_nr","u32",12,4]]'],
   TpacketReq3: [28, 4, '[["tp_block_size","u32",0,4],["tp_block_nr","u32",4,4],["tp_frame_size","u32",8,4],["tp_frame_nr","u32",12,4],["tp_retire_blk_tov","u32",16,4],["tp_sizeof_priv","u32",20,4],["tp_feature_req_word","u32",24,4]]'],
@@ -4475,7 +4627,7 @@ export const STRUCTS: StructTable = {
   SockaddrAlg: [88, 4, '[["salg_family","u16",0,2],["salg_type","bytes",2,14],["salg_feat","u32",16,4],["salg_mask","u32",20,4],["salg_name","bytes",24,64]]'],
   SockaddrAlgNew: [24, 4, '[["salg_family","u16",0,2],["salg_type","bytes",2,14],["salg_feat","u32",16,4],["salg_mask","u32",20,4],["salg_name","flex",24,0]]'],
   AfAlgIv: [4, 4, '[["ivlen","u32",0,4],["iv","flex",4,0]]'],
-  Ifmap: [16, 4, '[["mem_start","u32",0,4],["mem_end","u32",4,4],["base_addr","u16",8,2],["irq","u8",10,1],["dma","u8",11,1],["port","u8",12,1]]'],
+  Ifmap: [16, 4, '[["mem_start","u32n",0,4],["mem_end","u32n",4,4],["base_addr","u16",8,2],["irq","u8",10,1],["dma","u8",11,1],["port","u8",12,1]]'],
   SyncSerialSettings: [12, 4, '[["clock_rate","u32",0,4],["clock_type","u32",4,4],["loopback","u16",8,2]]'],
   Te1Settings: [16, 4, '[["clock_rate","u32",0,4],["clock_type","u32",4,4],["loopback","u16",8,2],["slot_map","u32",12,4]]'],
   RawHdlcProto: [4, 2, '[["encoding","u16",0,2],["parity","u16",2,2]]'],
@@ -4485,15 +4637,15 @@ export const STRUCTS: StructTable = {
   CiscoProto: [8, 4, '[["interval","u32",0,4],["timeout","u32",4,4]]'],
   X25HdlcProto: [24, 4, '[["dce","u16",0,2],["modulo","u32",4,4],["window","u32",8,4],["t1","u32",12,4],["t2","u32",16,4],["n2","u32",20,4]]'],
   IfSettings: [12, 4, '[["type","u32",0,4],["size","u32",4,4],["ifs_ifsu","view",8,4,"IfSettings_ifs_ifsu"]]'],
-  IfSettings_ifs_ifsu: [4, 4, '[["raw_hdlc","u32",0,4],["cisco","u32",0,4],["fr","u32",0,4],["fr_pvc","u32",0,4],["fr_pvc_info","u32",0,4],["x25","u32",0,4],["sync","u32",0,4],["te1","u32",0,4]]'],
+  IfSettings_ifs_ifsu: [4, 4, '[["raw_hdlc","u32n",0,4],["cisco","u32n",0,4],["fr","u32n",0,4],["fr_pvc","u32n",0,4],["fr_pvc_info","u32n",0,4],["x25","u32n",0,4],["sync","u32n",0,4],["te1","u32n",0,4]]'],
   Ifreq: [32, 4, '[["ifr_ifrn","view",0,16,"Ifreq_ifr_ifrn"],["ifr_ifru","view",16,16,"Ifreq_ifr_ifru"]]'],
   Ifreq_ifr_ifrn: [16, 1, '[["ifrn_name","bytes",0,16]]'],
-  Ifreq_ifr_ifru: [16, 4, '[["ifru_addr","view",0,16,"Sockaddr"],["ifru_dstaddr","view",0,16,"Sockaddr"],["ifru_broadaddr","view",0,16,"Sockaddr"],["ifru_netmask","view",0,16,"Sockaddr"],["ifru_hwaddr","view",0,16,"Sockaddr"],["ifru_flags","i16",0,2],["ifru_ivalue","i32",0,4],["ifru_mtu","i32",0,4],["ifru_map","view",0,16,"Ifmap"],["ifru_slave","bytes",0,16],["ifru_newname","bytes",0,16],["ifru_data","u32",0,4],["ifru_settings","view",0,12,"IfSettings"]]'],
+  Ifreq_ifr_ifru: [16, 4, '[["ifru_addr","view",0,16,"Sockaddr"],["ifru_dstaddr","view",0,16,"Sockaddr"],["ifru_broadaddr","view",0,16,"Sockaddr"],["ifru_netmask","view",0,16,"Sockaddr"],["ifru_hwaddr","view",0,16,"Sockaddr"],["ifru_flags","i16",0,2],["ifru_ivalue","i32",0,4],["ifru_mtu","i32",0,4],["ifru_map","view",0,16,"Ifmap"],["ifru_slave","bytes",0,16],["ifru_newname","bytes",0,16],["ifru_data","u32n",0,4],["ifru_settings","view",0,12,"IfSettings"]]'],
   Ifconf: [8, 4, '[["ifc_len","i32",0,4],["ifc_ifcu","view",4,4,"Ifconf_ifc_ifcu"]]'],
-  Ifconf_ifc_ifcu: [4, 4, '[["ifcu_buf","u32",0,4],["ifcu_req","u32",0,4]]'],
+  Ifconf_ifc_ifcu: [4, 4, '[["ifcu_buf","u32n",0,4],["ifcu_req","u32n",0,4]]'],
   Arpreq: [68, 4, '[["arp_pa","view",0,16,"Sockaddr"],["arp_ha","view",16,16,"Sockaddr"],["arp_flags","i32",32,4],["arp_netmask","view",36,16,"Sockaddr"],["arp_dev","bytes",52,16]]'],
   Arphdr: [8, 2, '[["ar_hrd","u16",0,2],["ar_pro","u16",2,2],["ar_hln","u8",4,1],["ar_pln","u8",5,1],["ar_op","u16",6,2]]'],
-  Rtentry: [84, 4, '[["rt_pad1","u32",0,4],["rt_dst","view",4,16,"Sockaddr"],["rt_gateway","view",20,16,"Sockaddr"],["rt_genmask","view",36,16,"Sockaddr"],["rt_flags","u16",52,2],["rt_pad2","i16",54,2],["rt_pad3","u32",56,4],["rt_pad4","u32",60,4],["rt_metric","i16",64,2],["rt_dev","u32",68,4],["rt_mtu","u32",72,4],["rt_window","u32",76,4],["rt_irtt","u16",80,2]]'],
+  Rtentry: [84, 4, '[["rt_pad1","u32n",0,4],["rt_dst","view",4,16,"Sockaddr"],["rt_gateway","view",20,16,"Sockaddr"],["rt_genmask","view",36,16,"Sockaddr"],["rt_flags","u16",52,2],["rt_pad2","i16",54,2],["rt_pad3","u32n",56,4],["rt_pad4","u32n",60,4],["rt_metric","i16",64,2],["rt_dev","u32n",68,4],["rt_mtu","u32n",72,4],["rt_window","u32n",76,4],["rt_irtt","u16",80,2]]'],
   Ethhdr: [14, 1, '[["h_dest","bytes",0,6],["h_source","bytes",6,6],["h_proto","u16",12,2]]'],
   Udphdr: [8, 2, '[["source","u16",0,2],["dest","u16",2,2],["len","u16",4,2],["check","u16",6,2]]'],
   Icmphdr: [8, 4, '[["type","u8",0,1],["code","u8",1,1],["checksum","u16",2,2],["un","view",4,4,"Icmphdr_un"]]'],
@@ -4506,7 +4658,7 @@ export const STRUCTS: StructTable = {
   TcpRepairWindow: [20, 4, '[["snd_wl1","u32",0,4],["snd_wnd","u32",4,4],["max_window","u32",8,4],["rcv_wnd","u32",12,4],["rcv_wup","u32",16,4]]'],
   TcpMd5sig: [216, 4, '[["tcpm_addr","view",0,128,"SockaddrStorage"],["tcpm_flags","u8",128,1],["tcpm_prefixlen","u8",129,1],["tcpm_keylen","u16",130,2],["tcpm_ifindex","i32",132,4],["tcpm_key","bytes",136,80]]'],
   SockFilter: [8, 4, '[["code","u16",0,2],["jt","u8",2,1],["jf","u8",3,1],["k","u32",4,4]]'],
-  SockFprog: [8, 4, '[["len","u16",0,2],["filter","u32",4,4]]'],
+  SockFprog: [8, 4, '[["len","u16",0,2],["filter","u32n",4,4]]'],
   SockEeDataRfc4884: [4, 2, '[["len","u16",0,2],["flags","u8",2,1],["reserved","u8",3,1]]'],
   SockExtendedErr: [16, 4, '[["ee_errno","u32",0,4],["ee_origin","u8",4,1],["ee_type","u8",5,1],["ee_code","u8",6,1],["ee_pad","u8",7,1],["ee_info","u32",8,4],["ee_data","u32",12,4],["ee_rfc4884","view",12,4,"SockEeDataRfc4884"]]'],
   ScmTimestamping64: [48, 8, '[["ts","views",0,48,"Timespec",3]]'],
@@ -4583,27 +4735,27 @@ export const STRUCTS: StructTable = {
   PacketDiagReq: [20, 4, '[["sdiag_family","u8",0,1],["sdiag_protocol","u8",1,1],["pad","u16",2,2],["pdiag_ino","u32",4,4],["pdiag_show","u32",8,4],["pdiag_cookie","array",12,8,"u32",2]]'],
   PacketDiagMsg: [16, 4, '[["pdiag_family","u8",0,1],["pdiag_type","u8",1,1],["pdiag_num","u16",2,2],["pdiag_ino","u32",4,4],["pdiag_cookie","array",8,8,"u32",2]]'],
   Utsname: [390, 1, '[["sysname","bytes",0,65],["nodename","bytes",65,65],["release","bytes",130,65],["version","bytes",195,65],["machine","bytes",260,65],["domainname","bytes",325,65]]'],
-  Sysinfo: [64, 4, '[["uptime","i32",0,4],["loads","array",4,12,"u32",3],["totalram","u32",16,4],["freeram","u32",20,4],["sharedram","u32",24,4],["bufferram","u32",28,4],["totalswap","u32",32,4],["freeswap","u32",36,4],["procs","u16",40,2],["pad","u16",42,2],["totalhigh","u32",44,4],["freehigh","u32",48,4],["mem_unit","u32",52,4],["_f","bytes",56,8]]'],
-  Rlimit: [8, 4, '[["rlim_cur","u32",0,4],["rlim_max","u32",4,4]]'],
+  Sysinfo: [64, 4, '[["uptime","i32n",0,4],["loads","array",4,12,"u32n",3],["totalram","u32n",16,4],["freeram","u32n",20,4],["sharedram","u32n",24,4],["bufferram","u32n",28,4],["totalswap","u32n",32,4],["freeswap","u32n",36,4],["procs","u16",40,2],["pad","u16",42,2],["totalhigh","u32n",44,4],["freehigh","u32n",48,4],["mem_unit","u32",52,4],["_f","bytes",56,8]]'],
+  Rlimit: [8, 4, '[["rlim_cur","u32n",0,4],["rlim_max","u32n",4,4]]'],
   Rlimit64: [16, 8, '[["rlim_cur","u64",0,8],["rlim_max","u64",8,8]]'],
-  Rusage: [72, 4, '[["ru_utime","view",0,8,"Timeval"],["ru_stime","view",8,8,"Timeval"],["ru_maxrss","i32",16,4],["ru_ixrss","i32",20,4],["ru_idrss","i32",24,4],["ru_isrss","i32",28,4],["ru_minflt","i32",32,4],["ru_majflt","i32",36,4],["ru_nswap","i32",40,4],["ru_inblock","i32",44,4],["ru_oublock","i32",48,4],["ru_msgsnd","i32",52,4],["ru_msgrcv","i32",56,4],["ru_nsignals","i32",60,4],["ru_nvcsw","i32",64,4],["ru_nivcsw","i32",68,4]]'],
+  Rusage: [72, 4, '[["ru_utime","view",0,8,"Timeval"],["ru_stime","view",8,8,"Timeval"],["ru_maxrss","i32n",16,4],["ru_ixrss","i32n",20,4],["ru_idrss","i32n",24,4],["ru_isrss","i32n",28,4],["ru_minflt","i32n",32,4],["ru_majflt","i32n",36,4],["ru_nswap","i32n",40,4],["ru_inblock","i32n",44,4],["ru_oublock","i32n",48,4],["ru_msgsnd","i32n",52,4],["ru_msgrcv","i32n",56,4],["ru_nsignals","i32n",60,4],["ru_nvcsw","i32n",64,4],["ru_nivcsw","i32n",68,4]]'],
   SchedParam: [4, 4, '[["sched_priority","i32",0,4]]'],
   SchedAttr: [56, 8, '[["size","u32",0,4],["sched_policy","u32",4,4],["sched_flags","u64",8,8],["sched_nice","i32",16,4],["sched_priority","u32",20,4],["sched_runtime","u64",24,8],["sched_deadline","u64",32,8],["sched_period","u64",40,8],["sched_util_min","u32",48,4],["sched_util_max","u32",52,4]]'],
   CloneArgs: [88, 8, '[["flags","u64",0,8],["pidfd","u64",8,8],["child_tid","u64",16,8],["parent_tid","u64",24,8],["exit_signal","u64",32,8],["stack","u64",40,8],["stack_size","u64",48,8],["tls","u64",56,8],["set_tid","u64",64,8],["set_tid_size","u64",72,8],["cgroup","u64",80,8]]'],
   CapUserHeader: [8, 4, '[["version","u32",0,4],["pid","i32",4,4]]'],
   CapUserData: [12, 4, '[["effective","u32",0,4],["permitted","u32",4,4],["inheritable","u32",8,4]]'],
   FutexWaitv: [24, 8, '[["val","u64",0,8],["uaddr","u64",8,8],["flags","u32",16,4],["__reserved","u32",20,4]]'],
-  RobustList: [4, 4, '[["next","u32",0,4]]'],
-  RobustListHead: [12, 4, '[["list","view",0,4,"RobustList"],["futex_offset","i32",4,4],["list_op_pending","u32",8,4]]'],
+  RobustList: [4, 4, '[["next","u32n",0,4]]'],
+  RobustListHead: [12, 4, '[["list","view",0,4,"RobustList"],["futex_offset","i32n",4,4],["list_op_pending","u32n",8,4]]'],
   RseqCs: [32, 32, '[["version","u32",0,4],["flags","u32",4,4],["start_ip","u64",8,8],["post_commit_offset","u64",16,8],["abort_ip","u64",24,8]]'],
   Rseq: [32, 32, '[["cpu_id_start","u32",0,4],["cpu_id","u32",4,4],["rseq_cs","u64",8,8],["flags","u32",16,4],["node_id","u32",20,4],["mm_cid","u32",24,4],["end","flex",28,0]]'],
   PidfdInfo: [72, 8, '[["mask","u64",0,8],["cgroupid","u64",8,8],["pid","u32",16,4],["tgid","u32",20,4],["ppid","u32",24,4],["ruid","u32",28,4],["rgid","u32",32,4],["euid","u32",36,4],["egid","u32",40,4],["suid","u32",44,4],["sgid","u32",48,4],["fsuid","u32",52,4],["fsgid","u32",56,4],["exit_code","i32",60,4],["coredump_mask","u32",64,4],["__spare1","u32",68,4]]'],
   Sembuf: [6, 2, '[["sem_num","u16",0,2],["sem_op","i16",2,2],["sem_flg","i16",4,2]]'],
-  Msgbuf: [8, 4, '[["mtype","i32",0,4],["mtext","bytes",4,1]]'],
-  Ipc64Perm: [36, 4, '[["key","i32",0,4],["uid","u32",4,4],["gid","u32",8,4],["cuid","u32",12,4],["cgid","u32",16,4],["mode","u16",20,2],["__pad1","bytes",22,2],["seq","u16",24,2],["__pad2","u16",26,2],["__unused1","u32",28,4],["__unused2","u32",32,4]]'],
-  Shmid64Ds: [84, 4, '[["shm_perm","view",0,36,"Ipc64Perm"],["shm_segsz","u32",36,4],["shm_atime","u32",40,4],["shm_atime_high","u32",44,4],["shm_dtime","u32",48,4],["shm_dtime_high","u32",52,4],["shm_ctime","u32",56,4],["shm_ctime_high","u32",60,4],["shm_cpid","i32",64,4],["shm_lpid","i32",68,4],["shm_nattch","u32",72,4],["__unused4","u32",76,4],["__unused5","u32",80,4]]'],
-  Semid64Ds: [64, 4, '[["sem_perm","view",0,36,"Ipc64Perm"],["sem_otime","u32",36,4],["sem_otime_high","u32",40,4],["sem_ctime","u32",44,4],["sem_ctime_high","u32",48,4],["sem_nsems","u32",52,4],["__unused3","u32",56,4],["__unused4","u32",60,4]]'],
-  Msqid64Ds: [88, 4, '[["msg_perm","view",0,36,"Ipc64Perm"],["msg_stime","u32",36,4],["msg_stime_high","u32",40,4],["msg_rtime","u32",44,4],["msg_rtime_high","u32",48,4],["msg_ctime","u32",52,4],["msg_ctime_high","u32",56,4],["msg_cbytes","u32",60,4],["msg_qnum","u32",64,4],["msg_qbytes","u32",68,4],["msg_lspid","i32",72,4],["msg_lrpid","i32",76,4],["__unused4","u32",80,4],["__unused5","u32",84,4]]'],
+  Msgbuf: [8, 4, '[["mtype","i32n",0,4],["mtext","bytes",4,1]]'],
+  Ipc64Perm: [36, 4, '[["key","i32",0,4],["uid","u32",4,4],["gid","u32",8,4],["cuid","u32",12,4],["cgid","u32",16,4],["mode","u16",20,2],["__pad1","bytes",22,2],["seq","u16",24,2],["__pad2","u16",26,2],["__unused1","u32n",28,4],["__unused2","u32n",32,4]]'],
+  Shmid64Ds: [84, 4, '[["shm_perm","view",0,36,"Ipc64Perm"],["shm_segsz","u32n",36,4],["shm_atime","u32n",40,4],["shm_atime_high","u32n",44,4],["shm_dtime","u32n",48,4],["shm_dtime_high","u32n",52,4],["shm_ctime","u32n",56,4],["shm_ctime_high","u32n",60,4],["shm_cpid","i32",64,4],["shm_lpid","i32",68,4],["shm_nattch","u32n",72,4],["__unused4","u32n",76,4],["__unused5","u32n",80,4]]'],
+  Semid64Ds: [64, 4, '[["sem_perm","view",0,36,"Ipc64Perm"],["sem_otime","u32n",36,4],["sem_otime_high","u32n",40,4],["sem_ctime","u32n",44,4],["sem_ctime_high","u32n",48,4],["sem_nsems","u32n",52,4],["__unused3","u32n",56,4],["__unused4","u32n",60,4]]'],
+  Msqid64Ds: [88, 4, '[["msg_perm","view",0,36,"Ipc64Perm"],["msg_stime","u32n",36,4],["msg_stime_high","u32n",40,4],["msg_rtime","u32n",44,4],["msg_rtime_high","u32n",48,4],["msg_ctime","u32n",52,4],["msg_ctime_high","u32n",56,4],["msg_cbytes","u32n",60,4],["msg_qnum","u32n",64,4],["msg_qbytes","u32n",68,4],["msg_lspid","i32",72,4],["msg_lrpid","i32",76,4],["__unused4","u32n",80,4],["__unused5","u32n",84,4]]'],
   SeccompData: [64, 8, '[["nr","i32",0,4],["arch","u32",4,4],["instruction_pointer","u64",8,8],["args","array",16,48,"u64",6]]'],
   SeccompNotifSizes: [6, 2, '[["seccomp_notif","u16",0,2],["seccomp_notif_resp","u16",2,2],["seccomp_data","u16",4,2]]'],
   SeccompNotif: [80, 8, '[["id","u64",0,8],["pid","u32",8,4],["flags","u32",12,4],["data","view",16,64,"SeccompData"]]'],
@@ -4614,39 +4766,39 @@ export const STRUCTS: StructTable = {
   AuditTtyStatus: [8, 4, '[["enabled","u32",0,4],["log_passwd","u32",4,4]]'],
   AuditRuleData: [1040, 4, '[["flags","u32",0,4],["action","u32",4,4],["field_count","u32",8,4],["mask","array",12,256,"u32",64],["fields","array",268,256,"u32",64],["values","array",524,256,"u32",64],["fieldflags","array",780,256,"u32",64],["buflen","u32",1036,4],["buf","flex",1040,0]]'],
   KeyctlDhParams: [12, 4, '[["private","i32",0,4],["priv","i32",0,4],["prime","i32",4,4],["base","i32",8,4]]'],
-  KeyctlKdfParams: [44, 4, '[["hashname","u32",0,4],["otherinfo","u32",4,4],["otherinfolen","u32",8,4],["__spare","array",12,32,"u32",8]]'],
+  KeyctlKdfParams: [44, 4, '[["hashname","u32n",0,4],["otherinfo","u32n",4,4],["otherinfolen","u32",8,4],["__spare","array",12,32,"u32",8]]'],
   KeyctlPkeyQuery: [56, 4, '[["supported_ops","u32",0,4],["key_size","u32",4,4],["max_data_size","u16",8,2],["max_sig_size","u16",10,2],["max_enc_size","u16",12,2],["max_dec_size","u16",14,2],["__spare","array",16,40,"u32",10]]'],
   KeyctlPkeyParams: [40, 4, '[["key_id","i32",0,4],["in_len","u32",4,4],["out_len","u32",8,4],["in2_len","u32",8,4],["__spare","array",12,28,"u32",7]]'],
-  Sigaction: [16, 4, '[["_u","view",0,4,"Sigaction__u"],["sa_mask","u32",4,4],["sa_flags","u32",8,4],["sa_restorer","u32",12,4]]'],
-  Sigaction__u: [4, 4, '[["_sa_handler","u32",0,4],["_sa_sigaction","u32",0,4]]'],
-  Sigaltstack: [12, 4, '[["ss_sp","u32",0,4],["ss_flags","i32",4,4],["ss_size","u32",8,4]]'],
-  Sigval: [4, 4, '[["sival_int","i32",0,4],["sival_ptr","u32",0,4]]'],
+  Sigaction: [16, 4, '[["_u","view",0,4,"Sigaction__u"],["sa_mask","u32n",4,4],["sa_flags","u32n",8,4],["sa_restorer","u32n",12,4]]'],
+  Sigaction__u: [4, 4, '[["_sa_handler","u32n",0,4],["_sa_sigaction","u32n",0,4]]'],
+  Sigaltstack: [12, 4, '[["ss_sp","u32n",0,4],["ss_flags","i32",4,4],["ss_size","u32n",8,4]]'],
+  Sigval: [4, 4, '[["sival_int","i32",0,4],["sival_ptr","u32n",0,4]]'],
   Siginfo: [128, 4, '[["si_signo","i32",0,4],["si_errno","i32",4,4],["si_code","i32",8,4],["_sifields","view",12,20,"Siginfo__sifields"],["_si_pad","array",0,128,"i32",32]]'],
   Siginfo__sifields: [20, 4, '[["_kill","view",0,8,"Siginfo__sifields__kill"],["_timer","view",0,16,"Siginfo__sifields__timer"],["_rt","view",0,12,"Siginfo__sifields__rt"],["_sigchld","view",0,20,"Siginfo__sifields__sigchld"],["_sigfault","view",0,16,"Siginfo__sifields__sigfault"],["_sigpoll","view",0,8,"Siginfo__sifields__sigpoll"],["_sigsys","view",0,12,"Siginfo__sifields__sigsys"]]'],
   Siginfo__sifields__kill: [8, 4, '[["_pid","i32",0,4],["_uid","u32",4,4]]'],
   Siginfo__sifields__timer: [16, 4, '[["_tid","i32",0,4],["_overrun","i32",4,4],["_sigval","view",8,4,"Sigval"],["_sys_private","i32",12,4]]'],
   Siginfo__sifields__rt: [12, 4, '[["_pid","i32",0,4],["_uid","u32",4,4],["_sigval","view",8,4,"Sigval"]]'],
-  Siginfo__sifields__sigchld: [20, 4, '[["_pid","i32",0,4],["_uid","u32",4,4],["_status","i32",8,4],["_utime","i32",12,4],["_stime","i32",16,4]]'],
-  Siginfo__sifields__sigfault: [16, 4, '[["_addr","u32",0,4],["_trapno","i32",4,4],["_addr_lsb","i16",4,2],["_addr_bnd","view",4,12,"Siginfo__sifields__sigfault__addr_bnd"],["_addr_pkey","view",4,8,"Siginfo__sifields__sigfault__addr_pkey"],["_perf","view",4,12,"Siginfo__sifields__sigfault__perf"]]'],
-  Siginfo__sifields__sigfault__addr_bnd: [12, 4, '[["_dummy_bnd","bytes",0,4],["_lower","u32",4,4],["_upper","u32",8,4]]'],
+  Siginfo__sifields__sigchld: [20, 4, '[["_pid","i32",0,4],["_uid","u32",4,4],["_status","i32",8,4],["_utime","i32n",12,4],["_stime","i32n",16,4]]'],
+  Siginfo__sifields__sigfault: [16, 4, '[["_addr","u32n",0,4],["_trapno","i32",4,4],["_addr_lsb","i16",4,2],["_addr_bnd","view",4,12,"Siginfo__sifields__sigfault__addr_bnd"],["_addr_pkey","view",4,8,"Siginfo__sifields__sigfault__addr_pkey"],["_perf","view",4,12,"Siginfo__sifields__sigfault__perf"]]'],
+  Siginfo__sifields__sigfault__addr_bnd: [12, 4, '[["_dummy_bnd","bytes",0,4],["_lower","u32n",4,4],["_upper","u32n",8,4]]'],
   Siginfo__sifields__sigfault__addr_pkey: [8, 4, '[["_dummy_pkey","bytes",0,4],["_pkey","u32",4,4]]'],
-  Siginfo__sifields__sigfault__perf: [12, 4, '[["_data","u32",0,4],["_type","u32",4,4],["_flags","u32",8,4]]'],
-  Siginfo__sifields__sigpoll: [8, 4, '[["_band","i32",0,4],["_fd","i32",4,4]]'],
-  Siginfo__sifields__sigsys: [12, 4, '[["_call_addr","u32",0,4],["_syscall","i32",4,4],["_arch","u32",8,4]]'],
+  Siginfo__sifields__sigfault__perf: [12, 4, '[["_data","u32n",0,4],["_type","u32",4,4],["_flags","u32",8,4]]'],
+  Siginfo__sifields__sigpoll: [8, 4, '[["_band","i32n",0,4],["_fd","i32",4,4]]'],
+  Siginfo__sifields__sigsys: [12, 4, '[["_call_addr","u32n",0,4],["_syscall","i32",4,4],["_arch","u32",8,4]]'],
   Sigevent: [64, 4, '[["sigev_value","view",0,4,"Sigval"],["sigev_signo","i32",4,4],["sigev_notify","i32",8,4],["_sigev_un","view",12,52,"Sigevent__sigev_un"]]'],
   Sigevent__sigev_un: [52, 4, '[["_pad","array",0,52,"i32",13],["_tid","i32",0,4],["_sigev_thread","view",0,8,"Sigevent__sigev_un__sigev_thread"]]'],
-  Sigevent__sigev_un__sigev_thread: [8, 4, '[["_function","u32",0,4],["_attribute","u32",4,4]]'],
+  Sigevent__sigev_un__sigev_thread: [8, 4, '[["_function","u32n",0,4],["_attribute","u32n",4,4]]'],
   SignalfdSiginfo: [128, 8, '[["ssi_signo","u32",0,4],["ssi_errno","i32",4,4],["ssi_code","i32",8,4],["ssi_pid","u32",12,4],["ssi_uid","u32",16,4],["ssi_fd","i32",20,4],["ssi_tid","u32",24,4],["ssi_band","u32",28,4],["ssi_overrun","u32",32,4],["ssi_trapno","u32",36,4],["ssi_status","i32",40,4],["ssi_int","i32",44,4],["ssi_ptr","u64",48,8],["ssi_utime","u64",56,8],["ssi_stime","u64",64,8],["ssi_addr","u64",72,8],["ssi_addr_lsb","u16",80,2],["__pad2","u16",82,2],["ssi_syscall","i32",84,4],["ssi_call_addr","u64",88,8],["ssi_arch","u32",96,4],["__pad","bytes",100,28]]'],
   Timespec: [16, 8, '[["tv_sec","i64",0,8],["tv_nsec","i64",8,8]]'],
-  OldTimespec: [8, 4, '[["tv_sec","i32",0,4],["tv_nsec","i32",4,4]]'],
-  Timeval: [8, 4, '[["tv_sec","i32",0,4],["tv_usec","i32",4,4]]'],
+  OldTimespec: [8, 4, '[["tv_sec","i32n",0,4],["tv_nsec","i32n",4,4]]'],
+  Timeval: [8, 4, '[["tv_sec","i32n",0,4],["tv_usec","i32n",4,4]]'],
   Itimerspec: [32, 8, '[["it_interval","view",0,16,"Timespec"],["it_value","view",16,16,"Timespec"]]'],
   Itimerval: [16, 4, '[["it_interval","view",0,8,"Timeval"],["it_value","view",8,8,"Timeval"]]'],
   Timezone: [8, 4, '[["tz_minuteswest","i32",0,4],["tz_dsttime","i32",4,4]]'],
-  Timex: [128, 4, '[["modes","u32",0,4],["offset","i32",4,4],["freq","i32",8,4],["maxerror","i32",12,4],["esterror","i32",16,4],["status","i32",20,4],["constant","i32",24,4],["precision","i32",28,4],["tolerance","i32",32,4],["time","view",36,8,"Timex_time"],["tick","i32",44,4],["ppsfreq","i32",48,4],["jitter","i32",52,4],["shift","i32",56,4],["stabil","i32",60,4],["jitcnt","i32",64,4],["calcnt","i32",68,4],["errcnt","i32",72,4],["stbcnt","i32",76,4],["tai","i32",80,4],["__pad","array",84,44,"i32",11]]'],
-  Timex_time: [8, 4, '[["tv_sec","i32",0,4],["tv_usec","i32",4,4]]'],
-  Tms: [16, 4, '[["tms_utime","i32",0,4],["tms_stime","i32",4,4],["tms_cutime","i32",8,4],["tms_cstime","i32",12,4]]'],
-  Utimbuf: [8, 4, '[["actime","i32",0,4],["modtime","i32",4,4]]'],
+  Timex: [128, 4, '[["modes","u32",0,4],["offset","i32n",4,4],["freq","i32n",8,4],["maxerror","i32n",12,4],["esterror","i32n",16,4],["status","i32",20,4],["constant","i32n",24,4],["precision","i32n",28,4],["tolerance","i32n",32,4],["time","view",36,8,"Timex_time"],["tick","i32n",44,4],["ppsfreq","i32n",48,4],["jitter","i32n",52,4],["shift","i32",56,4],["stabil","i32n",60,4],["jitcnt","i32n",64,4],["calcnt","i32n",68,4],["errcnt","i32n",72,4],["stbcnt","i32n",76,4],["tai","i32",80,4],["__pad","array",84,44,"i32",11]]'],
+  Timex_time: [8, 4, '[["tv_sec","i32n",0,4],["tv_usec","i32n",4,4]]'],
+  Tms: [16, 4, '[["tms_utime","i32n",0,4],["tms_stime","i32n",4,4],["tms_cutime","i32n",8,4],["tms_cstime","i32n",12,4]]'],
+  Utimbuf: [8, 4, '[["actime","i32n",0,4],["modtime","i32n",4,4]]'],
 };
 
 export const ENDIAN = 'LE';

@@ -705,7 +705,8 @@ export interface XattrArgs extends View {
 /** struct iovec (linux/uio.h, Linux 2.6.12): 8 bytes, aligned 4 */
 export interface Iovec extends View {
   /** void * at offset 0, 4 bytes */
-  iov_base: number;
+  get iov_base(): bigint;
+  set iov_base(v: bigint | number);
   /** __kernel_size_t at offset 4, 4 bytes */
   iov_len: number;
 }
@@ -941,23 +942,29 @@ export interface SockaddrStorage extends View {
   get __data(): Buffer;
   set __data(v: Buffer | string);
   /** void * at offset 0, 4 bytes */
-  __align: number;
+  get __align(): bigint;
+  set __align(v: bigint | number);
 }
 
 /** struct msghdr (sys/socket.h, Linux 2.6.12): 28 bytes, aligned 4 */
 export interface Msghdr extends View {
   /** void * at offset 0, 4 bytes */
-  msg_name: number;
+  get msg_name(): bigint;
+  set msg_name(v: bigint | number);
   /** socklen_t at offset 4, 4 bytes */
   msg_namelen: number;
   /** struct iovec * at offset 8, 4 bytes */
-  msg_iov: number;
+  get msg_iov(): bigint;
+  set msg_iov(v: bigint | number);
   /** size_t at offset 12, 4 bytes */
-  msg_iovlen: number;
+  get msg_iovlen(): bigint;
+  set msg_iovlen(v: bigint | number);
   /** void * at offset 16, 4 bytes */
-  msg_control: number;
+  get msg_control(): bigint;
+  set msg_control(v: bigint | number);
   /** size_t at offset 20, 4 bytes */
-  msg_controllen: number;
+  get msg_controllen(): bigint;
+  set msg_controllen(v: bigint | number);
   /** int at offset 24, 4 bytes */
   msg_flags: number;
 }
@@ -973,7 +980,8 @@ export interface Mmsghdr extends View {
 /** struct cmsghdr (sys/socket.h, Linux 2.6.12): 12 bytes, aligned 4 */
 export interface Cmsghdr extends View {
   /** size_t at offset 0, 4 bytes */
-  cmsg_len: number;
+  get cmsg_len(): bigint;
+  set cmsg_len(v: bigint | number);
   /** int at offset 4, 4 bytes */
   cmsg_level: number;
   /** int at offset 8, 4 bytes */
@@ -1254,7 +1262,8 @@ export interface TpacketAuxdata extends View {
 /** struct tpacket_hdr (linux/if_packet.h, Linux 2.6.12): 24 bytes, aligned 4 */
 export interface TpacketHdr extends View {
   /** unsigned long at offset 0, 4 bytes */
-  tp_status: number;
+  get tp_status(): bigint;
+  set tp_status(v: bigint | number);
   /** unsigned int at offset 4, 4 bytes */
   tp_len: number;
   /** unsigned int at offset 8, 4 bytes */
@@ -1385,9 +1394,11 @@ export interface AfAlgIv extends View {
 /** struct ifmap (linux/if.h, Linux 2.6.12): 16 bytes, aligned 4 */
 export interface Ifmap extends View {
   /** unsigned long at offset 0, 4 bytes */
-  mem_start: number;
+  get mem_start(): bigint;
+  set mem_start(v: bigint | number);
   /** unsigned long at offset 4, 4 bytes */
-  mem_end: number;
+  get mem_end(): bigint;
+  set mem_end(v: bigint | number);
   /** unsigned short at offset 8, 2 bytes */
   base_addr: number;
   /** unsigned char at offset 10, 1 bytes */
@@ -1498,21 +1509,29 @@ export interface IfSettings extends View {
 /** ifs_ifsu of struct if_settings (linux/if.h, Linux 2.6.12): 12 bytes, aligned 4 */
 export interface IfSettings_ifs_ifsu extends View {
   /** struct raw_hdlc_proto * at offset 0, 4 bytes */
-  raw_hdlc: number;
+  get raw_hdlc(): bigint;
+  set raw_hdlc(v: bigint | number);
   /** struct cisco_proto * at offset 0, 4 bytes */
-  cisco: number;
+  get cisco(): bigint;
+  set cisco(v: bigint | number);
   /** struct fr_proto * at offset 0, 4 bytes */
-  fr: number;
+  get fr(): bigint;
+  set fr(v: bigint | number);
   /** struct fr_proto_pvc * at offset 0, 4 bytes */
-  fr_pvc: number;
+  get fr_pvc(): bigint;
+  set fr_pvc(v: bigint | number);
   /** struct fr_proto_pvc_info * at offset 0, 4 bytes */
-  fr_pvc_info: number;
+  get fr_pvc_info(): bigint;
+  set fr_pvc_info(v: bigint | number);
   /** struct x25_hdlc_proto * at offset 0, 4 bytes (since Linux 5.12) */
-  x25: number;
+  get x25(): bigint;
+  set x25(v: bigint | number);
   /** struct sync_serial_settings * at offset 0, 4 bytes */
-  sync: number;
+  get sync(): bigint;
+  set sync(v: bigint | number);
   /** struct te1_settings * at offset 0, 4 bytes */
-  te1: number;
+  get te1(): bigint;
+  set te1(v: bigint | number);
 }
 
 /** struct ifreq (linux/if.h, Linux 2.6.12): 32 bytes, aligned 4 */
@@ -1557,7 +1576,8 @@ export interface Ifreq_ifr_ifru extends View {
   get ifru_newname(): Buffer;
   set ifru_newname(v: Buffer | string);
   /** void * at offset 0, 4 bytes */
-  ifru_data: number;
+  get ifru_data(): bigint;
+  set ifru_data(v: bigint | number);
   /** struct if_settings at offset 0, 12 bytes */
   ifru_settings: IfSettings;
 }
@@ -1573,9 +1593,11 @@ export interface Ifconf extends View {
 /** ifc_ifcu of struct ifconf (linux/if.h, Linux 2.6.12): 8 bytes, aligned 4 */
 export interface Ifconf_ifc_ifcu extends View {
   /** char * at offset 0, 4 bytes */
-  ifcu_buf: number;
+  get ifcu_buf(): bigint;
+  set ifcu_buf(v: bigint | number);
   /** struct ifreq * at offset 0, 4 bytes */
-  ifcu_req: number;
+  get ifcu_req(): bigint;
+  set ifcu_req(v: bigint | number);
 }
 
 /** struct arpreq (linux/if_arp.h, Linux 2.6.12): 68 bytes, aligned 4 */
@@ -1610,7 +1632,8 @@ export interface Arphdr extends View {
 /** struct rtentry (linux/route.h, Linux 2.6.12): 84 bytes, aligned 4 */
 export interface Rtentry extends View {
   /** unsigned long at offset 0, 4 bytes */
-  rt_pad1: number;
+  get rt_pad1(): bigint;
+  set rt_pad1(v: bigint | number);
   /** struct sockaddr at offset 4, 16 bytes */
   rt_dst: Sockaddr;
   /** struct sockaddr at offset 20, 16 bytes */
@@ -1622,17 +1645,22 @@ export interface Rtentry extends View {
   /** short at offset 54, 2 bytes */
   rt_pad2: number;
   /** unsigned long at offset 56, 4 bytes */
-  rt_pad3: number;
+  get rt_pad3(): bigint;
+  set rt_pad3(v: bigint | number);
   /** void * at offset 60, 4 bytes */
-  rt_pad4: number;
+  get rt_pad4(): bigint;
+  set rt_pad4(v: bigint | number);
   /** short at offset 64, 2 bytes */
   rt_metric: number;
   /** char * at offset 68, 4 bytes */
-  rt_dev: number;
+  get rt_dev(): bigint;
+  set rt_dev(v: bigint | number);
   /** unsigned long at offset 72, 4 bytes */
-  rt_mtu: number;
+  get rt_mtu(): bigint;
+  set rt_mtu(v: bigint | number);
   /** unsigned long at offset 76, 4 bytes */
-  rt_window: number;
+  get rt_window(): bigint;
+  set rt_window(v: bigint | number);
   /** unsigned short at offset 80, 2 bytes */
   rt_irtt: number;
 }
@@ -1771,7 +1799,8 @@ export interface SockFprog extends View {
   /** unsigned short at offset 0, 2 bytes */
   len: number;
   /** struct sock_filter * at offset 4, 4 bytes */
-  filter: number;
+  get filter(): bigint;
+  set filter(v: bigint | number);
 }
 
 /** struct sock_ee_data_rfc4884 (time.h, linux/errqueue.h, Linux 5.9): 4 bytes, aligned 2 */
@@ -3097,7 +3126,8 @@ export interface FutexWaitv extends View {
 /** struct robust_list (linux/futex.h, Linux 2.6.17): 4 bytes, aligned 4 */
 export interface RobustList extends View {
   /** struct robust_list * at offset 0, 4 bytes */
-  next: number;
+  get next(): bigint;
+  set next(v: bigint | number);
 }
 
 /** struct robust_list_head (linux/futex.h, Linux 2.6.17): 12 bytes, aligned 4 */
@@ -3105,9 +3135,11 @@ export interface RobustListHead extends View {
   /** struct robust_list at offset 0, 4 bytes */
   list: RobustList;
   /** long at offset 4, 4 bytes */
-  futex_offset: number;
+  get futex_offset(): bigint;
+  set futex_offset(v: bigint | number);
   /** struct robust_list * at offset 8, 4 bytes */
-  list_op_pending: number;
+  get list_op_pending(): bigint;
+  set list_op_pending(v: bigint | number);
 }
 
 /** struct rseq_cs (linux/rseq.h, Linux 4.18): 32 bytes, aligned 32 */
@@ -3481,9 +3513,11 @@ export interface KeyctlDhParams extends View {
 /** struct keyctl_kdf_params (linux/keyctl.h, Linux 4.12): 44 bytes, aligned 4 */
 export interface KeyctlKdfParams extends View {
   /** char * at offset 0, 4 bytes */
-  hashname: number;
+  get hashname(): bigint;
+  set hashname(v: bigint | number);
   /** char * at offset 4, 4 bytes */
-  otherinfo: number;
+  get otherinfo(): bigint;
+  set otherinfo(v: bigint | number);
   /** __u32 at offset 8, 4 bytes */
   otherinfolen: number;
   /** __u32[8] at offset 12, 32 bytes */
@@ -3528,19 +3562,24 @@ export interface KeyctlPkeyParams extends View {
 /** struct sigaction (asm/signal.h, Linux 2.6.12): 16 bytes, aligned 4 */
 export interface Sigaction extends View {
   /** void * at offset 0, 4 bytes */
-  sa_handler: number;
+  get sa_handler(): bigint;
+  set sa_handler(v: bigint | number);
   /** unsigned long at offset 4, 4 bytes */
-  sa_flags: number;
+  get sa_flags(): bigint;
+  set sa_flags(v: bigint | number);
   /** void * at offset 8, 4 bytes */
-  sa_restorer: number;
+  get sa_restorer(): bigint;
+  set sa_restorer(v: bigint | number);
   /** sigset_t at offset 12, 4 bytes */
-  sa_mask: number;
+  get sa_mask(): bigint;
+  set sa_mask(v: bigint | number);
 }
 
 /** stack_t (asm/signal.h, Linux 2.6.12): 12 bytes, aligned 4 */
 export interface Sigaltstack extends View {
   /** void * at offset 0, 4 bytes */
-  ss_sp: number;
+  get ss_sp(): bigint;
+  set ss_sp(v: bigint | number);
   /** int at offset 4, 4 bytes */
   ss_flags: number;
   /** __kernel_size_t at offset 8, 4 bytes */
@@ -3552,7 +3591,8 @@ export interface Sigval extends View {
   /** int at offset 0, 4 bytes */
   sival_int: number;
   /** void * at offset 0, 4 bytes */
-  sival_ptr: number;
+  get sival_ptr(): bigint;
+  set sival_ptr(v: bigint | number);
 }
 
 /** struct siginfo (asm/siginfo.h, Linux 2.6.12): 128 bytes, aligned 8 */
@@ -3637,7 +3677,8 @@ export interface Siginfo__sifields__sigchld extends View {
 /** _sifields._sigfault of _sifields of struct siginfo (asm/siginfo.h, Linux 2.6.12): 128 bytes, aligned 8 */
 export interface Siginfo__sifields__sigfault extends View {
   /** void * at offset 0, 4 bytes */
-  _addr: number;
+  get _addr(): bigint;
+  set _addr(v: bigint | number);
   /** int at offset 4, 4 bytes */
   _trapno: number;
   /** short at offset 4, 2 bytes */
@@ -3656,9 +3697,11 @@ export interface Siginfo__sifields__sigfault__addr_bnd extends View {
   get _dummy_bnd(): Buffer;
   set _dummy_bnd(v: Buffer | string);
   /** void * at offset 4, 4 bytes */
-  _lower: number;
+  get _lower(): bigint;
+  set _lower(v: bigint | number);
   /** void * at offset 8, 4 bytes */
-  _upper: number;
+  get _upper(): bigint;
+  set _upper(v: bigint | number);
 }
 
 /** _sifields._sigfault._addr_pkey of _sifields._sigfault of _sifields of struct siginfo (asm/siginfo.h, Linux 2.6.12): 128 bytes, aligned 8 */
@@ -3673,7 +3716,8 @@ export interface Siginfo__sifields__sigfault__addr_pkey extends View {
 /** _sifields._sigfault._perf of _sifields._sigfault of _sifields of struct siginfo (asm/siginfo.h, Linux 2.6.12): 128 bytes, aligned 8 */
 export interface Siginfo__sifields__sigfault__perf extends View {
   /** unsigned long at offset 0, 4 bytes */
-  _data: number;
+  get _data(): bigint;
+  set _data(v: bigint | number);
   /** __u32 at offset 4, 4 bytes */
   _type: number;
   /** __u32 at offset 8, 4 bytes */
@@ -3683,7 +3727,8 @@ export interface Siginfo__sifields__sigfault__perf extends View {
 /** _sifields._sigpoll of _sifields of struct siginfo (asm/siginfo.h, Linux 2.6.12): 128 bytes, aligned 8 */
 export interface Siginfo__sifields__sigpoll extends View {
   /** long at offset 0, 4 bytes */
-  _band: number;
+  get _band(): bigint;
+  set _band(v: bigint | number);
   /** int at offset 4, 4 bytes */
   _fd: number;
 }
@@ -3691,7 +3736,8 @@ export interface Siginfo__sifields__sigpoll extends View {
 /** _sifields._sigsys of _sifields of struct siginfo (asm/siginfo.h, Linux 2.6.12): 128 bytes, aligned 8 */
 export interface Siginfo__sifields__sigsys extends View {
   /** void * at offset 0, 4 bytes */
-  _call_addr: number;
+  get _call_addr(): bigint;
+  set _call_addr(v: bigint | number);
   /** int at offset 4, 4 bytes */
   _syscall: number;
   /** unsigned int at offset 8, 4 bytes */
@@ -3724,9 +3770,11 @@ export interface Sigevent__sigev_un extends View {
 /** _sigev_un._sigev_thread of _sigev_un of struct sigevent (asm/siginfo.h, Linux 2.6.12): 64 bytes, aligned 4 */
 export interface Sigevent__sigev_un__sigev_thread extends View {
   /** void * at offset 0, 4 bytes */
-  _function: number;
+  get _function(): bigint;
+  set _function(v: bigint | number);
   /** void * at offset 4, 4 bytes */
-  _attribute: number;
+  get _attribute(): bigint;
+  set _attribute(v: bigint | number);
 }
 
 /** struct signalfd_siginfo (linux/signalfd.h, Linux 2.6.22): 128 bytes, aligned 8 */
@@ -3799,7 +3847,8 @@ export interface OldTimespec extends View {
   get tv_sec(): bigint;
   set tv_sec(v: bigint | number);
   /** long at offset 8, 4 bytes */
-  tv_nsec: number;
+  get tv_nsec(): bigint;
+  set tv_nsec(v: bigint | number);
 }
 
 /** struct __kernel_old_timeval (linux/time_types.h, Linux 5.1): 16 bytes, aligned 8 */
@@ -4495,7 +4544,7 @@ export const STRUCTS: StructTable = {
   CachestatRange: [16, 8, '[["off","u64",0,8],["len","u64",8,8]]'],
   Cachestat: [40, 8, '[["nr_cache","u64",0,8],["nr_dirty","u64",8,8],["nr_writeback","u64",16,8],["nr_evicted","u64",24,8],["nr_recently_evicted","u64",32,8]]'],
   XattrArgs: [16, 8, '[["value","u64",0,8],["size","u32",8,4],["flags","u32",12,4]]'],
-  Iovec: [8, 4, '[["iov_base","u32",0,4],["iov_len","u32",4,4]]'],
+  Iovec: [8, 4, '[["iov_base","u32n",0,4],["iov_len","u32",4,4]]'],
   EpollEvent: [12, 1, '[["events","u32",0,4],["data","u64",4,8]]'],
   EpollParams: [8, 4, '[["busy_poll_usecs","u32",0,4],["busy_poll_budget","u16",4,2],["prefer_busy_poll","u8",6,1],["__pad","u8",7,1]]'],
   Pollfd: [8, 4, '[["fd","i32",0,4],["events","i16",4,2],["revents","i16",6,2]]'],
@@ -4509,10 +4558,10 @@ export const STRUCTS: StructTable = {
   IoUringParams: [120, 8, '[["sq_entries","u32",0,4],["cq_entries","u32",4,4],["flags","u32",8,4],["sq_thread_cpu","u32",12,4],["sq_thread_idle","u32",16,4],["features","u32",20,4],["wq_fd","u32",24,4],["resv","array",28,12,"u32",3],["sq_off","view",40,40,"IoSqringOffsets"],["cq_off","view",80,40,"IoCqringOffsets"]]'],
   IoUringCqe: [16, 8, '[["user_data","u64",0,8],["res","i32",8,4],["flags","u32",12,4],["big_cqe","flex",16,0]]'],
   Sockaddr: [16, 2, '[["sa_family","u16",0,2],["sa_data","bytes",2,14]]'],
-  SockaddrStorage: [128, 4, '[["ss_family","u16",0,2],["__data","bytes",2,126],["__align","u32",0,4]]'],
-  Msghdr: [28, 4, '[["msg_name","u32",0,4],["msg_namelen","u32",4,4],["msg_iov","u32",8,4],["msg_iovlen","u32",12,4],["msg_control","u32",16,4],["msg_controllen","u32",20,4],["msg_flags","i32",24,4]]'],
+  SockaddrStorage: [128, 4, '[["ss_family","u16",0,2],["__data","bytes",2,126],["__align","u32n",0,4]]'],
+  Msghdr: [28, 4, '[["msg_name","u32n",0,4],["msg_namelen","u32",4,4],["msg_iov","u32n",8,4],["msg_iovlen","u32n",12,4],["msg_control","u32n",16,4],["msg_controllen","u32n",20,4],["msg_flags","i32",24,4]]'],
   Mmsghdr: [32, 4, '[["msg_hdr","view",0,28,"Msghdr"],["msg_len","u32",28,4]]'],
-  Cmsghdr: [12, 4, '[["cmsg_len","u32",0,4],["cmsg_level","i32",4,4],["cmsg_type","i32",8,4],["__cmsg_data","flex",12,0]]'],
+  Cmsghdr: [12, 4, '[["cmsg_len","u32n",0,4],["cmsg_level","i32",4,4],["cmsg_type","i32",8,4],["__cmsg_data","flex",12,0]]'],
   Ucred: [12, 4, '[["pid","i32",0,4],["uid","u32",4,4],["gid","u32",8,4]]'],
   Linger: [8, 4, '[["l_onoff","i32",0,4],["l_linger","i32",4,4]]'],
   InAddr: [4, 4, '[["s_addr","u32",0,4]]'],
@@ -4538,7 +4587,7 @@ export const STRUCTS: StructTable = {
   TpacketStats: [8, 4, '[["tp_packets","u32",0,4],["tp_drops","u32",4,4]]'],
   TpacketStatsV3: [12, 4, '[["tp_packets","u32",0,4],["tp_drops","u32",4,4],["tp_freeze_q_cnt","u32",8,4]]'],
   TpacketAuxdata: [20, 4, '[["tp_status","u32",0,4],["tp_len","u32",4,4],["tp_snaplen","u32",8,4],["tp_mac","u16",12,2],["tp_net","u16",14,2],["tp_vlan_tci","u16",16,2],["tp_vlan_tpid","u16",18,2]]'],
-  TpacketHdr: [24, 4, '[["tp_status","u32",0,4],["tp_len","u32",4,4],["tp_snaplen","u32",8,4],["tp_mac","u16",12,2],["tp_net","u16",14,2],["tp_sec","u32",16,4],["tp_usec","u32",20,4]]'],
+  TpacketHdr: [24, 4, '[["tp_status","u32n",0,4],["tp_len","u32",4,4],["tp_snaplen","u32",8,4],["tp_mac","u16",12,2],["tp_net","u16",14,2],["tp_sec","u32",16,4],["tp_usec","u32",20,4]]'],
   Tpacket2Hdr: [32, 4, '[["tp_status","u32",0,4],["tp_len","u32",4,4],["tp_snaplen","u32",8,4],["tp_mac","u16",12,2],["tp_net","u16",14,2],["tp_sec","u32",16,4],["tp_nsec","u32",20,4],["tp_vlan_tci","u16",24,2],["tp_vlan_tpid","u16",26,2],["tp_padding","bytes",28,4]]'],
   TpacketReq: [16, 4, '[["tp_block_size","u32",0,4],["tp_block_nr","u32",4,4],["tp_frame_size","u32",8,4],["tp_frame_nr","u32",12,4]]'],
   TpacketReq3: [28, 4, '[["tp_block_size","u32",0,4],["tp_block_nr","u32",4,4],["tp_frame_size","u32",8,4],["tp_frame_nr","u32",12,4],["tp_retire_blk_tov","u32",16,4],["tp_sizeof_priv","u32",20,4],["tp_feature_req_word","u32",24,4]]'],
@@ -4546,7 +4595,7 @@ export const STRUCTS: StructTable = {
   SockaddrAlg: [88, 4, '[["salg_family","u16",0,2],["salg_type","bytes",2,14],["salg_feat","u32",16,4],["salg_mask","u32",20,4],["salg_name","bytes",24,64]]'],
   SockaddrAlgNew: [24, 4, '[["salg_family","u16",0,2],["salg_type","bytes",2,14],["salg_feat","u32",16,4],["salg_mask","u32",20,4],["salg_name","flex",24,0]]'],
   AfAlgIv: [4, 4, '[["ivlen","u32",0,4],["iv","flex",4,0]]'],
-  Ifmap: [16, 4, '[["mem_start","u32",0,4],["mem_end","u32",4,4],["base_addr","u16",8,2],["irq","u8",10,1],["dma","u8",11,1],["port","u8",12,1]]'],
+  Ifmap: [16, 4, '[["mem_start","u32n",0,4],["mem_end","u32n",4,4],["base_addr","u16",8,2],["irq","u8",10,1],["dma","u8",11,1],["port","u8",12,1]]'],
   SyncSerialSettings: [12, 4, '[["clock_rate","u32",0,4],["clock_type","u32",4,4],["loopback","u16",8,2]]'],
   Te1Settings: [16, 4, '[["clock_rate","u32",0,4],["clock_type","u32",4,4],["loopback","u16",8,2],["slot_map","u32",12,4]]'],
   RawHdlcProto: [4, 2, '[["encoding","u16",0,2],["parity","u16",2,2]]'],
@@ -4556,15 +4605,15 @@ export const STRUCTS: StructTable = {
   CiscoProto: [8, 4, '[["interval","u32",0,4],["timeout","u32",4,4]]'],
   X25HdlcProto: [24, 4, '[["dce","u16",0,2],["modulo","u32",4,4],["window","u32",8,4],["t1","u32",12,4],["t2","u32",16,4],["n2","u32",20,4]]'],
   IfSettings: [12, 4, '[["type","u32",0,4],["size","u32",4,4],["ifs_ifsu","view",8,4,"IfSettings_ifs_ifsu"]]'],
-  IfSettings_ifs_ifsu: [4, 4, '[["raw_hdlc","u32",0,4],["cisco","u32",0,4],["fr","u32",0,4],["fr_pvc","u32",0,4],["fr_pvc_info","u32",0,4],["x25","u32",0,4],["sync","u32",0,4],["te1","u32",0,4]]'],
+  IfSettings_ifs_ifsu: [4, 4, '[["raw_hdlc","u32n",0,4],["cisco","u32n",0,4],["fr","u32n",0,4],["fr_pvc","u32n",0,4],["fr_pvc_info","u32n",0,4],["x25","u32n",0,4],["sync","u32n",0,4],["te1","u32n",0,4]]'],
   Ifreq: [32, 4, '[["ifr_ifrn","view",0,16,"Ifreq_ifr_ifrn"],["ifr_ifru","view",16,16,"Ifreq_ifr_ifru"]]'],
   Ifreq_ifr_ifrn: [16, 1, '[["ifrn_name","bytes",0,16]]'],
-  Ifreq_ifr_ifru: [16, 4, '[["ifru_addr","view",0,16,"Sockaddr"],["ifru_dstaddr","view",0,16,"Sockaddr"],["ifru_broadaddr","view",0,16,"Sockaddr"],["ifru_netmask","view",0,16,"Sockaddr"],["ifru_hwaddr","view",0,16,"Sockaddr"],["ifru_flags","i16",0,2],["ifru_ivalue","i32",0,4],["ifru_mtu","i32",0,4],["ifru_map","view",0,16,"Ifmap"],["ifru_slave","bytes",0,16],["ifru_newname","bytes",0,16],["ifru_data","u32",0,4],["ifru_settings","view",0,12,"IfSettings"]]'],
+  Ifreq_ifr_ifru: [16, 4, '[["ifru_addr","view",0,16,"Sockaddr"],["ifru_dstaddr","view",0,16,"Sockaddr"],["ifru_broadaddr","view",0,16,"Sockaddr"],["ifru_netmask","view",0,16,"Sockaddr"],["ifru_hwaddr","view",0,16,"Sockaddr"],["ifru_flags","i16",0,2],["ifru_ivalue","i32",0,4],["ifru_mtu","i32",0,4],["ifru_map","view",0,16,"Ifmap"],["ifru_slave","bytes",0,16],["ifru_newname","bytes",0,16],["ifru_data","u32n",0,4],["ifru_settings","view",0,12,"IfSettings"]]'],
   Ifconf: [8, 4, '[["ifc_len","i32",0,4],["ifc_ifcu","view",4,4,"Ifconf_ifc_ifcu"]]'],
-  Ifconf_ifc_ifcu: [4, 4, '[["ifcu_buf","u32",0,4],["ifcu_req","u32",0,4]]'],
+  Ifconf_ifc_ifcu: [4, 4, '[["ifcu_buf","u32n",0,4],["ifcu_req","u32n",0,4]]'],
   Arpreq: [68, 4, '[["arp_pa","view",0,16,"Sockaddr"],["arp_ha","view",16,16,"Sockaddr"],["arp_flags","i32",32,4],["arp_netmask","view",36,16,"Sockaddr"],["arp_dev","bytes",52,16]]'],
   Arphdr: [8, 2, '[["ar_hrd","u16",0,2],["ar_pro","u16",2,2],["ar_hln","u8",4,1],["ar_pln","u8",5,1],["ar_op","u16",6,2]]'],
-  Rtentry: [84, 4, '[["rt_pad1","u32",0,4],["rt_dst","view",4,16,"Sockaddr"],["rt_gateway","view",20,16,"Sockaddr"],["rt_genmask","view",36,16,"Sockaddr"],["rt_flags","u16",52,2],["rt_pad2","i16",54,2],["rt_pad3","u32",56,4],["rt_pad4","u32",60,4],["rt_metric","i16",64,2],["rt_dev","u32",68,4],["rt_mtu","u32",72,4],["rt_window","u32",76,4],["rt_irtt","u16",80,2]]'],
+  Rtentry: [84, 4, '[["rt_pad1","u32n",0,4],["rt_dst","view",4,16,"Sockaddr"],["rt_gateway","view",20,16,"Sockaddr"],["rt_genmask","view",36,16,"Sockaddr"],["rt_flags","u16",52,2],["rt_pad2","i16",54,2],["rt_pad3","u32n",56,4],["rt_pad4","u32n",60,4],["rt_metric","i16",64,2],["rt_dev","u32n",68,4],["rt_mtu","u32n",72,4],["rt_window","u32n",76,4],["rt_irtt","u16",80,2]]'],
   Ethhdr: [14, 1, '[["h_dest","bytes",0,6],["h_source","bytes",6,6],["h_proto","u16",12,2]]'],
   Udphdr: [8, 2, '[["source","u16",0,2],["dest","u16",2,2],["len","u16",4,2],["check","u16",6,2]]'],
   Icmphdr: [8, 4, '[["type","u8",0,1],["code","u8",1,1],["checksum","u16",2,2],["un","view",4,4,"Icmphdr_un"]]'],
@@ -4577,7 +4626,7 @@ export const STRUCTS: StructTable = {
   TcpRepairWindow: [20, 4, '[["snd_wl1","u32",0,4],["snd_wnd","u32",4,4],["max_window","u32",8,4],["rcv_wnd","u32",12,4],["rcv_wup","u32",16,4]]'],
   TcpMd5sig: [216, 4, '[["tcpm_addr","view",0,128,"SockaddrStorage"],["tcpm_flags","u8",128,1],["tcpm_prefixlen","u8",129,1],["tcpm_keylen","u16",130,2],["tcpm_ifindex","i32",132,4],["tcpm_key","bytes",136,80]]'],
   SockFilter: [8, 4, '[["code","u16",0,2],["jt","u8",2,1],["jf","u8",3,1],["k","u32",4,4]]'],
-  SockFprog: [8, 4, '[["len","u16",0,2],["filter","u32",4,4]]'],
+  SockFprog: [8, 4, '[["len","u16",0,2],["filter","u32n",4,4]]'],
   SockEeDataRfc4884: [4, 2, '[["len","u16",0,2],["flags","u8",2,1],["reserved","u8",3,1]]'],
   SockExtendedErr: [16, 4, '[["ee_errno","u32",0,4],["ee_origin","u8",4,1],["ee_type","u8",5,1],["ee_code","u8",6,1],["ee_pad","u8",7,1],["ee_info","u32",8,4],["ee_data","u32",12,4],["ee_rfc4884","view",12,4,"SockEeDataRfc4884"]]'],
   ScmTimestamping64: [48, 8, '[["ts","views",0,48,"Timespec",3]]'],
@@ -4664,8 +4713,8 @@ export const STRUCTS: StructTable = {
   CapUserHeader: [8, 4, '[["version","u32",0,4],["pid","i32",4,4]]'],
   CapUserData: [12, 4, '[["effective","u32",0,4],["permitted","u32",4,4],["inheritable","u32",8,4]]'],
   FutexWaitv: [24, 8, '[["val","u64",0,8],["uaddr","u64",8,8],["flags","u32",16,4],["__reserved","u32",20,4]]'],
-  RobustList: [4, 4, '[["next","u32",0,4]]'],
-  RobustListHead: [12, 4, '[["list","view",0,4,"RobustList"],["futex_offset","i32",4,4],["list_op_pending","u32",8,4]]'],
+  RobustList: [4, 4, '[["next","u32n",0,4]]'],
+  RobustListHead: [12, 4, '[["list","view",0,4,"RobustList"],["futex_offset","i32n",4,4],["list_op_pending","u32n",8,4]]'],
   RseqCs: [32, 32, '[["version","u32",0,4],["flags","u32",4,4],["start_ip","u64",8,8],["post_commit_offset","u64",16,8],["abort_ip","u64",24,8]]'],
   Rseq: [32, 32, '[["cpu_id_start","u32",0,4],["cpu_id","u32",4,4],["rseq_cs","u64",8,8],["flags","u32",16,4],["node_id","u32",20,4],["mm_cid","u32",24,4],["end","flex",28,0]]'],
   PidfdInfo: [72, 8, '[["mask","u64",0,8],["cgroupid","u64",8,8],["pid","u32",16,4],["tgid","u32",20,4],["ppid","u32",24,4],["ruid","u32",28,4],["rgid","u32",32,4],["euid","u32",36,4],["egid","u32",40,4],["suid","u32",44,4],["sgid","u32",48,4],["fsuid","u32",52,4],["fsgid","u32",56,4],["exit_code","i32",60,4],["coredump_mask","u32",64,4],["__spare1","u32",68,4]]'],
@@ -4685,30 +4734,30 @@ export const STRUCTS: StructTable = {
   AuditTtyStatus: [8, 4, '[["enabled","u32",0,4],["log_passwd","u32",4,4]]'],
   AuditRuleData: [1040, 4, '[["flags","u32",0,4],["action","u32",4,4],["field_count","u32",8,4],["mask","array",12,256,"u32",64],["fields","array",268,256,"u32",64],["values","array",524,256,"u32",64],["fieldflags","array",780,256,"u32",64],["buflen","u32",1036,4],["buf","flex",1040,0]]'],
   KeyctlDhParams: [12, 4, '[["private","i32",0,4],["priv","i32",0,4],["prime","i32",4,4],["base","i32",8,4]]'],
-  KeyctlKdfParams: [44, 4, '[["hashname","u32",0,4],["otherinfo","u32",4,4],["otherinfolen","u32",8,4],["__spare","array",12,32,"u32",8]]'],
+  KeyctlKdfParams: [44, 4, '[["hashname","u32n",0,4],["otherinfo","u32n",4,4],["otherinfolen","u32",8,4],["__spare","array",12,32,"u32",8]]'],
   KeyctlPkeyQuery: [56, 4, '[["supported_ops","u32",0,4],["key_size","u32",4,4],["max_data_size","u16",8,2],["max_sig_size","u16",10,2],["max_enc_size","u16",12,2],["max_dec_size","u16",14,2],["__spare","array",16,40,"u32",10]]'],
   KeyctlPkeyParams: [40, 4, '[["key_id","i32",0,4],["in_len","u32",4,4],["out_len","u32",8,4],["in2_len","u32",8,4],["__spare","array",12,28,"u32",7]]'],
-  Sigaction: [16, 4, '[["sa_handler","u32",0,4],["sa_flags","u32",4,4],["sa_restorer","u32",8,4],["sa_mask","u32",12,4]]'],
-  Sigaltstack: [12, 4, '[["ss_sp","u32",0,4],["ss_flags","i32",4,4],["ss_size","u32",8,4]]'],
-  Sigval: [4, 4, '[["sival_int","i32",0,4],["sival_ptr","u32",0,4]]'],
+  Sigaction: [16, 4, '[["sa_handler","u32n",0,4],["sa_flags","u32n",4,4],["sa_restorer","u32n",8,4],["sa_mask","u32n",12,4]]'],
+  Sigaltstack: [12, 4, '[["ss_sp","u32n",0,4],["ss_flags","i32",4,4],["ss_size","u32",8,4]]'],
+  Sigval: [4, 4, '[["sival_int","i32",0,4],["sival_ptr","u32n",0,4]]'],
   Siginfo: [128, 8, '[["si_signo","i32",0,4],["si_errno","i32",4,4],["si_code","i32",8,4],["_sifields","view",12,28,"Siginfo__sifields"],["_si_pad","array",0,128,"i32",32]]'],
   Siginfo__sifields: [28, 4, '[["_kill","view",0,8,"Siginfo__sifields__kill"],["_timer","view",0,16,"Siginfo__sifields__timer"],["_rt","view",0,12,"Siginfo__sifields__rt"],["_sigchld","view",0,28,"Siginfo__sifields__sigchld"],["_sigfault","view",0,16,"Siginfo__sifields__sigfault"],["_sigpoll","view",0,8,"Siginfo__sifields__sigpoll"],["_sigsys","view",0,12,"Siginfo__sifields__sigsys"]]'],
   Siginfo__sifields__kill: [8, 1, '[["_pid","i32",0,4],["_uid","u32",4,4]]'],
   Siginfo__sifields__timer: [16, 1, '[["_tid","i32",0,4],["_overrun","i32",4,4],["_sigval","view",8,4,"Sigval"],["_sys_private","i32",12,4]]'],
   Siginfo__sifields__rt: [12, 1, '[["_pid","i32",0,4],["_uid","u32",4,4],["_sigval","view",8,4,"Sigval"]]'],
   Siginfo__sifields__sigchld: [28, 4, '[["_pid","i32",0,4],["_uid","u32",4,4],["_status","i32",8,4],["_utime","i64",12,8],["_stime","i64",20,8]]'],
-  Siginfo__sifields__sigfault: [16, 1, '[["_addr","u32",0,4],["_trapno","i32",4,4],["_addr_lsb","i16",4,2],["_addr_bnd","view",4,12,"Siginfo__sifields__sigfault__addr_bnd"],["_addr_pkey","view",4,8,"Siginfo__sifields__sigfault__addr_pkey"],["_perf","view",4,12,"Siginfo__sifields__sigfault__perf"]]'],
-  Siginfo__sifields__sigfault__addr_bnd: [12, 1, '[["_dummy_bnd","bytes",0,4],["_lower","u32",4,4],["_upper","u32",8,4]]'],
+  Siginfo__sifields__sigfault: [16, 1, '[["_addr","u32n",0,4],["_trapno","i32",4,4],["_addr_lsb","i16",4,2],["_addr_bnd","view",4,12,"Siginfo__sifields__sigfault__addr_bnd"],["_addr_pkey","view",4,8,"Siginfo__sifields__sigfault__addr_pkey"],["_perf","view",4,12,"Siginfo__sifields__sigfault__perf"]]'],
+  Siginfo__sifields__sigfault__addr_bnd: [12, 1, '[["_dummy_bnd","bytes",0,4],["_lower","u32n",4,4],["_upper","u32n",8,4]]'],
   Siginfo__sifields__sigfault__addr_pkey: [8, 1, '[["_dummy_pkey","bytes",0,4],["_pkey","u32",4,4]]'],
-  Siginfo__sifields__sigfault__perf: [12, 1, '[["_data","u32",0,4],["_type","u32",4,4],["_flags","u32",8,4]]'],
-  Siginfo__sifields__sigpoll: [8, 1, '[["_band","i32",0,4],["_fd","i32",4,4]]'],
-  Siginfo__sifields__sigsys: [12, 1, '[["_call_addr","u32",0,4],["_syscall","i32",4,4],["_arch","u32",8,4]]'],
+  Siginfo__sifields__sigfault__perf: [12, 1, '[["_data","u32n",0,4],["_type","u32",4,4],["_flags","u32",8,4]]'],
+  Siginfo__sifields__sigpoll: [8, 1, '[["_band","i32n",0,4],["_fd","i32",4,4]]'],
+  Siginfo__sifields__sigsys: [12, 1, '[["_call_addr","u32n",0,4],["_syscall","i32",4,4],["_arch","u32",8,4]]'],
   Sigevent: [64, 4, '[["sigev_value","view",0,4,"Sigval"],["sigev_signo","i32",4,4],["sigev_notify","i32",8,4],["_sigev_un","view",12,52,"Sigevent__sigev_un"]]'],
   Sigevent__sigev_un: [52, 4, '[["_pad","array",0,52,"i32",13],["_tid","i32",0,4],["_sigev_thread","view",0,8,"Sigevent__sigev_un__sigev_thread"]]'],
-  Sigevent__sigev_un__sigev_thread: [8, 4, '[["_function","u32",0,4],["_attribute","u32",4,4]]'],
+  Sigevent__sigev_un__sigev_thread: [8, 4, '[["_function","u32n",0,4],["_attribute","u32n",4,4]]'],
   SignalfdSiginfo: [128, 8, '[["ssi_signo","u32",0,4],["ssi_errno","i32",4,4],["ssi_code","i32",8,4],["ssi_pid","u32",12,4],["ssi_uid","u32",16,4],["ssi_fd","i32",20,4],["ssi_tid","u32",24,4],["ssi_band","u32",28,4],["ssi_overrun","u32",32,4],["ssi_trapno","u32",36,4],["ssi_status","i32",40,4],["ssi_int","i32",44,4],["ssi_ptr","u64",48,8],["ssi_utime","u64",56,8],["ssi_stime","u64",64,8],["ssi_addr","u64",72,8],["ssi_addr_lsb","u16",80,2],["__pad2","u16",82,2],["ssi_syscall","i32",84,4],["ssi_call_addr","u64",88,8],["ssi_arch","u32",96,4],["__pad","bytes",100,28]]'],
   Timespec: [16, 8, '[["tv_sec","i64",0,8],["tv_nsec","i64",8,8]]'],
-  OldTimespec: [16, 8, '[["tv_sec","i64",0,8],["tv_nsec","i32",8,4]]'],
+  OldTimespec: [16, 8, '[["tv_sec","i64",0,8],["tv_nsec","i32n",8,4]]'],
   Timeval: [16, 8, '[["tv_sec","i64",0,8],["tv_usec","i64",8,8]]'],
   Itimerspec: [32, 8, '[["it_interval","view",0,16,"Timespec"],["it_value","view",16,16,"Timespec"]]'],
   Itimerval: [32, 8, '[["it_interval","view",0,16,"Timeval"],["it_value","view",16,16,"Timeval"]]'],
