@@ -4,7 +4,8 @@ import { abi, raw } from './core/abi.ts';
 import { check } from './core/errors.ts';
 import { Fd, fdNum, addFdMethods, type FdLike, type FdMethods } from './core/fd.ts';
 import { flags, type Flags } from './core/flags.ts';
-import { int, path as checkPath, pathText, region, structArg, type Bytes } from './core/args.ts';
+import { int, path as checkPath, pathText, region, lengthOf, type Bytes } from './core/args.ts';
+import { structArg } from './core/view.ts';
 import { withFileTypeTests, type FileTypeTests } from './core/filetype.ts';
 import * as sys from './core/compat.ts';
 
@@ -49,14 +50,14 @@ export function read(fd: FdLike, a?: Bytes | number, offset?: number, length?: n
     return out.subarray(0, check(raw.read(n, out, len), 'read'));
   }
   const r = region(a, 'buf', offset, length);
-  return check(raw.read(n, r, r.length), 'read');
+  return check(raw.read(n, r, lengthOf(r)), 'read');
 }
 
 /** Write a Buffer, typed array or string (UTF-8); returns the count written. */
 export function write(fd: FdLike, data: Bytes | string, offset?: number, length?: number): number {
   const n = fdNum(fd, 'write');
   const r = typeof data === 'string' ? Buffer.from(data) : region(data, 'data', offset, length);
-  return check(raw.write(n, r, r.length), 'write');
+  return check(raw.write(n, r, lengthOf(r)), 'write');
 }
 
 /**

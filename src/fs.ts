@@ -10,7 +10,8 @@ import { withFileTypeTests, dtToMode, type FileTypeTests } from './core/filetype
 import { check } from './core/errors.ts';
 import { Fd, fdNum, addFdMethods, type FdLike, type FdMethods } from './core/fd.ts';
 import { flags, constant, type Flags } from './core/flags.ts';
-import { int, int64, describe, path as checkPath, pathText, region, structArg, type Bytes } from './core/args.ts';
+import { int, int64, describe, isBytes, path as checkPath, pathText, region, lengthOf, type Bytes } from './core/args.ts';
+import { structArg } from './core/view.ts';
 import { Stat, mode, type PathLike, type Mode } from './files.ts';
 
 const { O, AT, F, F_SEAL, FD, LOCK, SEEK, RENAME, RWF, SYNC_FILE_RANGE, STATX, S, UTIME, XATTR, FALLOC, SPLICE,
@@ -44,7 +45,7 @@ function pathArg(p: unknown, name = 'path'): [string | Buffer, string] {
 }
 
 /** The buffer of a Stat view, checked to hold a whole struct stat (struct statx where the stat calls use statx). */
-const statBuffer = (st: Stat): Buffer => structArg(st, sys.StatStruct, 'st');
+const statBuffer = (st: Stat): Uint8Array => structArg(st, sys.StatStruct, 'st');
 
 /** An ID for chown: -1 (or undefined) leaves it unchanged. */
 function id(v: unknown, name: string): number {
@@ -68,7 +69,7 @@ function offPtr(v: unknown, name: string): Buffer | null {
 }
 
 // Buffer addresses, for struct iovec.
-const addressOf = (b: Buffer): bigint => backend().address(b);
+const addressOf = (b: Uint8Array): bigint => backend().address(b);
 
 /** Buffers whose addresses are in a struct iovec handed to the kernel: referenced here until the call returns. */
 const pinned = new Set<unknown>();
@@ -76,22 +77,34 @@ const pinned = new Set<unknown>();
 interface Iov {
   iov: Buffer | null;
   count: number;
-  keep: Buffer[];
+  keep: Uint8Array[];
 }
 
-/** A struct iovec array over `bufs` (strings too when `strings`), each checked; at most IOV_MAX. */
+/**
+ * A struct iovec array over `bufs` (strings too when `strings`), each checked; at most IOV_MAX. Each element is read
+ * once (a getter or a proxy runs here, before any address is taken); each buffer's range comes from intrinsics.
+ */
 function iovecs(bufs: unknown, name: string, strings: boolean): Iov {
   if (!Array.isArray(bufs)) throw new TypeError(`${name} must be an array of Buffers, got ${describe(bufs)}`);
-  if (bufs.length > IOV_MAX) throw new RangeError(`${name}: at most ${IOV_MAX} buffers (IOV_MAX), got ${bufs.length}`);
-  const keep = bufs.map((b: unknown, i) => (strings && typeof b === 'string' ? Buffer.from(b) : region(b, `${name}[${i}]`)));
+  const count = int(bufs.length, `${name}.length`, 0, 2 ** 32 - 1);
+  if (count > IOV_MAX) throw new RangeError(`${name}: at most ${IOV_MAX} buffers (IOV_MAX), got ${count}`);
+  const items: unknown[] = [];
+  for (let i = 0; i < count; i++) items.push(bufs[i]);
+  const keep: Uint8Array[] = [];
+  for (let i = 0; i < count; i++) {
+    const b = items[i];
+    keep.push(strings && typeof b === 'string' ? Buffer.from(b) : region(b, `${name}[${i}]`));
+  }
   const size = abi.Iovec.size;
-  const iov = keep.length ? Buffer.alloc(keep.length * size) : null;
-  keep.forEach((b, i) => {
+  const iov = count ? Buffer.alloc(count * size) : null;
+  for (let i = 0; i < count; i++) {
+    const b = keep[i];
+    const len = lengthOf(b);
     const v = new abi.Iovec(iov!, i * size);
-    v.iov_base = sys.pointerField(b.length ? addressOf(b) : 0n) as bigint;
-    v.iov_len = b.length;
-  });
-  return { iov, count: keep.length, keep };
+    v.iov_base = sys.pointerField(len ? addressOf(b) : 0n) as bigint;
+    v.iov_len = len;
+  }
+  return { iov, count, keep };
 }
 
 /** Run a call that reads or writes through an iovec, with its buffers pinned. */
@@ -136,7 +149,7 @@ export function openat2(dirfd: FdLike, path: PathLike, how: OpenHow | Flags = {}
   v.flags = oFlags(h.flags ?? 'rdonly');
   v.mode = mode(h.mode ?? 0);
   v.resolve = flags(RESOLVE, 'RESOLVE', 'RESOLVE_', h.resolve);
-  return new Fd(check(raw.openat2(d, p, v.$buffer, abi.OpenHow.size), 'openat2', text));
+  return new Fd(check(raw.openat2(d, p, structArg(v, abi.OpenHow, 'how'), abi.OpenHow.size), 'openat2', text));
 }
 
 /**
@@ -193,7 +206,7 @@ export function pread(fd: FdLike, a: Bytes | number, position: number | bigint):
     return out.subarray(0, check(raw.pread64(n, out, out.length, pos), 'pread'));
   }
   const r = region(a, 'buf');
-  return check(raw.pread64(n, r, r.length, pos), 'pread');
+  return check(raw.pread64(n, r, lengthOf(r), pos), 'pread');
 }
 
 /**
@@ -204,7 +217,7 @@ export function pwrite(fd: FdLike, data: Bytes | string, position: number | bigi
   const n = fdNum(fd, 'pwrite');
   const pos = off(position, 'position');
   const r = typeof data === 'string' ? Buffer.from(data) : region(data, 'data');
-  return check(raw.pwrite64(n, r, r.length, pos), 'pwrite');
+  return check(raw.pwrite64(n, r, lengthOf(r), pos), 'pwrite');
 }
 
 /**
@@ -350,7 +363,8 @@ export function lstat(path: PathLike, st: Stat = new Stat()): Stat {
 export function fstatat(dirfd: FdLike, path: PathLike, how: Flags = 0, st: Stat = new Stat()): Stat {
   const d = fdNum(dirfd, 'fstatat');
   const [p, text] = pathArg(path);
-  check(sys.fstatat(d, p, statBuffer(st), atFlags(how)), 'fstatat', text);
+  const f = atFlags(how);
+  check(sys.fstatat(d, p, statBuffer(st), f), 'fstatat', text);
   return st;
 }
 
@@ -408,9 +422,9 @@ withFileTypeTests(Statx);
 export function statx(dirfd: FdLike, path: PathLike, how: Flags = 0, mask: Flags = 'basic_stats, btime', stx: Statx = new Statx()): Statx {
   const d = fdNum(dirfd, 'statx');
   const [p, text] = pathArg(path);
-  if (!(stx instanceof abi.Statx)) throw new TypeError(`stx must be a Statx, got ${describe(stx)}`);
-  const buf = region(stx.$buffer, 'stx', stx.$offset, abi.Statx.size);
-  check(raw.statx(d, p, atFlags(how), flags(STATX, 'STATX', 'STATX_', mask), buf), 'statx', text);
+  const f = atFlags(how);
+  const m = flags(STATX, 'STATX', 'STATX_', mask);
+  check(raw.statx(d, p, f, m, structArg(stx, abi.Statx, 'stx')), 'statx', text);
   return stx;
 }
 
@@ -434,10 +448,7 @@ export class StatFs extends sys.StatfsStruct {
   get flags(): number { return Number(this.f_flags); }
 }
 
-function statfsBuffer(s: StatFs): Buffer {
-  if (!(s instanceof sys.StatfsStruct)) throw new TypeError(`sfs must be a StatFs, got ${describe(s)}`);
-  return region(s.$buffer, 'sfs', s.$offset, sys.StatfsStruct.size);
-}
+const statfsBuffer = (s: StatFs): Uint8Array => structArg(s, sys.StatfsStruct, 'sfs', sys.StatfsStruct.size, 'StatFs');
 
 /** statfs: statistics of the filesystem holding `path`. @example statfs('/').bavail * BigInt(statfs('/').bsize); */
 export function statfs(path: PathLike, sfs: StatFs = new StatFs()): StatFs {
@@ -717,10 +728,15 @@ export class Dirent {
 export interface Dirent extends FileTypeTests {}
 withFileTypeTests(Dirent);
 
-function* dirents(n: number, size: number): Generator<Dirent, void, undefined> {
+/**
+ * The entries of directory `fd`. The generator holds `fd` itself, not its number, and asks for the number at every
+ * read: an Fd stays reachable (uncollected) while its entries are iterated, and one closed meanwhile is an EBADF, never
+ * another directory that reused its number.
+ */
+function* dirents(fd: FdLike, size: number): Generator<Dirent, void, undefined> {
   const buf = Buffer.allocUnsafe(size);
   for (;;) {
-    const got = check(raw.getdents64(n, buf, size), 'getdents64');
+    const got = check(raw.getdents64(fdNum(fd, 'getdents64'), buf, size), 'getdents64');
     if (got === 0) return;
     for (let at = 0; at < got; ) {
       const d = new abi.LinuxDirent64(buf, at);
@@ -739,8 +755,8 @@ function* dirents(n: number, size: number): Generator<Dirent, void, undefined> {
  * @example for (const e of getdents(open('/tmp', 'rdonly, directory'))) console.log(e.name, e.type, e.ino);
  */
 export function getdents(fd: FdLike, bufSize: number = 32768): Generator<Dirent, void, undefined> {
-  const n = fdNum(fd, 'getdents64');
-  return dirents(n, int(bufSize, 'bufSize', 24, 2 ** 31 - 1));
+  fdNum(fd, 'getdents64'); // a bad fd is a TypeError now, not at the first step
+  return dirents(fd, int(bufSize, 'bufSize', 24, 2 ** 31 - 1));
 }
 
 /** getcwd: the working directory. @example getcwd(); // '/home/me' */
@@ -944,12 +960,12 @@ export function fcntl(fd: FdLike, cmd: string | number, arg?: unknown): unknown 
   if (lock) {
     if (lock.kernel === undefined) throw new Error(`fcntl ${cmd}: the spec of ${sys.HOST.arch} lacks F_${sys.HOST.lockCmds.GETLK} and friends`);
     const l = Lock.from(arg as LockSpec);
-    check(sys.fcntlPtr(n, lock.kernel, region(l.$buffer, 'lock', l.$offset, sys.LockStruct.size)), 'fcntl');
+    check(sys.fcntlPtr(n, lock.kernel, structArg(l, sys.LockStruct, 'lock')), 'fcntl');
     return lock.get ? l : undefined;
   }
   const size = POINTER_CMDS.get(c);
   if (size !== undefined) {
-    if (!Buffer.isBuffer(arg) && !ArrayBuffer.isView(arg)) throw new TypeError(`fcntl ${cmd}: arg must be a Buffer of ${size} bytes, got ${describe(arg)}`);
+    if (!isBytes(arg)) throw new TypeError(`fcntl ${cmd}: arg must be a Buffer of ${size} bytes, got ${describe(arg)}`);
     return check(sys.fcntlPtr(n, c, region(arg, 'arg', 0, size)), 'fcntl');
   }
   if (!INT_CMDS.has(c)) throw new TypeError(`fcntl: unknown command ${describe(cmd)}`);
@@ -1075,22 +1091,28 @@ const names = (b: Buffer) => b.toString('utf8').split('\0').filter((s) => s !== 
 /** setxattr: set an extended attribute, XATTR flags ('create': EEXIST if set; 'replace': ENODATA if not). @example setxattr(p, 'user.tag', 'blue'); */
 export function setxattr(path: PathLike, name: string, value: Bytes | string, how: Flags = 0): void {
   const [p, text] = pathArg(path);
+  const k = xattrName(name);
+  const f = xattrFlags(how);
   const v = xattrValue(value);
-  check(raw.setxattr(p, xattrName(name), v, v.length, xattrFlags(how)), 'setxattr', text);
+  check(raw.setxattr(p, k, v, lengthOf(v), f), 'setxattr', text);
 }
 
 /** lsetxattr: setxattr on a symlink itself. @example lsetxattr(link, 'trusted.x', 'y'); */
 export function lsetxattr(path: PathLike, name: string, value: Bytes | string, how: Flags = 0): void {
   const [p, text] = pathArg(path);
+  const k = xattrName(name);
+  const f = xattrFlags(how);
   const v = xattrValue(value);
-  check(raw.lsetxattr(p, xattrName(name), v, v.length, xattrFlags(how)), 'lsetxattr', text);
+  check(raw.lsetxattr(p, k, v, lengthOf(v), f), 'lsetxattr', text);
 }
 
 /** fsetxattr: setxattr on an open file. @example fd.fsetxattr('user.tag', Buffer.from([1, 2])); */
 export function fsetxattr(fd: FdLike, name: string, value: Bytes | string, how: Flags = 0): void {
   const n = fdNum(fd, 'fsetxattr');
+  const k = xattrName(name);
+  const f = xattrFlags(how);
   const v = xattrValue(value);
-  check(raw.fsetxattr(n, xattrName(name), v, v.length, xattrFlags(how)), 'fsetxattr');
+  check(raw.fsetxattr(n, k, v, lengthOf(v), f), 'fsetxattr');
 }
 
 /** getxattr: an extended attribute's value, a Buffer, or a string with an encoding. @example getxattr(p, 'user.tag', 'utf8'); // 'blue' */
@@ -1191,12 +1213,14 @@ export function name_to_handle_at(dirfd: FdLike, path: PathLike, at: Flags = 0):
  */
 export function open_by_handle_at(mountFd: FdLike, handle: InstanceType<typeof abi.FileHandle> | Buffer, how: Flags = 'rdonly'): Fd {
   const m = fdNum(mountFd, 'open_by_handle_at');
-  const h = Buffer.isBuffer(handle) ? new abi.FileHandle(handle) : handle;
-  if (!(h instanceof abi.FileHandle)) throw new TypeError(`handle must be a FileHandle or a Buffer, got ${describe(handle)}`);
-  const bytes = h.handle_bytes;
+  const f = oFlags(how);
+  const h = isBytes(handle) ? new abi.FileHandle(handle as Buffer) : handle;
+  // the kernel reads handle_bytes from the memory itself: the length checked is the one the kernel will read
+  const head = structArg(h, abi.FileHandle, 'handle');
+  const bytes = new abi.FileHandle(Buffer.from(head)).handle_bytes;
   if (bytes > MAX_HANDLE_SZ) throw new RangeError(`handle: handle_bytes ${bytes} exceeds MAX_HANDLE_SZ (${MAX_HANDLE_SZ})`);
-  const b = region(h.$buffer, 'handle', h.$offset, abi.FileHandle.size + bytes);
-  return new Fd(check(raw.open_by_handle_at(m, b, oFlags(how)), 'open_by_handle_at'));
+  const b = structArg(h, abi.FileHandle, 'handle', abi.FileHandle.size + bytes);
+  return new Fd(check(raw.open_by_handle_at(m, b, f), 'open_by_handle_at'));
 }
 
 // ---------------------------------------------------------------------------------------------------------------------

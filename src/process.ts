@@ -11,7 +11,8 @@ import { abi, raw } from './core/abi.ts';
 import { check } from './core/errors.ts';
 import { Fd, fdNum, addFdMethods, type FdLike, type FdMethods } from './core/fd.ts';
 import { flags, constant, type Flags } from './core/flags.ts';
-import { int, int64, isInt, describe, path as checkPath, pathText, region, type Bytes } from './core/args.ts';
+import { int, int64, isInt, describe, isBytes, copyBytes, path as checkPath, pathText, region, lengthOf, type Bytes } from './core/args.ts';
+import { structArg } from './core/view.ts';
 import type { PathLike } from './files.ts';
 import * as sys from './core/compat.ts';
 
@@ -40,11 +41,7 @@ function sig(s: unknown, name = 'signal'): number {
 }
 
 /** The kernel's view of a struct object, checked to be of class `cls` and to fit its buffer. */
-function view(v: unknown, cls: { size: number; name: string; prototype: object }, name: string): Buffer {
-  if (!(v instanceof (cls as unknown as new () => object))) throw new TypeError(`${name} must be a ${cls.name}, got ${describe(v)}`);
-  const s = v as unknown as { $buffer: Buffer; $offset: number };
-  return region(s.$buffer, name, s.$offset, cls.size);
-}
+const view = (v: unknown, cls: { size: number; name: string; prototype: object }, name: string): Uint8Array => structArg(v, cls, name);
 
 /** A NUL-terminated char array as a string. */
 const cstr = (b: Buffer): string => {
@@ -349,7 +346,7 @@ export function sched_setscheduler(pid: number, pol: Policy, priority = 0): void
 /** The static (real-time) priority of `pid` (0 for the normal policies). `sched_getparam(pid) // 10` */
 export function sched_getparam(pid = 0): number {
   const param = new abi.SchedParam();
-  check(raw.sched_getparam(pidArg(pid), param.$buffer), 'sched_getparam');
+  check(raw.sched_getparam(pidArg(pid), view(param, abi.SchedParam, 'param')), 'sched_getparam');
   return param.sched_priority;
 }
 
@@ -357,7 +354,7 @@ export function sched_getparam(pid = 0): number {
 export function sched_setparam(pid: number, priority: number): void {
   const param = new abi.SchedParam();
   param.sched_priority = int(priority, 'priority', 0, 2 ** 31 - 1);
-  check(raw.sched_setparam(pidArg(pid), param.$buffer), 'sched_setparam');
+  check(raw.sched_setparam(pidArg(pid), view(param, abi.SchedParam, 'param')), 'sched_setparam');
 }
 
 /** The lowest static priority of a policy. `sched_get_priority_min('fifo') // 1` */
@@ -392,7 +389,7 @@ export interface SchedAttributes {
 /** The scheduling attributes of `pid` (0: the calling thread). `sched_getattr(0) // { policy: 0, nice: 0, ... }` */
 export function sched_getattr(pid = 0): SchedAttributes {
   const a = new abi.SchedAttr();
-  check(raw.sched_getattr(pidArg(pid), a.$buffer, abi.SchedAttr.size, 0), 'sched_getattr');
+  check(raw.sched_getattr(pidArg(pid), view(a, abi.SchedAttr, 'a'), abi.SchedAttr.size, 0), 'sched_getattr');
   return {
     policy: a.sched_policy, flags: Number(a.sched_flags), nice: a.sched_nice, priority: a.sched_priority,
     runtime: a.sched_runtime, deadline: a.sched_deadline, period: a.sched_period,
@@ -422,7 +419,7 @@ export function sched_setattr(pid: number, attr: Partial<Omit<SchedAttributes, '
   a.sched_period = u64(attr.period, 'period');
   a.sched_util_min = int(attr.utilMin ?? 0, 'utilMin', 0, U32);
   a.sched_util_max = int(attr.utilMax ?? 0, 'utilMax', 0, U32);
-  check(raw.sched_setattr(p, a.$buffer, 0), 'sched_setattr');
+  check(raw.sched_setattr(p, view(a, abi.SchedAttr, 'a'), 0), 'sched_setattr');
 }
 
 // ---------------------------------------------------------------------------------------------------------- usage
@@ -484,7 +481,7 @@ export function clkTck(): number {
 /** CPU times of the caller and its waited-for children, in seconds. `times() // { utime: 0.41, stime: 0.05, ... }` */
 export function times(): Times {
   const t = new abi.Tms();
-  const r = check(sys.unsignedResult(raw.times(t.$buffer)), 'times');
+  const r = check(sys.unsignedResult(raw.times(view(t, abi.Tms, 't'))), 'times');
   const hz = clkTck();
   return {
     utime: Number(t.tms_utime) / hz, stime: Number(t.tms_stime) / hz,
@@ -507,7 +504,7 @@ export interface Uname {
 /** The kernel's names. `uname() // { sysname: 'Linux', nodename: 'vm', release: '6.18.0', machine: 'x86_64', ... }` */
 export function uname(): Uname {
   const u = new abi.Utsname();
-  check(raw.uname(u.$buffer), 'uname');
+  check(raw.uname(view(u, abi.Utsname, 'u')), 'uname');
   return {
     sysname: cstr(u.sysname), nodename: cstr(u.nodename), release: cstr(u.release),
     version: cstr(u.version), machine: cstr(u.machine), domainname: cstr(u.domainname),
@@ -536,7 +533,7 @@ export interface SysInfo {
 /** System statistics. `sysinfo() // { uptime: 5231, loads: [0.1, 0.05, 0.01], totalram: 25275863040, ... }` */
 export function sysinfo(): SysInfo {
   const s = new abi.Sysinfo();
-  check(raw.sysinfo(s.$buffer), 'sysinfo');
+  check(raw.sysinfo(view(s, abi.Sysinfo, 's')), 'sysinfo');
   const unit = s.mem_unit || 1;
   const bytes = (v: bigint) => Number(v) * unit;
   const [a, b, c] = s.loads.map((l) => Number(l) / 65536);
@@ -550,20 +547,21 @@ export function sysinfo(): SysInfo {
 
 function utsName(name: unknown, syscall: string): Buffer {
   if (typeof name === 'string') return Buffer.from(name);
-  if (Buffer.isBuffer(name)) return name;
+  // the kernel reads the bytes: a copy the caller cannot change or lie about
+  if (isBytes(name)) return copyBytes(name);
   throw new TypeError(`${syscall}: name must be a string or a Buffer, got ${describe(name)}`);
 }
 
 /** Set the host name of the UTS namespace (at most 64 bytes; needs CAP_SYS_ADMIN). `sethostname('box')` */
 export function sethostname(name: string | Buffer): void {
   const b = utsName(name, 'sethostname');
-  check(raw.sethostname(b, b.length), 'sethostname');
+  check(raw.sethostname(b, lengthOf(b)), 'sethostname');
 }
 
 /** Set the NIS domain name of the UTS namespace (at most 64 bytes). `setdomainname('example')` */
 export function setdomainname(name: string | Buffer): void {
   const b = utsName(name, 'setdomainname');
-  check(raw.setdomainname(b, b.length), 'setdomainname');
+  check(raw.setdomainname(b, lengthOf(b)), 'setdomainname');
 }
 
 const grnd = (f: Flags) => flags(abi.GRND, 'GRND', 'GRND_', f);
@@ -587,7 +585,7 @@ export function getrandom(a: Bytes | number, how: Flags = 0): number | Buffer {
     return out;
   }
   const r = region(a, 'buf');
-  return check(raw.getrandom(r, r.length, f), 'getrandom');
+  return check(raw.getrandom(r, lengthOf(r), f), 'getrandom');
 }
 
 // ---------------------------------------------------------------------------------------------------------- waiting
@@ -671,7 +669,7 @@ export function waitid(idtype: IdType, id: number | Fd = 0, options: Flags = 'ex
   const rb = ru === undefined ? null : view(ru, abi.Rusage, 'ru');
   const info = new abi.Siginfo();
   let r: number;
-  do r = raw.waitid(t, i, info.$buffer, o, rb);
+  do r = raw.waitid(t, i, view(info, abi.Siginfo, 'info'), o, rb);
   while (r === -abi.E.INTR);
   check(r, 'waitid');
   const kid = info._sifields._sigchld;

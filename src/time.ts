@@ -7,7 +7,8 @@
 import { abi, raw } from './core/abi.ts';
 import { check, SyscallError } from './core/errors.ts';
 import { flags, constant, type Flags } from './core/flags.ts';
-import { int, region, describe } from './core/args.ts';
+import { int, describe } from './core/args.ts';
+import { structArg } from './core/view.ts';
 import * as sys from './core/compat.ts';
 
 /** A struct view argument of the right class (a TypeError naming it otherwise). */
@@ -210,11 +211,7 @@ function clockId(c: unknown): number {
 }
 
 /** The bytes of a struct view, checked against its buffer; `cls` is the generated class it must be. */
-function bytes(s: unknown, cls: { size: number; name: string; prototype: object }, name: string): Buffer {
-  if (!(s instanceof (cls as unknown as new () => object))) throw new TypeError(`${name} must be a ${cls.name}, got ${describe(s)}`);
-  const v = s as { $buffer: Buffer; $offset: number };
-  return region(v.$buffer, name, v.$offset, cls.size);
-}
+const bytes = (s: unknown, cls: { size: number; name: string; prototype: object }, name: string): Uint8Array => structArg(s, cls, name);
 
 // ---- clocks ----
 
@@ -255,7 +252,7 @@ export function clock_getres(clock: Clock = 'realtime', ts: Timespec = new Times
 export function clock_settime(clock: Clock, time: TimeLike): void {
   const id = clockId(clock);
   const ts = toTimespec(time);
-  check(sys.clock_settime(id, ts.$buffer), 'clock_settime');
+  check(sys.clock_settime(id, bytes(ts, Timespec, 'ts')), 'clock_settime');
 }
 
 function sleepResult(r: number, rem: Timespec, syscall: string): Timespec {
@@ -280,11 +277,11 @@ export function clock_nanosleep(clock: Clock, request: TimeLike, how: Flags = 0)
   const f = flags(TIMER, 'TIMER', 'TIMER_', how);
   const req = toTimespec(request);
   if (f & TIMER.ABSTIME) {
-    const r = sys.clock_nanosleep(id, f, req.$buffer, null);
+    const r = sys.clock_nanosleep(id, f, bytes(req, Timespec, 'req'), null);
     return r === -E.INTR ? req : sleepResult(r, req, 'clock_nanosleep');
   }
   const rem = new Timespec();
-  return sleepResult(sys.clock_nanosleep(id, f, req.$buffer, rem.$buffer), rem, 'clock_nanosleep');
+  return sleepResult(sys.clock_nanosleep(id, f, bytes(req, Timespec, 'req'), bytes(rem, Timespec, 'rem')), rem, 'clock_nanosleep');
 }
 
 /**
@@ -298,7 +295,7 @@ export function clock_nanosleep(clock: Clock, request: TimeLike, how: Flags = 0)
 export function nanosleep(request: TimeLike): Timespec {
   const req = toTimespec(request);
   const rem = new Timespec();
-  return sleepResult(sys.nanosleep(req.$buffer, rem.$buffer), rem, 'nanosleep');
+  return sleepResult(sys.nanosleep(bytes(req, Timespec, 'req'), bytes(rem, Timespec, 'rem')), rem, 'nanosleep');
 }
 
 /**
@@ -355,7 +352,7 @@ const itimerWhich = (w: unknown) => {
  */
 export function getitimer(which: string | number): Itimerval {
   const itv = new Itimerval();
-  check(raw.getitimer(itimerWhich(which), itv.$buffer), 'getitimer');
+  check(raw.getitimer(itimerWhich(which), bytes(itv, Itimerval, 'itv')), 'getitimer');
   return itv;
 }
 
@@ -372,7 +369,7 @@ export function setitimer(which: string | number, value: TimeLike, interval: Tim
   const w = itimerWhich(which);
   const itv = toItimerval(value, interval);
   const old = new Itimerval();
-  check(raw.setitimer(w, itv.$buffer, old.$buffer), 'setitimer');
+  check(raw.setitimer(w, bytes(itv, Itimerval, 'itv'), bytes(old, Itimerval, 'old')), 'setitimer');
   return old;
 }
 
@@ -486,7 +483,7 @@ export function timer_create(clock: Clock = 'monotonic', event: SigeventSpec = {
   }
   if (event.tid !== undefined) sev._sigev_un._tid = int(event.tid, 'tid', 0, 2 ** 31 - 1);
   const out = Buffer.alloc(4); // timer_t is an int
-  check(raw.timer_create(id, sev.$buffer, out), 'timer_create');
+  check(raw.timer_create(id, bytes(sev, abi.Sigevent, 'sev'), out), 'timer_create');
   return new Timer(sys.readI32(out));
 }
 
@@ -504,7 +501,7 @@ export function timer_settime(timer: Timer | number, value: TimeLike, interval: 
   const f = flags(TIMER, 'TIMER', 'TIMER_', how);
   const its = toItimerspec(value, interval);
   const old = new Itimerspec();
-  check(sys.timer_settime(id, f, its.$buffer, old.$buffer), 'timer_settime');
+  check(sys.timer_settime(id, f, bytes(its, Itimerspec, 'its'), bytes(old, Itimerspec, 'old')), 'timer_settime');
   return old;
 }
 
@@ -517,7 +514,7 @@ export function timer_settime(timer: Timer | number, value: TimeLike, interval: 
  */
 export function timer_gettime(timer: Timer | number): Itimerspec {
   const its = new Itimerspec();
-  check(sys.timer_gettime(timerId(timer, 'timer_gettime'), its.$buffer), 'timer_gettime');
+  check(sys.timer_gettime(timerId(timer, 'timer_gettime'), bytes(its, Itimerspec, 'its')), 'timer_gettime');
   return its;
 }
 

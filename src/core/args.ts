@@ -1,11 +1,44 @@
 // Checks at the boundary: every pointer and length handed to the kernel is checked against the JS object it came from,
-// so that no call, however wrong its arguments, lets the kernel write outside memory JavaScript owns.
+// so that no call, however wrong its arguments, lets the kernel touch memory outside what JavaScript owns.
+//
+// The one rule: a pointer and a length that reach the kernel are computed from values no user code can intercept.
+// The byte range of a Buffer or typed array comes from the %TypedArray% (or DataView) intrinsic getters captured when
+// this module loads, never from the argument's own `length`, `byteLength`, `buffer` or methods (an own property, a
+// getter or a subclass can lie about all of those); what reaches the FFI is a fresh Uint8Array over the checked range,
+// which no caller holds; and bytes the kernel parses (paths, names) are copied into memory the library owns before
+// they are checked, so that nothing the caller runs later can change them.
+import { fileURLToPath } from 'node:url';
 
 /** Memory the kernel may fill or read. */
 export type Bytes = ArrayBufferView;
 
+// ---------------------------------------------------------------------------------------------------------------------
+// Intrinsics, captured at import: later changes to globals and prototypes do not reach them.
+
+const uncurry = <A extends unknown[], R>(f: (...a: A) => R): ((self: unknown, ...a: A) => R) =>
+  Function.prototype.call.bind(f) as (self: unknown, ...a: A) => R;
+const getter = (o: object, k: PropertyKey) => uncurry(Object.getOwnPropertyDescriptor(o, k)!.get as () => unknown);
+const TypedArrayProto = Object.getPrototypeOf(Uint8Array.prototype) as object;
+const taTag = getter(TypedArrayProto, Symbol.toStringTag) as (v: unknown) => string | undefined;
+const taBuffer = getter(TypedArrayProto, 'buffer') as (v: unknown) => ArrayBufferLike;
+const taOffset = getter(TypedArrayProto, 'byteOffset') as (v: unknown) => number;
+const taLength = getter(TypedArrayProto, 'byteLength') as (v: unknown) => number;
+const dvBuffer = getter(DataView.prototype, 'buffer') as (v: unknown) => ArrayBufferLike;
+const dvOffset = getter(DataView.prototype, 'byteOffset') as (v: unknown) => number;
+const dvLength = getter(DataView.prototype, 'byteLength') as (v: unknown) => number;
+const taSet = uncurry(TypedArrayProto.constructor.prototype.set as (src: ArrayLike<number>, offset?: number) => void);
+const taIndexOf = uncurry(TypedArrayProto.constructor.prototype.indexOf as (v: number, from?: number) => number);
+const isView = ArrayBuffer.isView;
+const U8 = Uint8Array;
+const allocUnsafe = Buffer.allocUnsafe;
+const NumberIsSafeInteger = Number.isSafeInteger;
+const StringIncludes = uncurry(String.prototype.includes);
+
+// ---------------------------------------------------------------------------------------------------------------------
+// Integers
+
 export function isInt(v: unknown): v is number {
-  return typeof v === 'number' && Number.isSafeInteger(v);
+  return typeof v === 'number' && NumberIsSafeInteger(v);
 }
 
 /** An integer argument within [min, max]; a TypeError or RangeError names the argument. */
@@ -32,59 +65,97 @@ export function int64(v: unknown, name: string, unsigned = false): number | bigi
   return v;
 }
 
+/** What a value is, for messages; reads nothing the value could lie about (no getters, no methods, no proxies' traps). */
 export function describe(v: unknown): string {
   if (v === null) return 'null';
-  if (Array.isArray(v)) return 'an array';
-  if (typeof v === 'object') return `a ${(v as object).constructor?.name ?? 'object'}`;
   if (typeof v === 'string') return `the string ${JSON.stringify(v.length > 40 ? v.slice(0, 40) + '...' : v)}`;
-  return `${typeof v} ${String(v)}`;
+  if (typeof v === 'function') return 'a function';
+  if (typeof v !== 'object') return `${typeof v} ${String(v)}`;
+  if (Array.isArray(v)) return 'an array';
+  const tag = taTag(v);
+  if (tag !== undefined) return `a ${tag}`;
+  if (isView(v)) return 'a DataView';
+  return 'an object';
 }
 
+// ---------------------------------------------------------------------------------------------------------------------
+// Memory
+
+/** Whether `v` is really a typed array or a DataView (an internal-slot test: no proxy or prototype can fake it). */
 export function isBytes(v: unknown): v is Bytes {
-  return ArrayBuffer.isView(v);
+  return isView(v);
 }
 
-const EMPTY = Buffer.alloc(0);
-
-/** A struct view argument: an instance of `cls` (a generated view class or a subclass), as the Buffer region it covers. */
-export function structArg(v: unknown, cls: { new (...a: never[]): { $buffer: Buffer; $offset: number }; size: number; name: string }, name: string): Buffer {
-  if (!(v instanceof cls)) throw new TypeError(`${name} must be a ${cls.name}, got ${describe(v)}`);
-  const { $buffer: b, $offset: o } = v;
-  return o === 0 && b.length === cls.size ? b : region(b, name, o, cls.size);
+/** The byte length of a typed array or DataView, from the intrinsic getters (0 once its buffer is detached). */
+export function lengthOf(v: Bytes): number {
+  return taTag(v) !== undefined ? taLength(v) : dvLength(v);
 }
 
-/** A Buffer view of `len` bytes of `buf` from `offset`, checked; `len` defaults to the rest. */
-export function region(buf: unknown, name: string, offset: unknown = 0, len?: unknown): Buffer {
-  if (!isBytes(buf)) throw new TypeError(`${name} must be a Buffer or a typed array, got ${describe(buf)}`);
-  const size = buf.byteLength;
-  const off = int(offset, `${name} offset`, 0, size);
+/**
+ * A fresh Uint8Array over the bytes of `v` (a typed array or DataView), from `offset` for `len` bytes (default: to the
+ * end), computed from intrinsics; a TypeError or RangeError names the argument. No code of the caller's runs.
+ */
+export function region(v: unknown, name: string, offset: unknown = 0, len?: unknown): Uint8Array {
+  if (!isView(v)) throw new TypeError(`${name} must be a Buffer or a typed array, got ${describe(v)}`);
+  const ta = taTag(v) !== undefined;
+  const size = ta ? taLength(v) : dvLength(v);
+  const off = offset === 0 ? 0 : int(offset, `${name} offset`, 0, size);
   const n = len === undefined ? size - off : int(len, `${name} length`, 0, size - off);
-  // a view of a detached ArrayBuffer has no bytes (and Buffer.from would throw on it)
-  if (size === 0) return EMPTY;
-  const b = Buffer.isBuffer(buf) ? buf : Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
-  return off === 0 && n === size ? b : b.subarray(off, off + n);
+  // a view of a detached buffer has no bytes (and no memory)
+  if (n === 0) return new U8(0);
+  return new U8(ta ? taBuffer(v) : dvBuffer(v), (ta ? taOffset(v) : dvOffset(v)) + off, n);
 }
 
-/** A path for the kernel: a string without NUL, or a Buffer (NUL-terminated on the way if it is not already). */
+/** A copy of the bytes of `v` (a typed array or DataView) in memory the library owns, with `extra` zero bytes after. */
+export function copyBytes(v: Bytes, extra = 0): Buffer {
+  const src = region(v, 'bytes');
+  const n = taLength(src);
+  const out = allocUnsafe(n + extra);
+  taSet(out, src);
+  for (let i = n; i < n + extra; i++) out[i] = 0;
+  return out;
+}
+
+/** The first index of `byte` in a Uint8Array the library owns (intrinsic: no method of the array is called). */
+export function indexOfByte(v: Uint8Array, byte: number, from = 0): number {
+  return taIndexOf(v, byte, from);
+}
+
+// ---------------------------------------------------------------------------------------------------------------------
+// Strings the kernel parses
+
+/**
+ * A path for the kernel: a string without NUL, a file: URL (through node:url's fileURLToPath, which refuses encoded
+ * slashes and remote hosts), or a Buffer / typed array, which is copied into the library's memory, NUL-terminated, and
+ * checked there, so that nothing the caller runs afterwards can change what the kernel reads.
+ */
 export function path(p: unknown, name = 'path'): string | Buffer {
   if (typeof p === 'string') {
-    if (p.includes('\0')) throw new TypeError(`${name} must not contain NUL bytes: ${JSON.stringify(p)}`);
+    if (StringIncludes(p, '\0')) throw new TypeError(`${name} must not contain NUL bytes: ${JSON.stringify(p)}`);
     return p;
   }
-  if (p instanceof URL) {
-    if (p.protocol !== 'file:') throw new TypeError(`${name} must be a file: URL, got ${p.protocol}`);
-    return path(decodeURIComponent(p.pathname), name);
+  if (isView(p)) {
+    const c = copyBytes(p, 1);
+    const n = taLength(c) - 1; // the caller's length; a NUL may end it, or the copy's own last byte ends it
+    const nul = taIndexOf(c, 0);
+    if (nul < n - 1) throw new TypeError(`${name} must not contain NUL bytes before its end`);
+    return c;
   }
-  if (Buffer.isBuffer(p)) {
-    const nul = p.indexOf(0);
-    if (nul === p.length - 1) return p;
-    if (nul >= 0) throw new TypeError(`${name} must not contain NUL bytes before its end`);
-    return Buffer.concat([p, Buffer.alloc(1)]);
+  if (p instanceof URL) {
+    let s: string;
+    try {
+      s = fileURLToPath(p);
+    } catch (e) {
+      throw new TypeError(`${name}: ${(e as Error).message}`);
+    }
+    return path(s, name);
   }
   throw new TypeError(`${name} must be a string, a Buffer or a file: URL, got ${describe(p)}`);
 }
 
 /** Text of a path for error messages. */
 export function pathText(p: string | Buffer): string {
-  return typeof p === 'string' ? p : p.subarray(0, p.indexOf(0) >= 0 ? p.indexOf(0) : p.length).toString();
+  if (typeof p === 'string') return p;
+  const nul = taIndexOf(p, 0);
+  return p.toString('utf8', 0, nul >= 0 ? nul : p.length);
 }

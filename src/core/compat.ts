@@ -196,22 +196,22 @@ export const STAT_VIA_STATX = HOST.structs.stat === 'Statx';
 /** The class of that struct (typed as struct stat: Stat in files.ts gives the same getters over either). */
 export const StatStruct = (STAT_VIA_STATX ? abi.Statx : abi.Stat) as unknown as typeof abi.Stat;
 
-export const fstat: (fd: number, buf: Buffer) => number = STAT_VIA_STATX
+export const fstat: (fd: number, buf: Uint8Array) => number = STAT_VIA_STATX
   ? (fd, buf) => raw.statx(fd, '', AT.EMPTY_PATH, STATX.BASIC_STATS, buf)
   : (fd, buf) => R[C.fstat](fd, buf);
 
-export const fstatat: (dirfd: number, path: string | Buffer, buf: Buffer, flags: number) => number = STAT_VIA_STATX
+export const fstatat: (dirfd: number, path: string | Buffer, buf: Uint8Array, flags: number) => number = STAT_VIA_STATX
   ? (d, p, buf, f) => raw.statx(d, p, f, STATX.BASIC_STATS, buf)
   : (d, p, buf, f) => R[C.fstatat](d, p, buf, f);
 
 /** The struct statfs calls fill: struct statfs, or struct statfs64 where statfs has 32-bit counts. */
 export const StatfsStruct = (HOST.structs.statfs === 'Statfs64' ? abi.Statfs64 : abi.Statfs) as unknown as typeof abi.Statfs;
 
-export const statfs: (path: string | Buffer, buf: Buffer) => number = HOST.wide
+export const statfs: (path: string | Buffer, buf: Uint8Array) => number = HOST.wide
   ? (p, buf) => R[C.statfs](p, buf)
   : (p, buf) => R[C.statfs](p, StatfsStruct.size, buf);
 
-export const fstatfs: (fd: number, buf: Buffer) => number = HOST.wide
+export const fstatfs: (fd: number, buf: Uint8Array) => number = HOST.wide
   ? (fd, buf) => R[C.fstatfs](fd, buf)
   : (fd, buf) => R[C.fstatfs](fd, StatfsStruct.size, buf);
 
@@ -229,7 +229,7 @@ export const lseek: (fd: number, offset: number | bigint, whence: number) => num
 
 export const truncate: (path: string | Buffer, length: number | bigint) => number = (p, len) => R[C.truncate](p, len);
 export const ftruncate: (fd: number, length: number | bigint) => number = (fd, len) => R[C.ftruncate](fd, len);
-export const sendfile: (outFd: number, inFd: number, offset: Buffer | null, count: number | bigint) => number =
+export const sendfile: (outFd: number, inFd: number, offset: Uint8Array | null, count: number | bigint) => number =
   (o, i, off, n) => R[C.sendfile](o, i, off, n);
 
 export const fadvise: (fd: number, offset: number | bigint, len: number | bigint, advice: number) => number =
@@ -261,7 +261,7 @@ export const fcntl: (fd: number, cmd: number, arg: number) => number = (fd, cmd,
 
 let fcntlPtrFn: SyscallFn | undefined;
 /** fcntl with a pointer argument (raw.fcntl's is an integer: unsigned long). */
-export const fcntlPtr = (fd: number, cmd: number, arg: Buffer): number =>
+export const fcntlPtr = (fd: number, cmd: number, arg: Uint8Array): number =>
   (fcntlPtrFn ??= backend().bind((abi.SYS as unknown as Record<string, number>)[C.fcntl], 'iip'))(fd, cmd, arg);
 
 /** The struct record locks use: struct flock, or struct flock64 where struct flock has 32-bit offsets. */
@@ -282,19 +282,19 @@ export const rename: (oldDirfd: number, oldPath: string | Buffer, newDirfd: numb
 
 // ---- time64 ----
 
-export const clock_gettime: (clock: number, ts: Buffer) => number = (c, ts) => R[C.clock_gettime](c, ts);
-export const clock_settime: (clock: number, ts: Buffer) => number = (c, ts) => R[C.clock_settime](c, ts);
-export const clock_getres: (clock: number, ts: Buffer) => number = (c, ts) => R[C.clock_getres](c, ts);
-export const clock_nanosleep: (clock: number, flags: number, req: Buffer, rem: Buffer | null) => number =
+export const clock_gettime: (clock: number, ts: Uint8Array) => number = (c, ts) => R[C.clock_gettime](c, ts);
+export const clock_settime: (clock: number, ts: Uint8Array) => number = (c, ts) => R[C.clock_settime](c, ts);
+export const clock_getres: (clock: number, ts: Uint8Array) => number = (c, ts) => R[C.clock_getres](c, ts);
+export const clock_nanosleep: (clock: number, flags: number, req: Uint8Array, rem: Uint8Array | null) => number =
   (c, f, req, rem) => R[C.clock_nanosleep](c, f, req, rem);
 /** nanosleep: a relative sleep on CLOCK_MONOTONIC (what the kernel's nanosleep measures). */
-export const nanosleep: (req: Buffer, rem: Buffer) => number = C.nanosleep === 'nanosleep'
+export const nanosleep: (req: Uint8Array, rem: Uint8Array) => number = C.nanosleep === 'nanosleep'
   ? (req, rem) => R[C.nanosleep](req, rem)
   : (req, rem) => R[C.nanosleep](CLOCK.MONOTONIC, 0, req, rem);
-export const timer_settime: (id: number, flags: number, value: Buffer, old: Buffer | null) => number =
+export const timer_settime: (id: number, flags: number, value: Uint8Array, old: Uint8Array | null) => number =
   (id, f, v, old) => R[C.timer_settime](id, f, v, old);
-export const timer_gettime: (id: number, value: Buffer) => number = (id, v) => R[C.timer_gettime](id, v);
-export const utimensat: (dirfd: number, path: string | Buffer | null, times: Buffer | null, flags: number) => number =
+export const timer_gettime: (id: number, value: Uint8Array) => number = (id, v) => R[C.timer_gettime](id, v);
+export const utimensat: (dirfd: number, path: string | Buffer | null, times: Uint8Array | null, flags: number) => number =
   (d, p, ts, f) => R[C.utimensat](d, p, ts, f);
 
 // ---- 32-bit ids ----

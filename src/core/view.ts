@@ -4,27 +4,89 @@
 // `import 'tsyscall'` cheap: hundreds of structs cost a string each until one is used.
 import { defineLazy } from './lazy.ts';
 
-export function checkView(buffer: unknown, offset: unknown, size: number, name: string): void {
-  if (!Buffer.isBuffer(buffer)) throw new TypeError(`${name}: expected a Buffer, got ${buffer === null ? 'null' : typeof buffer}`);
-  if (typeof offset !== 'number' || !Number.isInteger(offset) || offset < 0 || offset + size > buffer.length) {
-    throw new RangeError(`${name}: ${size} bytes at offset ${String(offset)} do not fit in a buffer of ${buffer.length}`);
-  }
-}
+import { describe, int, isBytes, lengthOf, region } from './args.ts';
 
-/** The base of every generated struct view: `$buffer` and `$offset` say where the struct lives. */
+let memOf: (v: View) => Uint8Array & Buffer;
+let isStruct: (v: unknown) => v is View;
+let sizeOf: (v: View) => number;
+let bufferOf: (v: View) => Buffer;
+let offsetOf: (v: View) => number;
+
+/**
+ * The base of every generated struct view. A view covers `size` bytes of a buffer from an offset. The memory it reads
+ * and writes, and hands to the kernel, is a private Buffer made at construction from the buffer's real bounds (the
+ * %TypedArray% intrinsics, not its `length`): nothing outside can replace it or lie about its size. `$buffer` and
+ * `$offset` say, read-only, what the view was made over.
+ */
 export class View {
   static readonly size: number = 0;
   static readonly align: number = 1;
-  readonly $buffer: Buffer;
-  readonly $offset: number;
+  /** The memory from the struct's first byte to the end of the buffer (flexible arrays reach past `size`). */
+  #mem: Uint8Array & Buffer;
+  #buffer: Buffer;
+  #offset: number;
+  /** The size checked at construction. */
+  #size: number;
   constructor(buffer?: Buffer, offset = 0) {
     const cls = new.target as unknown as { size: number; name: string; $init?: (() => void) | null };
     if (cls.$init) cls.$init();
-    const b = buffer ?? Buffer.alloc(cls.size);
-    checkView(b, offset, cls.size, cls.name);
-    this.$buffer = b;
-    this.$offset = offset;
+    const size = cls.size;
+    const name = String(cls.name);
+    let b: Buffer;
+    if (buffer === undefined) {
+      b = Buffer.alloc(size);
+    } else {
+      if (!isBytes(buffer)) throw new TypeError(`${name}: expected a Buffer, got ${describe(buffer)}`);
+      b = buffer;
+    }
+    const total = lengthOf(b);
+    const off = int(offset, `${name} offset`, 0, 2 ** 53);
+    if (!Number.isSafeInteger(size) || size < 0 || off + size > total) {
+      throw new RangeError(`${name}: ${size} bytes at offset ${off} do not fit in a buffer of ${total}`);
+    }
+    const mem = region(b, name, off);
+    // Buffer's accessors on the library's own object: as a Buffer, without a user-visible reference to it
+    Object.setPrototypeOf(mem, Buffer.prototype);
+    this.#mem = mem as Uint8Array & Buffer;
+    this.#buffer = b;
+    this.#offset = off;
+    this.#size = size;
   }
+  /** The buffer the view was made over. */
+  get $buffer(): Buffer { return this.#buffer; }
+  /** Where in `$buffer` the struct starts. */
+  get $offset(): number { return this.#offset; }
+  static {
+    memOf = (v) => v.#mem;
+    bufferOf = (v) => v.#buffer;
+    offsetOf = (v) => v.#offset;
+    isStruct = (v): v is View => typeof v === 'object' && v !== null && #mem in v;
+    sizeOf = (v) => v.#size;
+  }
+}
+
+type Cls = { readonly size: number; readonly name: string; readonly prototype: object };
+
+/**
+ * The memory of struct view `v` for the kernel: a fresh Uint8Array over exactly `len` bytes (default: the struct's
+ * size) from its first byte. `v` must be a real view (a brand check: a proxy or an object made from the prototype is
+ * refused) of class `cls`, and its memory must still hold those bytes (a detached or shrunk buffer is a RangeError).
+ */
+export function structArg(v: unknown, cls: Cls, name: string, len: number = cls.size, label: string = cls.name): Uint8Array {
+  if (!isStruct(v) || !(v instanceof (cls as unknown as new () => object))) {
+    throw new TypeError(`${name} must be a ${label}, got ${describe(v)}`);
+  }
+  const mem = memOf(v);
+  const have = lengthOf(mem);
+  if (sizeOf(v) < cls.size || have < len) {
+    throw new RangeError(`${name}: the ${cls.name} needs ${len} bytes, its buffer has ${have}`);
+  }
+  return region(mem, name, 0, len);
+}
+
+/** The library's own Buffer behind a view (from its first byte to the end of its buffer), for the accessors. */
+export function viewMemory(v: View): Uint8Array & Buffer {
+  return memOf(v);
 }
 
 export type ViewClass = { new (buffer?: Buffer, offset?: number): View; readonly size: number; readonly name: string };
@@ -95,13 +157,13 @@ function scalar(kind: MemberKind, endian: 'LE' | 'BE'): { rd: Rd; wr: Wr; size: 
   return { rd, wr, size, big: size === 8 && kind[0] !== 'f' };
 }
 
-function setBytes(buffer: Buffer, start: number, end: number, v: unknown): void {
-  const src = typeof v === 'string' ? Buffer.from(v) : v;
-  if (!ArrayBuffer.isView(src)) throw new TypeError(`expected a Buffer or a string, got ${typeof v}`);
-  const bytes = Buffer.from(src.buffer, src.byteOffset, src.byteLength);
-  if (bytes.length > end - start) throw new RangeError(`${bytes.length} bytes do not fit in a field of ${end - start}`);
+function setBytes(buffer: Uint8Array, start: number, end: number, v: unknown): void {
+  if (typeof v !== 'string' && !isBytes(v)) throw new TypeError(`expected a Buffer or a string, got ${describe(v)}`);
+  const bytes = typeof v === 'string' ? Buffer.from(v) : region(v, 'value');
+  const n = lengthOf(bytes);
+  if (n > end - start) throw new RangeError(`${n} bytes do not fit in a field of ${end - start}`);
   buffer.fill(0, start, end);
-  bytes.copy(buffer, start);
+  buffer.set(bytes, start);
 }
 
 type Self = View;
@@ -125,26 +187,26 @@ function define(cls: { prototype: object }, endian: 'LE' | 'BE', members: readon
     switch (kind) {
       case 'bytes':
         desc = {
-          get(this: Self) { return this.$buffer.subarray(this.$offset + off, this.$offset + off + size); },
-          set(this: Self, v: unknown) { setBytes(this.$buffer, this.$offset + off, this.$offset + off + size, v); },
+          get(this: Self) { return memOf(this).subarray(off, off + size); },
+          set(this: Self, v: unknown) { setBytes(memOf(this), off, off + size, v); },
         };
         break;
       case 'flex':
         desc = {
-          get(this: Self) { return this.$buffer.subarray(this.$offset + off); },
-          set(this: Self, v: unknown) { setBytes(this.$buffer, this.$offset + off, this.$buffer.length, v); },
+          get(this: Self) { return memOf(this).subarray(off); },
+          set(this: Self, v: unknown) { const m = memOf(this); setBytes(m, off, lengthOf(m), v); },
         };
         break;
       case 'raw':
-        desc = { get(this: Self) { return this.$buffer.subarray(this.$offset + off, this.$offset + off + size); } };
+        desc = { get(this: Self) { return memOf(this).subarray(off, off + size); } };
         break;
       case 'view': {
         const C = elem as ViewClass;
         desc = {
-          get(this: Self) { return new C(this.$buffer, this.$offset + off); },
+          get(this: Self) { return new C(bufferOf(this), offsetOf(this) + off); },
           set(this: Self, v: View) {
             if (!(v instanceof C)) throw new TypeError(`${name} must be a ${C.name}`);
-            v.$buffer.copy(this.$buffer, this.$offset + off, v.$offset, v.$offset + C.size);
+            memOf(this).set(structArg(v, C, name), off);
           },
         };
         break;
@@ -154,7 +216,7 @@ function define(cls: { prototype: object }, endian: 'LE' | 'BE', members: readon
         desc = {
           get(this: Self) {
             const r: View[] = [];
-            for (let i = 0; i < count!; i++) r.push(new C(this.$buffer, this.$offset + off + i * C.size));
+            for (let i = 0; i < count!; i++) r.push(new C(bufferOf(this), offsetOf(this) + off + i * C.size));
             return r;
           },
         };
@@ -167,7 +229,7 @@ function define(cls: { prototype: object }, endian: 'LE' | 'BE', members: readon
           get(this: Self) {
             const r: (number | bigint | boolean)[] = [];
             for (let i = 0; i < n; i++) {
-              const v = s.rd.call(this.$buffer, this.$offset + off + i * s.size);
+              const v = s.rd.call(memOf(this), off + i * s.size);
               r.push(elem === 'bool' ? v !== 0 : v);
             }
             return r;
@@ -176,7 +238,7 @@ function define(cls: { prototype: object }, endian: 'LE' | 'BE', members: readon
             if (!Array.isArray(a)) throw new TypeError(`${name} must be an array`);
             for (let i = 0; i < n; i++) {
               const v = a[i] ?? 0;
-              s.wr.call(this.$buffer, (s.big ? BigInt(v) : Number(v)) as never, this.$offset + off + i * s.size);
+              s.wr.call(memOf(this), (s.big ? BigInt(v) : Number(v)) as never, off + i * s.size);
             }
           },
         };
@@ -186,18 +248,18 @@ function define(cls: { prototype: object }, endian: 'LE' | 'BE', members: readon
         const { rd, wr, big } = scalar(kind, endian);
         if (kind === 'bool') {
           desc = {
-            get(this: Self) { return rd.call(this.$buffer, this.$offset + off) !== 0; },
-            set(this: Self, v: boolean) { wr.call(this.$buffer, (v ? 1 : 0) as never, this.$offset + off); },
+            get(this: Self) { return rd.call(memOf(this), off) !== 0; },
+            set(this: Self, v: boolean) { wr.call(memOf(this), (v ? 1 : 0) as never, off); },
           };
         } else if (big) {
           desc = {
-            get(this: Self) { return rd.call(this.$buffer, this.$offset + off); },
-            set(this: Self, v: bigint | number) { wr.call(this.$buffer, BigInt(v) as never, this.$offset + off); },
+            get(this: Self) { return rd.call(memOf(this), off); },
+            set(this: Self, v: bigint | number) { wr.call(memOf(this), BigInt(v) as never, off); },
           };
         } else {
           desc = {
-            get(this: Self) { return rd.call(this.$buffer, this.$offset + off); },
-            set(this: Self, v: number) { wr.call(this.$buffer, v as never, this.$offset + off); },
+            get(this: Self) { return rd.call(memOf(this), off); },
+            set(this: Self, v: number) { wr.call(memOf(this), v as never, off); },
           };
         }
       }
