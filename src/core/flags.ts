@@ -49,9 +49,17 @@ function lookup(t: Table, word: string): bigint {
   return v;
 }
 
+/** How many parsed strings each namespace remembers (least recently used ones go first). */
+export const MEMO_SIZE = 2048;
+
 function parseString(t: Table, s: string): { set: bigint; clear: bigint } {
   let r = t.memo.get(s);
-  if (r) return r;
+  if (r) {
+    // most recently used last: the Map's order is the eviction order
+    t.memo.delete(s);
+    t.memo.set(s, r);
+    return r;
+  }
   let set = 0n;
   let clear = 0n;
   for (const word of s.split(/[\s,|]+/)) {
@@ -60,6 +68,7 @@ function parseString(t: Table, s: string): { set: bigint; clear: bigint } {
     else set |= lookup(t, word);
   }
   r = { set, clear };
+  if (t.memo.size >= MEMO_SIZE) t.memo.delete(t.memo.keys().next().value as string);
   t.memo.set(s, r);
   return r;
 }
@@ -90,8 +99,11 @@ export function flags(ns: Namespace, name: string, prefix: string, value: Flags,
       throw new TypeError(`${name} flags must be numbers or names, got ${part === null ? 'null' : typeof part}`);
     }
   };
-  if (Array.isArray(value)) value.forEach(add);
-  else add(value);
+  if (Array.isArray(value)) {
+    // each element read once, by index: no method of the array is called
+    const n = value.length;
+    for (let i = 0; i < n; i++) add(value[i]);
+  } else add(value);
   return out(v);
 }
 
