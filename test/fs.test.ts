@@ -644,7 +644,7 @@ test('getcwd, chdir and fchdir move the working directory (restored after)', (t)
   t.is(getcwd(), before);
 });
 
-(hasUnshare ? test : test.skip)(`chroot in a child in a fresh mount namespace${hasUnshare ? '' : ' (skipped: no unshare(1))'}`, (t) => {
+(hasUnshare ? needs('userns') : skip)(`chroot in a child in a fresh mount namespace${hasUnshare ? '' : ' (skipped: no unshare(1))'}`, (t) => {
   const d = tmp(t);
   writeFileSync(join(d, 'marker'), 'in the jail');
   const code = `
@@ -659,7 +659,7 @@ test('getcwd, chdir and fchdir move the working directory (restored after)', (t)
   t.is(r.status, 0, r.stderr);
   t.deepEqual(r.out, { cwd: '/', marker: 'in the jail', err: 'ENOENT' });
   if (!isRoot) t.throws(() => chroot(d), { code: 'EPERM' });
-  t.throws(() => chroot(join(d, 'marker')), { code: isRoot ? 'ENOTDIR' : 'EPERM' });
+  t.throws(() => chroot(join(d, 'marker')), { code: 'ENOTDIR' }); // the path is looked up before the capability is checked
 });
 
 // ---------------------------------------------------------------------------------------------------------------------

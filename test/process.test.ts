@@ -365,16 +365,18 @@ needs('subreaper')('sched_getaffinity and sched_setaffinity: the CPUs /proc show
   reap(pid);
 });
 
-needs('subreaper', 'sysNice')('sched_setscheduler and sched_getscheduler: a batch policy shows in /proc', (t) => {
+// SCHED_IDLE comes last: leaving it needs CAP_SYS_NICE (or RLIMIT_NICE), so the order keeps the test for any user
+needs('subreaper')('sched_setscheduler and sched_getscheduler: a batch policy shows in /proc', (t) => {
   const pid = child('exec sleep 1000');
   t.is(P.sched_getscheduler(pid), SCHED.NORMAL);
   P.sched_setscheduler(pid, 'batch');
   t.is(P.sched_getscheduler(pid), SCHED.BATCH);
   t.is(statField(pid, 41), String(SCHED.BATCH));
-  P.sched_setscheduler(pid, 'idle|reset_on_fork');
-  t.is(P.sched_getscheduler(pid), SCHED.IDLE | SCHED.RESET_ON_FORK);
   P.sched_setscheduler(pid, 'SCHED_OTHER');
   t.is(P.sched_getscheduler(pid), SCHED.NORMAL);
+  P.sched_setscheduler(pid, 'idle|reset_on_fork');
+  t.is(P.sched_getscheduler(pid), SCHED.IDLE | SCHED.RESET_ON_FORK);
+  t.is(statField(pid, 41), String(SCHED.IDLE));
   t.is(P.sched_getparam(pid), 0);
   t.throws(() => P.sched_setscheduler(pid, 'normal', 5), { code: 'EINVAL' });
   t.throws(() => P.sched_setscheduler(pid, 'bogus'), { instanceOf: TypeError });

@@ -8,6 +8,7 @@
 //   needs('openat2')('openat2 opens ...', (t) => { ... })   // test, or test.skip with " (skipped: why)" in the title
 import test, { type ExecutionContext } from 'ava';
 import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 
 /** The arch the suite runs on under qemu-user, or undefined on a real kernel. */
 export const EMULATED = process.env.TSYSCALL_EMULATED || undefined;
@@ -22,6 +23,18 @@ export const USER_NS = (() => {
 })();
 
 const isRoot = process.getuid?.() === 0;
+
+/**
+ * Why a test that is not root cannot get a user namespace that maps it to root (`unshare --user --map-root-user`), or ''.
+ * Probed once, when a test first asks: machines may forbid unprivileged user namespaces (user.max_user_namespaces = 0,
+ * kernel.unprivileged_userns_clone = 0, an AppArmor or seccomp policy).
+ */
+let usernsWhy: string | undefined;
+const probeUserns = () => {
+  const r = spawnSync('unshare', ['--user', '--map-root-user', 'true'], { encoding: 'utf8' });
+  if (r.error) return 'needs root, or unshare(1) for a user namespace';
+  return r.status === 0 ? '' : `needs root, or an unprivileged user namespace, which this machine refuses (${(r.stderr || `status ${r.status}`).trim()})`;
+};
 const BITS32 = ['arm', 'ia32', 'mips', 'mipsel', 'ppc', 's390'].includes(process.arch);
 const qemu = (what: string) => (EMULATED ? `qemu-user 7.2 (${EMULATED}) ${what}` : '');
 const userns = (what: string) => (isRoot && USER_NS ? `root of a user namespace ${what}` : '');
@@ -29,6 +42,8 @@ const userns = (what: string) => (isRoot && USER_NS ? `root of a user namespace 
 /** What a test may need, and why it is missing here ('' when it is not). */
 export const NEEDS = {
   root: () => (isRoot ? '' : 'needs root'),
+  // root, or else a user namespace where it is root (tests run `unshare --user --map-root-user ...` when not root)
+  userns: () => (usernsWhy ??= isRoot ? '' : probeUserns()),
   // syscalls qemu 7.2 returns ENOSYS for on foreign guests (measured under the suite on aarch64, armhf and ppc64le;
   // the last four with C programs, for tests to come)
   openat2: () => qemu('has no openat2 (ENOSYS)'),

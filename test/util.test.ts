@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ls, dirtable, rm, mkdirp, readFile, writeFile, proc, mounts, open, SyscallError } from '../src/index.ts';
 import { ROOT } from './helpers.ts';
+import { needs } from './skips.ts';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'tsyscall-util-'));
 
@@ -106,7 +107,7 @@ test('proc reads status, stat, cmdline, environ, fds, exe and cwd of a process',
   }
 });
 
-test('mounts parses the mount table, and sees a mount made in a fresh mount namespace', (t) => {
+needs('userns')('mounts parses the mount table, and sees a mount made in a fresh mount namespace', (t) => {
   const all = mounts();
   const root = all.find((m) => m.target === '/');
   t.truthy(root);
@@ -118,7 +119,9 @@ test('mounts parses the mount table, and sees a mount made in a fresh mount name
   const code = `import { mounts } from ${JSON.stringify(join(ROOT, 'src', 'index.ts'))};
     const m = mounts().find((m) => m.target === ${JSON.stringify(join(d, 'with space'))});
     console.log(JSON.stringify({ fstype: m?.fstype, source: m?.source, ro: m?.options.includes('ro') }));`;
-  const out = execFileSync('unshare', ['--mount', '--propagation', 'private', 'sh', '-c',
+  // root: a mount namespace; otherwise one owned by a user namespace that maps us to root (tmpfs mounts there)
+  const userns = process.getuid!() === 0 ? [] : ['--user', '--map-root-user'];
+  const out = execFileSync('unshare', [...userns, '--mount', '--propagation', 'private', 'sh', '-c',
     `mount -t tmpfs -o ro my-tmpfs '${join(d, 'with space')}' && exec "$0" --import tsx --input-type=module -e "$1"`,
     process.execPath, code], { cwd: ROOT, encoding: 'utf8' });
   t.deepEqual(JSON.parse(out), { fstype: 'tmpfs', source: 'my-tmpfs', ro: true });
