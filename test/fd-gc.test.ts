@@ -9,7 +9,6 @@ const child = (code: string) => execFileSync(process.execPath, ['--expose-gc', '
 }).trim();
 
 const script = (nogc: boolean) => `
-import { open } from ${JSON.stringify(join(ROOT, 'src', 'index.ts'))};
 import { readlinkSync } from 'node:fs';
 let n;
 (() => { const fd = open('/dev/null'); n = fd.fileno; ${nogc ? 'fd.nogc();' : ''} })();
@@ -26,4 +25,38 @@ test('an unreferenced Fd is closed by the garbage collector', (t) => {
 
 test('nogc() keeps an unreferenced Fd open', (t) => {
   t.is(child(script(true)), '/dev/null /dev/null');
+});
+
+// Descriptor pressure is memory pressure: a loop that never closes its Fds (and never yields) still gets descriptors,
+// because an open that fails with EMFILE collects garbage and closes the collected Fds' descriptors first (retryFd).
+// The child runs under a lowered RLIMIT_NOFILE (prlimit) to keep it quick.
+const pressure = (loop: string) => `
+import { readdirSync } from 'node:fs';
+import { raw, abi } from ${JSON.stringify(join(ROOT, 'src', 'core', 'abi.ts'))};
+import { check } from ${JSON.stringify(join(ROOT, 'src', 'core', 'errors.ts'))};
+import * as fdModule from ${JSON.stringify(join(ROOT, 'src', 'core', 'fd.ts'))};
+const { Fd, retryFd } = fdModule;
+const warnings = [];
+process.on('warning', (w) => warnings.push(w));
+let opened = 0;
+let highest = 0;
+for (let i = 0; i < 100000; i++) {
+  const fd = ${loop};
+  opened++;
+  highest = Math.max(highest, fd.fileno);
+}
+const open_now = readdirSync('/proc/self/fd').length;
+await new Promise((r) => setTimeout(r, 50));
+const ours = warnings.filter((w) => w.code === 'TSYSCALL_FD_GC');
+const counted = ours.reduce((sum, w) => sum + Number(/closed (\\d+) file descriptors/.exec(w.message)?.[1] ?? NaN), 0);
+console.log(opened, highest < 1024, open_now <= 1024, ours.length >= 1, counted > 90000, /close\\(\\) each Fd/.test(ours[0]?.message));
+`;
+
+const underLimit = (code: string) => execFileSync('prlimit', ['--nofile=1024:1024', process.execPath, '--import', 'tsx', '--input-type=module', '-e', code], {
+  cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 300_000,
+}).trim();
+
+test('100,000 Fds left open in a synchronous loop: EMFILE reclaims collected ones (retryFd), with a warning', (t) => {
+  t.is(underLimit(pressure(`new Fd(check(retryFd(() => raw.openat(abi.AT.FDCWD, '/dev/null', abi.O.RDONLY | abi.O.CLOEXEC, 0)), 'open'))`)),
+    '100000 true true true true true');
 });
