@@ -13,20 +13,24 @@
 // `m.buffer` again), and while any page of the mapping has no PROT_READ or is a guard page (`m.buffer` then throws
 // EACCES until mprotect/madvise make every page readable again, when a fresh view comes back).
 //
+// What keeps a Mapping alive is its views' ArrayBuffer, through a WeakMap the library holds (nothing a caller can
+// delete or overwrite on a view unlinks them). A Worker that exits unmaps its collectable Mappings (see onThreadEnd in
+// core/fd.ts): its isolate is torn down without running finalizers.
+//
 // What a Buffer cannot express is the caller's care: writing into a page mapped without PROT_WRITE, or reading a
 // MAP_SHARED file mapping beyond the end of its file (after a truncate), faults (SIGSEGV, SIGBUS) like it would in C.
+// Nor can munmap stop native I/O that already has the memory (an fs.read or a crypto call pending in libuv's pool).
 import { constants as bufferConstants } from 'node:buffer';
-import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { abi, raw } from './core/abi.ts';
 import { backend } from './core/backend.ts';
 import { check, SyscallError } from './core/errors.ts';
-import { fdNum, type FdLike } from './core/fd.ts';
+import { fdNum, onThreadEnd, sharedBuffer, threadMark, workerThreads, type FdLike } from './core/fd.ts';
 import { flags, constant, type Flags } from './core/flags.ts';
 import { int, int64, describe } from './core/args.ts';
 import * as sys from './core/compat.ts';
 
-const { PROT, MAP, MREMAP, MADV, MSYNC, MLOCK, MCL, E } = abi;
+const { PROT, MAP, MREMAP, MADV, MSYNC, MLOCK, MCL, E, RLIMIT } = abi;
 
 /**
  * The addresses user space gets without asking for more (47 bits on x86_64, 48 on aarch64, 32 on 32-bit arches):
@@ -35,10 +39,10 @@ const { PROT, MAP, MREMAP, MADV, MSYNC, MLOCK, MCL, E } = abi;
 const ADDRESS_LIMIT = sys.ADDRESS_LIMIT;
 
 let pageSizeValue = 0;
-/** The page size, from the auxiliary vector the kernel gave this process (AT_PAGESZ). */
+/** The page size, from the auxiliary vector the kernel gave this process (AT_PAGESZ, through libc's getauxval: no /proc). */
 export function pageSize(): number {
   if (!pageSizeValue) {
-    const [value] = sys.auxv(readFileSync('/proc/self/auxv'), 6); // AT_PAGESZ
+    const value = backend().auxval(6); // AT_PAGESZ
     if (!value) throw new Error('the auxiliary vector has no AT_PAGESZ');
     pageSizeValue = Number(value);
   }
@@ -81,21 +85,128 @@ function detach(ab: ArrayBuffer): void {
 
 // ---- Mapping ----
 
-/** What the collector needs to unmap a Mapping: no reference to the Mapping itself. */
-interface Region { address: number; length: number; live: boolean }
+/**
+ * What the collector needs to unmap a Mapping: no reference to the Mapping itself. `slot`: its entry in the shared
+ * table of a Worker's collectable mappings (-1 for none).
+ */
+interface Region {
+  address: number;
+  length: number;
+  live: boolean;
+  slot: number;
+  /** For a listed Mapping, its current view's ArrayBuffer, to detach if its Worker exits. */
+  view: WeakRef<ArrayBuffer> | null;
+}
 
 const collector = new FinalizationRegistry<Region>((r) => {
   if (r.live) {
     r.live = false;
+    freeSlot(r);
     raw.munmap(r.address, r.length);
   }
 });
 
-/** The ArrayBuffer of a view points back at its Mapping, so that a live view keeps the Mapping (and the memory) alive. */
-const OWNER = Symbol('tsyscall.mapping');
+/**
+ * Each view's ArrayBuffer to the Mapping it shows: while a view (any Buffer or typed array over that ArrayBuffer)
+ * lives, so does its Mapping, and the memory stays mapped. A WeakMap: nothing a caller does to the views unlinks them.
+ */
+const viewOwners = new WeakMap<ArrayBuffer, Mapping>();
 const INTERNAL = Symbol('tsyscall.internal');
 /** A page's state bit for a guard page (MADV_GUARD_INSTALL); the other bits are its PROT_ bits. */
 const GUARD = 0x80;
+
+// ---- the Mappings of Worker threads ----
+//
+// A Worker's isolate is torn down without running finalizers, so a Worker's collectable Mappings are listed in a table
+// every thread shares (a SharedArrayBuffer, as the descriptor table of core/fd.ts): when a Worker exits, the Worker
+// itself (on return or process.exit(): it detaches the views first, as munmap does, for 'exit' listeners that run after)
+// or else the thread that started it (also after terminate(), when no code of the Worker can run any more) unmaps them.
+// The main thread lists nothing: its end is the process's. A slot: `state` is the owner's thread mark, 0 when free, -1
+// while being filled; `at` holds address and length. A mapping that finds no free slot (more than SLOTS at once) is
+// left to the collector.
+
+const SLOTS = 65536; // vm.max_map_count is 65530 by default
+const MAPPINGS_KEY = 'tsyscall:mappings';
+const MAPPINGS_MAGIC = 0x7473796d; // 'tsym'
+const HEADER_BYTES = 16;
+interface Slots { state: Int32Array; at: Float64Array; mark: number; next: number; listed: Set<Region> }
+let slots: Slots | null | undefined; // null on the main thread, once the table is made
+
+function validSlots(b: SharedArrayBuffer): boolean {
+  if (b.byteLength !== HEADER_BYTES + 20 * SLOTS) return false;
+  const hdr = new Int32Array(b, 0, 4);
+  return hdr[0] === MAPPINGS_MAGIC && hdr[1] === SLOTS;
+}
+
+function workerSlots(): Slots | null {
+  if (slots !== undefined) return slots;
+  const sab = sharedBuffer(MAPPINGS_KEY, () => {
+    const b = new SharedArrayBuffer(HEADER_BYTES + 20 * SLOTS);
+    new Int32Array(b, 0, 4).set([MAPPINGS_MAGIC, SLOTS]);
+    return b;
+  }, validSlots);
+  const t: Slots = {
+    state: new Int32Array(sab, HEADER_BYTES, SLOTS), at: new Float64Array(sab, HEADER_BYTES + 4 * SLOTS, 2 * SLOTS),
+    mark: threadMark(), next: 0, listed: new Set(),
+  };
+  onThreadEnd((mark) => {
+    if (mark === t.mark) {
+      // this Worker is exiting: its own Mappings, views first
+      for (const r of [...t.listed]) {
+        const ab = r.view?.deref();
+        r.view = null;
+        if (ab) detach(ab);
+        if (r.live && Atomics.compareExchange(t.state, r.slot, mark, 0) === mark) {
+          r.live = false;
+          raw.munmap(r.address, r.length);
+        }
+        r.slot = -1;
+      }
+      t.listed.clear();
+      return;
+    }
+    // a Worker this thread started has ended: nobody can change its slots any more
+    for (let i = 0; i < SLOTS; i++) {
+      if (Atomics.load(t.state, i) !== mark) continue;
+      const address = t.at[2 * i];
+      const length = t.at[2 * i + 1];
+      if (Atomics.compareExchange(t.state, i, mark, 0) === mark) raw.munmap(address, length);
+    }
+  });
+  return (slots = workerThreads().isMainThread ? null : t);
+}
+
+// as for the descriptor table: where a program starts Workers, make the table before it starts any
+if ((process as { moduleLoadList?: string[] }).moduleLoadList?.includes('NativeModule worker_threads')) workerSlots();
+
+/** List a collectable mapping of this Worker in the shared table. */
+function takeSlot(r: Region): void {
+  const t = workerSlots();
+  if (!t) return;
+  for (let k = 0; k < SLOTS; k++) {
+    const i = (t.next + k) % SLOTS;
+    if (Atomics.compareExchange(t.state, i, 0, -1) !== 0) continue;
+    t.at[2 * i] = r.address;
+    t.at[2 * i + 1] = r.length;
+    Atomics.store(t.state, i, t.mark);
+    t.next = i + 1;
+    r.slot = i;
+    t.listed.add(r);
+    return;
+  }
+}
+
+/**
+ * Take a mapping off the table, before it is unmapped or moved: a Worker ended in between leaves it mapped, and never
+ * has a range unmapped that may have been mapped again meanwhile.
+ */
+function freeSlot(r: Region): void {
+  if (r.slot < 0 || !slots) return;
+  Atomics.store(slots.state, r.slot, 0);
+  slots.listed.delete(r);
+  r.slot = -1;
+  r.view = null;
+}
 
 function unmappedError(syscall: string, address: number): SyscallError {
   const err = new SyscallError(E.FAULT, syscall);
@@ -110,6 +221,10 @@ interface Internal {
   protect(m: Mapping, prot: number, offset: number, len: number): void;
   /** Mark or clear guard pages (after a successful MADV_GUARD_INSTALL / MADV_GUARD_REMOVE). */
   guard(m: Mapping, on: boolean, offset: number, len: number): void;
+  /** The mapping may move: off the shared table of Worker mappings until moved() (or relisted()). */
+  moving(m: Mapping): void;
+  /** mremap failed: the mapping is where it was. */
+  stayed(m: Mapping): void;
   /** The mapping moved or changed size (after a successful mremap). */
   moved(m: Mapping, address: number, length: number): void;
   /** The page states for a new mapping of `length` bytes made from this one (mremap with MREMAP_DONTUNMAP). */
@@ -129,9 +244,10 @@ export class Mapping {
   /** @internal: Mappings come from mmap and mremap only. */
   constructor(key: symbol, address: number, length: number, pages: Uint8Array) {
     if (key !== INTERNAL) throw new TypeError('Mapping: mappings come from mmap(), not from new');
-    this.#r = { address, length, live: true };
+    this.#r = { address, length, live: true, slot: -1, view: null };
     this.#pages = pages;
     collector.register(this, this.#r, this.#token);
+    takeSlot(this.#r);
   }
 
   /** The start address (a number); still readable after munmap, for messages. */
@@ -161,7 +277,8 @@ export class Mapping {
       throw err;
     }
     const ab = externalView(this.#r.address, this.#r.length);
-    Object.defineProperty(ab, OWNER, { value: this, configurable: true });
+    viewOwners.set(ab, this);
+    if (this.#r.slot >= 0) this.#r.view = new WeakRef(ab);
     this.#ab = ab;
     this.#buf = Buffer.from(ab);
     return this.#buf;
@@ -169,9 +286,16 @@ export class Mapping {
 
   /** Unmap it. Idempotent; afterwards every view of it has length 0. Throws (and stays mapped) if the kernel refuses. */
   munmap(): void {
-    if (!this.#r.live) return;
-    check(raw.munmap(this.#r.address, this.#r.length), 'munmap');
-    this.#r.live = false;
+    const r = this.#r;
+    if (!r.live) return;
+    const listed = r.slot >= 0;
+    freeSlot(r);
+    const e = raw.munmap(r.address, r.length);
+    if (e < 0) {
+      if (listed && this.#gc) takeSlot(r);
+      check(e, 'munmap');
+    }
+    r.live = false;
     collector.unregister(this.#token);
     this.#invalidate();
   }
@@ -184,6 +308,7 @@ export class Mapping {
   nogc(): this {
     if (this.#gc) collector.unregister(this.#token);
     this.#gc = false;
+    freeSlot(this.#r); // nor unmapped when its Worker exits
     return this;
   }
 
@@ -215,8 +340,9 @@ export class Mapping {
     const ab = this.#ab;
     this.#ab = null;
     this.#buf = null;
+    this.#r.view = null;
     if (ab) {
-      delete (ab as unknown as Record<symbol, unknown>)[OWNER];
+      viewOwners.delete(ab);
       detach(ab);
     }
   }
@@ -242,11 +368,18 @@ export class Mapping {
         for (let i = a; i < b; i++) m.#pages[i] = on ? m.#pages[i] | GUARD : m.#pages[i] & ~GUARD;
         if (!m.#readable()) m.#invalidate();
       },
+      moving(m) {
+        freeSlot(m.#r);
+      },
+      stayed(m) {
+        if (m.#gc) takeSlot(m.#r);
+      },
       moved(m, address, length) {
         m.#invalidate();
         m.#r.address = address;
         m.#r.length = length;
         m.#pages = resize(m.#pages, pagesOf(length));
+        if (m.#gc) takeSlot(m.#r);
       },
       pages: (m, length) => resize(m.#pages, pagesOf(length)),
     };
@@ -295,8 +428,15 @@ export function mmap(length: number, prot: Flags = 'read, write', how?: Flags, f
   const n = fd === undefined ? -1 : fdNum(fd, 'mmap');
   const off = int64(offset, 'offset', true);
   const hint = int(address, 'address', 0, ADDRESS_LIMIT - 1);
+  // everything that can fail before the kernel maps: nothing may throw between mapping and the Mapping that owns it
+  const pages = new Uint8Array(pagesOf(len)).fill(p & 0x7f);
   const a = check(sys.mmap(hint, len, p, f, n, off), 'mmap');
-  return new Mapping(INTERNAL, a, len, new Uint8Array(pagesOf(len)).fill(p & 0x7f));
+  try {
+    return new Mapping(INTERNAL, a, len, pages);
+  } catch (err) {
+    raw.munmap(a, len);
+    throw err;
+  }
 }
 
 /**
@@ -328,8 +468,15 @@ export function mremap(m: Mapping, newLength: number, how: Flags = 'maymove'): M
   const n = int(newLength, 'newLength', 0, bufferConstants.MAX_LENGTH);
   const f = flags(MREMAP, 'MREMAP', 'MREMAP_', how);
   if ((f & MREMAP.FIXED) !== 0) throw new TypeError('mremap: MREMAP_FIXED could replace memory this process uses');
-  const r = check(sys.unsignedResult(raw.mremap(a, len, n, f, 0)), 'mremap');
-  if ((f & MREMAP.DONTUNMAP) !== 0) return new Mapping(INTERNAL, r, n, internal.pages(m, n));
+  const dontunmap = (f & MREMAP.DONTUNMAP) !== 0;
+  const pages = internal.pages(m, n);
+  if (!dontunmap) internal.moving(m);
+  const r = sys.unsignedResult(raw.mremap(a, len, n, f, 0));
+  if (r < 0) {
+    if (!dontunmap) internal.stayed(m);
+    check(r, 'mremap');
+  }
+  if (dontunmap) return new Mapping(INTERNAL, r, n, pages);
   internal.moved(m, r, n);
   return m;
 }
@@ -453,13 +600,51 @@ export function mseal(m: Mapping, offset?: number, length?: number): void {
  * Lock all of the process's memory: MCL_ flags 'current', 'future', 'onfault'. Needs CAP_IPC_LOCK beyond
  * RLIMIT_MEMLOCK (a Node process maps far more than the default 8 MB).
  *
+ * 'future' is refused (EPERM) when the process could not lock what it maps later: without CAP_IPC_LOCK (in the initial
+ * user namespace) and under a finite RLIMIT_MEMLOCK, the kernel accepts MCL_FUTURE, then fails V8's own later mmap
+ * and mprotect calls, and V8 aborts the process ("Check failed: 0 == ret").
+ *
  * ```ts
  * mlockall('current, onfault');             // /proc/self/status: VmLck grows to the whole mapped size
  * munlockall();
  * ```
  */
 export function mlockall(how: Flags): void {
-  check(raw.mlockall(flags(MCL, 'MCL', 'MCL_', how)), 'mlockall');
+  const f = flags(MCL, 'MCL', 'MCL_', how);
+  if ((f & MCL.FUTURE) !== 0) {
+    const limit = futureLockLimit();
+    if (limit !== undefined) {
+      const err = new SyscallError(E.PERM, 'mlockall');
+      err.message = `EPERM: MCL_FUTURE without CAP_IPC_LOCK under RLIMIT_MEMLOCK (${limit} bytes) would make Node's own ` +
+        'later allocations fail and abort the process; refused, mlockall';
+      throw err;
+    }
+  }
+  check(raw.mlockall(f), 'mlockall');
+}
+
+/**
+ * RLIMIT_MEMLOCK in bytes if this process could not lock memory beyond it, else undefined (no limit, or the kernel
+ * lets it lock more: CAP_IPC_LOCK in the initial user namespace). The kernel is asked, not the capability sets (which
+ * say nothing of the namespace): mlock2(MLOCK_ONFAULT) of a reserved range one page longer than the limit (nothing is
+ * populated; where mlock2 is missing, mlock of read-only anonymous pages, which maps the shared zero page), then munmap.
+ */
+function futureLockLimit(): bigint | undefined {
+  const lim = Buffer.alloc(16);
+  if (raw.prlimit64(0, RLIMIT.MEMLOCK, null, lim) !== 0) return undefined; // cannot tell: the kernel decides
+  const cur = sys.readU64(lim, 0);
+  if (cur >= 2n ** 46n) return undefined; // RLIM64_INFINITY, or more than a process maps
+  const ps = pageSize();
+  const len = (Math.floor(Number(cur) / ps) + 1) * ps;
+  const a = sys.mmap(0, len, PROT.READ, MAP.PRIVATE | MAP.ANONYMOUS | MAP.NORESERVE, -1, 0);
+  if (a < 0) return cur; // not even reserved: assume the worst
+  try {
+    let r = raw.mlock2(a, len, MLOCK.ONFAULT);
+    if (r === -E.NOSYS) r = raw.mlock(a, len);
+    return r === 0 ? undefined : cur;
+  } finally {
+    raw.munmap(a, len);
+  }
 }
 
 /**

@@ -11,7 +11,7 @@ import {
   mmap, munmap, mremap, mprotect, madvise, msync, mincore, mlock, mlock2, munlock, mlockall, munlockall, mseal,
   Mapping, pageSize,
 } from '../src/memory.ts';
-import { needs } from './skips.ts';
+import { needs, skip, USER_NS } from './skips.ts';
 import { ADDRESS_LIMIT } from '../src/core/compat.ts'; // 2^47 on x86_64, 2^48 on aarch64, 2^32 on 32-bit arches
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -349,4 +349,139 @@ needs('procMaps')('the garbage collector unmaps a Mapping nothing reaches; a liv
   t.is(run('nothing').out, 'unmapped');
   t.is(run('buffer').out, 'mapped still here');
   t.is(run('nogc').out, 'mapped');
+});
+
+// What keeps a Mapping alive is the library's own link from its views' ArrayBuffer (a WeakMap), not a property of the
+// views: deleting or redefining every property a caller can reach leaves the memory mapped while a view lives.
+needs('procMaps')('nothing done to the properties of a view unlinks it from its Mapping: the collector leaves it mapped (child)', (t) => {
+  const r = child(`
+    import { mmap } from ${MEMORY};
+    import { readFileSync } from 'node:fs';
+    const mapped = (a) => readFileSync('/proc/self/maps', 'utf8').includes(a.toString(16) + '-');
+    let address, view, typed;
+    (() => {
+      const m = mmap(4096);
+      address = m.address;
+      view = m.buffer.subarray(0, 10);
+      view.write('still here');
+      typed = new Uint32Array(m.buffer.buffer);
+    })();
+    const named = (o) => Reflect.ownKeys(o).filter((k) => typeof k === 'symbol' || !/^[0-9]+$/.test(k));
+    let touched = 0;
+    for (const o of [view, view.buffer, typed, Object.getPrototypeOf(view.buffer)]) {
+      for (const k of named(o)) {
+        try { delete o[k]; touched++; } catch {}
+        try { Object.defineProperty(o, k, { value: null, configurable: true }); } catch {}
+      }
+      for (const k of Object.getOwnPropertySymbols(view.buffer)) { try { view.buffer[k] = null; } catch {} }
+    }
+    for (let i = 0; i < 20; i++) { globalThis.gc(); await new Promise((r) => setTimeout(r, 10)); }
+    console.log(mapped(address) ? 'mapped' : 'unmapped', view.toString(), typed[0] !== undefined);
+  `, { node: ['--expose-gc'] });
+  t.is(r.signal, null, r.err);
+  t.is(r.status, 0, r.err);
+  t.is(r.out, 'mapped still here true');
+});
+
+// The page size comes from the auxiliary vector through libc's getauxval, before the kernel maps: without /proc, mmap
+// works (it used to read /proc/self/auxv after mapping, and threw ENOENT with the memory left mapped).
+(USER_NS ? skip : needs('root'))(`mmap without /proc (a fresh mount namespace with /proc unmounted, as root)${USER_NS ? ' (skipped: root of a user namespace cannot unmount the /proc it inherited: a locked mount)' : ''}`, (t) => {
+  const r = child(`
+    import { existsSync } from 'node:fs';
+    import { mmap, mincore, pageSize } from ${MEMORY};
+    const m = mmap(2 * 4096);
+    m.buffer.write('no proc');
+    const resident = mincore(m);
+    const text = m.buffer.toString('utf8', 0, 7);
+    m.munmap();
+    let after;
+    try { mincore(m); } catch (e) { after = e.code; }
+    console.log(existsSync('/proc/self'), pageSize(), text, resident.join(','), after);
+  `, { wrapper: ['unshare', '--mount', '--propagation', 'private', 'sh', '-c', 'umount -l /proc && exec "$0" "$@"'] });
+  t.is(r.status, 0, r.err);
+  t.is(r.out, `false ${PS} no proc true,false EFAULT`);
+});
+
+// mlockall(MCL_FUTURE) without the right to lock Node's later growth used to be accepted by the kernel, and V8 then
+// aborted (SIGTRAP, "Check failed: 0 == ret") on its next mmap. It is refused now, and the process goes on.
+needs('root')('mlockall(\'future\') as an unprivileged user is refused (EPERM) and the process lives on (child, uid 65534)', (t) => {
+  const r = child(`
+    import { mlockall } from ${MEMORY};
+    let out = 'locked';
+    try { mlockall('future'); } catch (e) { out = e.code + (/RLIMIT_MEMLOCK/.test(e.message) ? ' RLIMIT_MEMLOCK' : ''); }
+    try { mlockall('current, future, onfault'); } catch (e) { out += ' ' + e.code; }
+    const keep = [];
+    for (let i = 0; i < 100; i++) keep.push(new Array(100000).fill(i), Buffer.alloc(1 << 20));
+    console.log(out, 'survived', keep.length);
+  `, { wrapper: ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups'] });
+  t.is(r.signal, null, r.err);
+  t.is(r.status, 0, r.err);
+  t.is(r.out, 'EPERM RLIMIT_MEMLOCK EPERM survived 200');
+});
+
+needs('root', 'memlock')('mlockall(\'future\') with CAP_IPC_LOCK is not refused (child, as root)', (t) => {
+  const r = child(`
+    import { mlockall, munlockall } from ${MEMORY};
+    mlockall('future, onfault');
+    const keep = [];
+    for (let i = 0; i < 20; i++) keep.push(Buffer.alloc(1 << 20));
+    munlockall();
+    console.log('ok', keep.length);
+  `);
+  t.is(r.status, 0, r.err);
+  t.is(r.out, 'ok 20');
+});
+
+// A Worker's isolate is torn down without finalizers: its collectable Mappings are unmapped when it exits, by the
+// Worker itself (its views detached first, for 'exit' listeners after ours) or by the thread that started it.
+needs('procMaps')('a Worker that exits unmaps its collectable Mappings, not its nogc() ones (child, three ways to end)', (t) => {
+  const dir = tmp();
+  // file mappings: /proc/self/maps names them, whatever else is mapped at their addresses afterwards
+  const worker = JSON.stringify(`
+    const { register } = await import('tsx/esm/api');
+    register();
+    const { parentPort: port, workerData } = await import('node:worker_threads');
+    const { writeFileSync } = await import('node:fs');
+    const { open } = await import(${JSON.stringify(join(ROOT, 'src', 'index.ts'))});
+    const { mmap } = await import(${MEMORY});
+    const file = (name) => {
+      const p = workerData.dir + '/' + workerData.how + '-' + name;
+      writeFileSync(p, 'worker');
+      const fd = open(p, 'rdwr');
+      try { return mmap(4096, 'read, write', 'shared', fd); } finally { fd.close(); }
+    };
+    globalThis.keep = [file('a'), file('b')];
+    globalThis.views = globalThis.keep.map((m) => m.buffer);
+    const kept = file('kept').nogc();
+    process.on('exit', () => { globalThis.late = globalThis.views.map((v) => v[0]); }); // after the library's own
+    port.postMessage('mapped');
+    await new Promise((r) => port.once('message', r));
+    if (workerData.how === 'process.exit') process.exit(0);
+    if (workerData.how === 'terminate') setInterval(() => {}, 1000);
+  `);
+  const r = child(`
+    import { Worker } from 'node:worker_threads';
+    import { readFileSync } from 'node:fs';
+    import ${MEMORY};
+    const dir = ${JSON.stringify(dir)};
+    const where = (how) => ['a', 'b', 'kept'].map((n) => readFileSync('/proc/self/maps', 'utf8').includes(dir + '/' + how + '-' + n) ? 'mapped' : 'unmapped').join(',');
+    for (const how of ['return', 'process.exit', 'terminate']) {
+      const w = new Worker(${worker}, { eval: true, workerData: { how, dir } });
+      const done = new Promise((r) => w.once('exit', r));
+      await new Promise((r) => w.once('message', r));
+      const before = where(how);
+      w.postMessage('go');
+      if (how === 'terminate') await w.terminate();
+      const code = await done;
+      console.log(how, code, before, where(how));
+    }
+  `);
+  rmSync(dir, { recursive: true });
+  t.is(r.signal, null, r.err);
+  t.is(r.status, 0, r.err);
+  t.deepEqual(r.out.split('\n'), [
+    'return 0 mapped,mapped,mapped unmapped,unmapped,mapped',
+    'process.exit 0 mapped,mapped,mapped unmapped,unmapped,mapped',
+    'terminate 1 mapped,mapped,mapped unmapped,unmapped,mapped',
+  ]);
 });

@@ -20,6 +20,8 @@ export interface Backend {
   address(view: ArrayBufferView): bigint;
   /** An external ArrayBuffer over `length` bytes of memory at `address` (no copy): for mappings the kernel made. */
   view(address: number, length: number): ArrayBuffer;
+  /** The value of entry `type` of the auxiliary vector the kernel gave this process (libc's getauxval), 0n if none. */
+  auxval(type: number): bigint;
 }
 
 type KoffiFn = (...args: unknown[]) => number | bigint;
@@ -51,6 +53,13 @@ class KoffiBackend implements Backend {
 
   view(address: number, length: number): ArrayBuffer {
     return this.load().view(address, length);
+  }
+
+  private getauxval?: KoffiFn;
+  auxval(type: number): bigint {
+    this.load();
+    this.getauxval ??= this.lib!.func('unsigned long getauxval(unsigned long type)');
+    return BigInt(this.getauxval(type));
   }
 
   private proto(kinds: string): KoffiFn {
