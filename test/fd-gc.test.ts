@@ -9,6 +9,7 @@ const child = (code: string) => execFileSync(process.execPath, ['--expose-gc', '
 }).trim();
 
 const script = (nogc: boolean) => `
+import { open } from ${JSON.stringify(join(ROOT, 'src', 'index.ts'))};
 import { readlinkSync } from 'node:fs';
 let n;
 (() => { const fd = open('/dev/null'); n = fd.fileno; ${nogc ? 'fd.nogc();' : ''} })();
