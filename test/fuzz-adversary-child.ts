@@ -29,8 +29,10 @@ export interface Config {
   classes?: string[];
   /** Self-test of the crash report: die by SIGSEGV at this call. */
   crashAt?: number;
+  /** Lie classes ('cls') and pairs ('target|cls') not to use any more (they crashed this slice's children): drawn, then not made. */
+  quarantine?: string[];
 }
-export interface Counts { calls: number; ok: number; TypeError: number; RangeError: number; SyscallError: number; bad: number; refused: number; skipped: number; violations: number }
+export interface Counts { calls: number; ok: number; TypeError: number; RangeError: number; SyscallError: number; bad: number; refused: number; skipped: number; quarantined: number; violations: number }
 export interface Violation { slice: number; i: number; target: string; cls: string; kind: string; detail: string; notes: string[]; hooks: string[]; touched: string[]; thread: string }
 export interface Report {
   slice: number; from: number; to: number; thread: string; ms: number;
@@ -123,7 +125,7 @@ function stopRacer(race: Race): void {
   Atomics.add(ctl, 6, 1);
   Atomics.notify(ctl, 6);
 }
-function racer(race: Race): NonNullable<ConstructorParameters<typeof Ctx>[2]> {
+function racer(race: Race): NonNullable<Ctx['raceBuf']> {
   const ctl = new Int32Array(race.ctl);
   let running = false;
   return {
@@ -147,9 +149,28 @@ function racer(race: Race): NonNullable<ConstructorParameters<typeof Ctx>[2]> {
   };
 }
 
+// ---- shared file mappings, truncated ('mapped') --------------------------------------------------------------------
+
+function mapper(size: number): { buf: Buffer; truncate(): void; done(): void } {
+  const fd = L.memfd_create('adv-map', 'cloexec') as unknown as { close(): void };
+  const ftruncate = L.ftruncate as unknown as (fd: unknown, n: number) => void;
+  try {
+    ftruncate(fd, size);
+    const m = (L.mmap as unknown as (n: number, p: string, f: string, fd: unknown) => { buffer: Buffer; munmap(): void })(size, 'read, write', 'shared', fd);
+    return {
+      buf: m.buffer,
+      truncate: () => ftruncate(fd, 0),
+      done: () => { try { m.munmap(); } finally { fd.close(); } },
+    };
+  } catch (e) {
+    fd.close();
+    throw e;
+  }
+}
+
 // ---- the calls ---------------------------------------------------------------------------------------------------------
 
-const zero = (): Counts => ({ calls: 0, ok: 0, TypeError: 0, RangeError: 0, SyscallError: 0, bad: 0, refused: 0, skipped: 0, violations: 0 });
+const zero = (): Counts => ({ calls: 0, ok: 0, TypeError: 0, RangeError: 0, SyscallError: 0, bad: 0, refused: 0, skipped: 0, quarantined: 0, violations: 0 });
 
 function dispose(r: unknown): void {
   if (r === null || typeof r !== 'object') return;
@@ -173,17 +194,25 @@ async function loop(cfg: Config, env: Env, race: Race | undefined): Promise<Repo
   for (const k of LIE_CLASSES) rep.perClass[k] = zero();
   const rc = race ? racer(race) : undefined;
   const thread = cfg.thread;
+  const weights: number[] = [];
+  let wsum = 0;
+  for (const t of targets) weights.push((wsum += t.weight ?? 1));
+  const quarantine = new Set(cfg.quarantine ?? []);
   for (let i = cfg.from; i < cfg.to; i++) {
     const rng = new Rng(cfg.seed, cfg.slice, i);
-    const t = rng.pick(targets);
+    const x = rng.next() * wsum;
+    const t = targets[Math.min(targets.length - 1, weights.findIndex((w) => x < w))];
     let classes = t.classes.filter((k) => (k !== 'race' || rc) && (k !== 'gc' || typeof (globalThis as { gc?: unknown }).gc === 'function'));
     if (cfg.classes?.length) classes = classes.filter((k) => cfg.classes!.includes(k));
     if (!classes.length) continue;
     const cls: LieClass = rng.pick(classes);
-    const c = new Ctx(rng, cls, rc);
+    const c = new Ctx(rng, cls);
+    c.raceBuf = rc;
+    c.mapper = mapper;
     const pt = rep.perTarget[t.name];
     const pc = rep.perClass[cls];
     const both = (k: keyof Counts) => { pt[k]++; pc[k]++; };
+    if (quarantine.has(cls) || quarantine.has(`${t.name}|${cls}`)) { both('quarantined'); continue; }
     const violation = (kind: string, detail: string) => {
       both('violations');
       const v: Violation = { slice: cfg.slice, i, target: t.name, cls, kind, detail, notes: c.notes, hooks: c.hooks.map((h) => `${h.what} (ran ${h.fired}x)`), touched: [...c.touched.keys()], thread };
@@ -203,6 +232,7 @@ async function loop(cfg: Config, env: Env, race: Race | undefined): Promise<Repo
     out(`P\t${i}\t${t.name}\t${cls}\t${c.notes.join(' | ').replace(/[\t\n]/g, ' ').slice(0, 1500)}`);
     both('calls');
     if (cfg.crashAt === i) process.kill(process.pid, 'SIGSEGV');
+    for (const f of c.truncate) f();
     let res: unknown;
     let err: unknown;
     try {
@@ -233,7 +263,8 @@ async function loop(cfg: Config, env: Env, race: Race | undefined): Promise<Repo
       if (d) violation(/moved/.test(d) ? 'moved' : /shrink/.test(d) ? 'shrunk' : 'guard', d);
     }
     try {
-      const d = call.verify?.(res, err);
+      // memory that SIGBUSes is not looked at (results over it neither)
+      const d = cls === 'mapped' ? undefined : call.verify?.(res, err);
       if (d) violation(t.kind === 'G' ? 'fd' : /bytes taken|read guard bytes/.test(d) ? 'leak' : 'path', d);
     } catch (e) {
       violation('fuzzer', `the verification failed: ${(e as Error)?.stack ?? String(e)}`);

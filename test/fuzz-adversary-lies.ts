@@ -62,6 +62,7 @@ const GC = (globalThis as { gc?: (o?: { type: 'minor' | 'major' }) => void }).gc
 let gcs = 0;
 /** A garbage collection: mostly a minor one (young objects, cheap), every fourth a major one. */
 export const gc = (): void => { GC?.({ type: gcs++ % 4 === 3 ? 'major' : 'minor' }); };
+export const majorGc = (): void => { GC?.({ type: 'major' }); };
 
 export interface ArenaOptions {
   /** Guard bytes before and after the window (at least 8 each). */
@@ -255,11 +256,12 @@ export const LIE_CLASSES = [
   'edge', // detached buffers, out-of-bounds views of shrunk resizable buffers, shared and growable buffers
   'gc', // garbage collection inside a call and between iterator steps (with await)
   'race', // a second thread flips a path's final NUL in a SharedArrayBuffer during the call
+  'mapped', // memory of a shared file mapping whose file was truncated: any access from the process is a SIGBUS
 ] as const;
 export type LieClass = (typeof LIE_CLASSES)[number];
 
 /** The byte-level lie classes (applied to a Buffer argument). */
-export const BYTE_LIES: LieClass[] = ['honest', 'own-value', 'own-getter', 'flip-getter', 'subclass', 'species', 'proxy', 'fake', 'edge'];
+export const BYTE_LIES: LieClass[] = ['honest', 'own-value', 'own-getter', 'flip-getter', 'subclass', 'species', 'proxy', 'fake', 'edge', 'mapped'];
 
 type Victim =
   | { kind: 'bytes'; arena: Arena; obj: unknown }
@@ -280,7 +282,26 @@ export class Ctx {
   readonly touched = new Map<string, number>();
   /** Set when the lie could not even be made (the library refused it at construction). */
   refused: string | undefined;
-  constructor(readonly rng: Rng, readonly cls: LieClass, readonly raceBuf?: { sab: SharedArrayBuffer; at: number; start(i: number, a: number, b: number): void; stop(): void }) {}
+  /** The racing thread (for 'race'), and shared file mappings (for 'mapped'), from the child. */
+  raceBuf?: { sab: SharedArrayBuffer; at: number; start(i: number, a: number, b: number): void; stop(): void };
+  mapper?: (size: number) => { buf: Buffer; truncate(): void; done(): void };
+  constructor(readonly rng: Rng, readonly cls: LieClass) {}
+
+  /**
+   * 'mapped': a Buffer over a shared mapping of a memfd holding `bytes`, whose file is then truncated to 0: the
+   * kernel answers EFAULT, but any read or write of it from the process dies of SIGBUS. No guards: nothing can look.
+   */
+  mappedBytes(role: string, bytes: Uint8Array, size = bytes.length): Buffer {
+    if (!this.mapper) throw new Error('no mapper');
+    const m = this.mapper(Math.max(size, 1));
+    m.buf.set(bytes.subarray(0, m.buf.length));
+    this.cleanups.push(m.done);
+    this.truncate.push(m.truncate);
+    this.note(`${role}: a Buffer of ${size} over a shared mapping of a memfd, truncated to 0 before the call`);
+    return m.buf.subarray(0, size);
+  }
+  /** What to truncate right before the call. */
+  readonly truncate: (() => void)[] = [];
 
   note(s: string): void { this.notes.push(s); }
   touch(what: string): void { this.touched.set(what, (this.touched.get(what) ?? 0) + 1); }
@@ -405,6 +426,7 @@ export class Ctx {
       case 'proxy': return this.proxy(a, v, kind, pathLike);
       case 'fake': return this.fake(a, pathLike);
       case 'edge': return this.edge(a);
+      case 'mapped': return this.mappedBytes(a.role, a.payload);
       default:
         this.note(`${a.role}: ${kind} window of ${a.len}`);
         return v;
@@ -652,6 +674,10 @@ export class Ctx {
           this.note(`${role}: ${Cls.name} whose buffer was detached before the call`);
           return v;
         }
+      }
+      case 'mapped': {
+        const v = this.construct(Cls, this.mappedBytes(role, new Uint8Array(size), size), 0);
+        return v;
       }
       case 'proxy': {
         const small = make(r.pick([8, size >> 1]));

@@ -2,10 +2,10 @@
 // lying argument (or a hook in a later argument), and says how to tell afterwards whether the kernel touched memory
 // outside the windows it was given (the guard check of every arena runs after every call; these add what the kernel
 // read: file contents, pipes, xattrs, the hostname, names the kernel made from a path).
-import { closeSync, fstatSync, ftruncateSync, openSync, readFileSync, readSync, readdirSync, readlinkSync, rmSync, writeSync, constants as FS } from 'node:fs';
+import { closeSync, fstatSync, ftruncateSync, lstatSync, openSync, readFileSync, readSync, readdirSync, readlinkSync, rmSync, writeSync, constants as FS } from 'node:fs';
 import * as lib from '../src/index.ts';
 import { raw } from '../src/raw.ts';
-import { Arena, BYTE_LIES, Ctx, LieClass, gc, leakCheck, type StructCls } from './fuzz-adversary-lies.ts';
+import { Arena, BYTE_LIES, Ctx, LieClass, gc, leakCheck, majorGc, type StructCls } from './fuzz-adversary-lies.ts';
 
 type Fn = (...a: unknown[]) => unknown;
 /** The public API, looked up by name (so that this file does not break when a signature changes). */
@@ -28,6 +28,8 @@ export interface Target {
   /** W: the kernel writes user memory; R: reads it; P: reads a path; G: garbage collection around an fd; S: self-test. */
   kind: 'W' | 'R' | 'P' | 'G' | 'S';
   classes: readonly LieClass[];
+  /** How often it is drawn, relative to the others (default 1). */
+  weight?: number;
   make(c: Ctx, e: Env): Call | Promise<Call>;
   async?: boolean;
 }
@@ -48,7 +50,7 @@ export interface Env {
 const FX = 'fx-';
 const AT_FDCWD = -100;
 const isClass = (cls: LieClass, ...xs: LieClass[]) => xs.includes(cls);
-const W_STRUCT: LieClass[] = ['honest', 'struct-$', 'proxy', 'fake', 'edge', 'later', 'gc'];
+const W_STRUCT: LieClass[] = ['honest', 'struct-$', 'proxy', 'fake', 'edge', 'mapped', 'later', 'gc'];
 const BYTES_LATER: LieClass[] = [...BYTE_LIES, 'later', 'gc'];
 
 // ---- helpers -----------------------------------------------------------------------------------------------------------
@@ -192,7 +194,7 @@ function lyingArray(c: Ctx, arenas: Arena[], items: unknown[]): unknown {
 
 /** A struct view argument: a victim for 'later', a liar for the struct classes. */
 function structArg(c: Ctx, role: string, Cls: StructCls): unknown {
-  return c.struct(role, Cls, isClass(c.cls, 'struct-$', 'proxy', 'fake', 'edge') ? c.cls : 'honest');
+  return c.struct(role, Cls, isClass(c.cls, 'struct-$', 'proxy', 'fake', 'edge', 'mapped') ? c.cls : 'honest');
 }
 
 /** A struct view whose $buffer/$offset getters run a hook (a later argument that mutates earlier ones), honest otherwise. */
@@ -226,6 +228,18 @@ function hookedPath(c: Ctx, role: string, text: string): unknown {
   Object.defineProperty(C.prototype, 'length', { get() { h(); return len; }, configurable: true });
   Object.defineProperty(C.prototype, 'byteLength', { get() { h(); return len; }, configurable: true });
   return v;
+}
+
+/** A directory Fd (a subclass of Fd) whose fileno and closed getters run a hook, honest otherwise (a later fd argument). */
+function hookedDirFd(c: Ctx, role: string): unknown {
+  const h = c.hook(`${role}'s fileno getter`);
+  const Fd = L.Fd as unknown as new (n: number) => { close(): void };
+  const C = class HookFd extends Fd {};
+  const base = Object.getOwnPropertyDescriptor(L.Fd.prototype, 'fileno')?.get;
+  Object.defineProperty(C.prototype, 'fileno', { get(this: object) { h?.(); return base?.call(this); }, configurable: true });
+  const fd = new C(openSync('.', FS.O_RDONLY | FS.O_DIRECTORY));
+  c.cleanups.push(() => { try { fd.close(); } catch { /* closed */ } });
+  return fd;
 }
 
 /** A flags argument: plain, or (for 'later' and 'gc') an array whose last word is a getter running a hook. */
@@ -333,6 +347,9 @@ function scanPaths(extraXattrFile?: string): string | undefined {
       let st: ReturnType<typeof fstatSync> | undefined;
       try { const fd = openSync(e.name, FS.O_RDONLY | FS.O_NOFOLLOW | FS.O_NONBLOCK); st = fstatSync(fd); closeSync(fd); } catch { /* not a file */ }
       if (!st || !st.isFile() || st.size !== TRAP_SIZE) bad.push(`a name made from bytes past the path's window: ${JSON.stringify(name)}`);
+    } else if (e.isFile()) {
+      // a link to a trap, or a trap renamed: the kernel read the old path past its window
+      try { if (lstatSync(e.name).size === TRAP_SIZE) bad.push(`a file made from a trap (the old path read past its window): ${JSON.stringify(name)}`); } catch { /* gone */ }
     }
     if (e.isSymbolicLink()) {
       const t = readlinkSync(e.name, { encoding: 'buffer' }).toString('latin1');
@@ -573,13 +590,30 @@ export const TARGETS: Target[] = [
     },
   },
   {
-    name: 'writeFile', kind: 'R', classes: BYTE_LIES,
+    name: 'writeFile', kind: 'R', classes: BYTES_LATER,
     make(c) {
       const { a, v } = bytesArg(c, 'data');
       const name = `${FX}wf`;
-      return { run: () => F('writeFile')(name, v), verify: (_r, err) => (err ? undefined : leakCheck('the file written', readFileSync(name), a.len)) };
+      const opts = c.cls === 'later' ? c.optionsWith({ flags: 'wronly, creat, trunc', mode: 0o644 }, c.rng.pick(['flags', 'mode']), 'options') : {};
+      return { run: () => F('writeFile')(name, v, opts), verify: (_r, err) => (err ? undefined : leakCheck('the file written', readFileSync(name), a.len)) };
     },
   },
+  // the *at calls with a later fd argument: its fileno getter (an Fd subclass) runs after the path was checked
+  ...(['symlinkat', 'linkat', 'renameat2'] as const).map((name): Target => ({
+    name: `${name} (later dirfd)`, kind: 'P', classes: ['honest', 'later'],
+    make(c) {
+      const { a, v: p } = pathArg(c, name === 'symlinkat' ? 'target' : 'old path', { trap: name !== 'symlinkat' });
+      // the old path names a file (what an honest call links or renames)
+      if (name !== 'symlinkat') { const nul = a.payload.indexOf(0); closeSync(openSync(a.payload.subarray(0, nul < 0 ? a.len : nul), FS.O_CREAT | FS.O_WRONLY, 0o644)); }
+      const other = `adv-new-${c.rng.hex(6)}`;
+      const dfd = c.cls === 'later' ? hookedDirFd(c, 'newDirfd') : AT_FDCWD;
+      let run: () => unknown;
+      if (name === 'symlinkat') run = () => F('symlinkat')(p, dfd, other);
+      else if (name === 'linkat') run = () => F('linkat')(AT_FDCWD, p, dfd, other);
+      else run = () => F('renameat2')(AT_FDCWD, p, dfd, other, c.cls === 'later' ? flagsArg(c, ['noreplace'], 'how') : 0);
+      return { run, verify: (res) => trapFd(res) ?? scanPaths(), cleanup: cleanPaths };
+    },
+  })),
   // ---- the kernel reads a path ----
   ...(['open', 'openat', 'creat', 'mkdir', 'mknod', 'symlink', 'link', 'rename', 'openat2', 'memfd_create', 'setxattr name'] as const).map((name): Target => ({
     name: `${name} (path)`, kind: 'P',
@@ -645,7 +679,7 @@ export const TARGETS: Target[] = [
   })),
   // ---- an fd's lifetime around garbage collection and await ----
   {
-    name: 'getdents (gc between steps)', kind: 'G', classes: ['gc'], async: true,
+    name: 'getdents (gc between steps)', kind: 'G', classes: ['gc'], async: true, weight: 0.15,
     async make(c) {
       const small = c.rng.int(24, 200);
       const method = c.rng.chance(0.5);
@@ -656,7 +690,8 @@ export const TARGETS: Target[] = [
       const first = g.next();
       if (!first.done) names.push(first.value.name);
       fd = null;
-      for (let i = 0; i < 3; i++) { gc(); await new Promise((res) => setImmediate(res)); }
+      // the collector finalizes in a later task: a few full collections and timer turns
+      for (let i = 0; i < 4; i++) { majorGc(); await new Promise((res) => setTimeout(res, 1)); }
       const other = F('open')(`${FX}dirB`, 'rdonly, directory') as { close(): void };
       c.cleanups.push(() => other.close());
       return {
