@@ -14,8 +14,8 @@
 // EACCES until mprotect/madvise make every page readable again, when a fresh view comes back).
 //
 // What keeps a Mapping alive is its views' ArrayBuffer, through a WeakMap the library holds (nothing a caller can
-// delete or overwrite on a view unlinks them). A Worker that exits unmaps its collectable Mappings (see onThreadEnd in
-// core/fd.ts): its isolate is torn down without running finalizers.
+// delete or overwrite on a view unlinks them). A Worker that returns or calls process.exit() unmaps its collectable
+// Mappings: its isolate is torn down without running finalizers.
 //
 // What a Buffer cannot express is the caller's care: writing into a page mapped without PROT_WRITE, or reading a
 // MAP_SHARED file mapping beyond the end of its file (after a truncate), faults (SIGSEGV, SIGBUS) like it would in C.
@@ -25,7 +25,7 @@ import { createRequire } from 'node:module';
 import { abi, raw } from './core/abi.ts';
 import { backend } from './core/backend.ts';
 import { check, SyscallError } from './core/errors.ts';
-import { fdNum, onThreadEnd, sharedBuffer, threadMark, workerThreads, type FdLike } from './core/fd.ts';
+import { fdNum, workerThreads, type FdLike } from './core/fd.ts';
 import { flags, constant, type Flags } from './core/flags.ts';
 import { int, int64, describe } from './core/args.ts';
 import * as sys from './core/compat.ts';
@@ -85,23 +85,19 @@ function detach(ab: ArrayBuffer): void {
 
 // ---- Mapping ----
 
-/**
- * What the collector needs to unmap a Mapping: no reference to the Mapping itself. `slot`: its entry in the shared
- * table of a Worker's collectable mappings (-1 for none).
- */
+/** What the collector needs to unmap a Mapping: no reference to the Mapping itself. */
 interface Region {
   address: number;
   length: number;
   live: boolean;
-  slot: number;
-  /** For a listed Mapping, its current view's ArrayBuffer, to detach if its Worker exits. */
+  /** In a Worker, for a collectable Mapping: its current view's ArrayBuffer, to detach when the Worker exits. */
   view: WeakRef<ArrayBuffer> | null;
 }
 
 const collector = new FinalizationRegistry<Region>((r) => {
   if (r.live) {
     r.live = false;
-    freeSlot(r);
+    unlist(r);
     raw.munmap(r.address, r.length);
   }
 });
@@ -117,94 +113,43 @@ const GUARD = 0x80;
 
 // ---- the Mappings of Worker threads ----
 //
-// A Worker's isolate is torn down without running finalizers, so a Worker's collectable Mappings are listed in a table
-// every thread shares (a SharedArrayBuffer, as the descriptor table of core/fd.ts): when a Worker exits, the Worker
-// itself (on return or process.exit(): it detaches the views first, as munmap does, for 'exit' listeners that run after)
-// or else the thread that started it (also after terminate(), when no code of the Worker can run any more) unmaps them.
-// The main thread lists nothing: its end is the process's. A slot: `state` is the owner's thread mark, 0 when free, -1
-// while being filled; `at` holds address and length. A mapping that finds no free slot (more than SLOTS at once) is
-// left to the collector.
+// A Worker's isolate is torn down without running finalizers: a Worker lists its collectable Mappings, and unmaps them
+// when it exits by returning or by process.exit() (its views detached first, as munmap does, for the 'exit' listeners
+// that run after the library's). After terminate(), no code of the Worker runs: its Mappings stay mapped (a leak, not a
+// fault). No other thread may unmap them instead: the list would have to sit in memory every thread, and so any code,
+// can write (environment data is readable by all), and whatever it said would be unmapped. The main thread lists
+// nothing: its end is the process's.
 
-const SLOTS = 65536; // vm.max_map_count is 65530 by default
-const MAPPINGS_KEY = 'tsyscall:mappings';
-const MAPPINGS_MAGIC = 0x7473796d; // 'tsym'
-const HEADER_BYTES = 16;
-interface Slots { state: Int32Array; at: Float64Array; mark: number; next: number; listed: Set<Region> }
-let slots: Slots | null | undefined; // null on the main thread, once the table is made
+/** This Worker's collectable Mappings; null on the main thread. */
+let workerRegions: Set<Region> | null | undefined;
 
-function validSlots(b: SharedArrayBuffer): boolean {
-  if (b.byteLength !== HEADER_BYTES + 20 * SLOTS) return false;
-  const hdr = new Int32Array(b, 0, 4);
-  return hdr[0] === MAPPINGS_MAGIC && hdr[1] === SLOTS;
-}
-
-function workerSlots(): Slots | null {
-  if (slots !== undefined) return slots;
-  const sab = sharedBuffer(MAPPINGS_KEY, () => {
-    const b = new SharedArrayBuffer(HEADER_BYTES + 20 * SLOTS);
-    new Int32Array(b, 0, 4).set([MAPPINGS_MAGIC, SLOTS]);
-    return b;
-  }, validSlots);
-  const t: Slots = {
-    state: new Int32Array(sab, HEADER_BYTES, SLOTS), at: new Float64Array(sab, HEADER_BYTES + 4 * SLOTS, 2 * SLOTS),
-    mark: threadMark(), next: 0, listed: new Set(),
-  };
-  onThreadEnd((mark) => {
-    if (mark === t.mark) {
-      // this Worker is exiting: its own Mappings, views first
-      for (const r of [...t.listed]) {
-        const ab = r.view?.deref();
-        r.view = null;
-        if (ab) detach(ab);
-        if (r.live && Atomics.compareExchange(t.state, r.slot, mark, 0) === mark) {
-          r.live = false;
-          raw.munmap(r.address, r.length);
-        }
-        r.slot = -1;
+function regionsOfThisWorker(): Set<Region> | null {
+  if (workerRegions !== undefined) return workerRegions;
+  // a Worker always has node:worker_threads loaded: the main thread need not load it (3 ms) to know it is not one
+  const list = (process as { moduleLoadList?: string[] }).moduleLoadList;
+  if ((list && !list.includes('NativeModule worker_threads')) || workerThreads().isMainThread) return (workerRegions = null);
+  const regions = new Set<Region>();
+  process.on('exit', () => {
+    for (const r of regions) {
+      const ab = r.view?.deref();
+      r.view = null;
+      if (ab) detach(ab);
+      if (r.live) {
+        r.live = false;
+        raw.munmap(r.address, r.length);
       }
-      t.listed.clear();
-      return;
     }
-    // a Worker this thread started has ended: nobody can change its slots any more
-    for (let i = 0; i < SLOTS; i++) {
-      if (Atomics.load(t.state, i) !== mark) continue;
-      const address = t.at[2 * i];
-      const length = t.at[2 * i + 1];
-      if (Atomics.compareExchange(t.state, i, mark, 0) === mark) raw.munmap(address, length);
-    }
+    regions.clear();
   });
-  return (slots = workerThreads().isMainThread ? null : t);
+  return (workerRegions = regions);
 }
 
-// as for the descriptor table: where a program starts Workers, make the table before it starts any
-if ((process as { moduleLoadList?: string[] }).moduleLoadList?.includes('NativeModule worker_threads')) workerSlots();
-
-/** List a collectable mapping of this Worker in the shared table. */
-function takeSlot(r: Region): void {
-  const t = workerSlots();
-  if (!t) return;
-  for (let k = 0; k < SLOTS; k++) {
-    const i = (t.next + k) % SLOTS;
-    if (Atomics.compareExchange(t.state, i, 0, -1) !== 0) continue;
-    t.at[2 * i] = r.address;
-    t.at[2 * i + 1] = r.length;
-    Atomics.store(t.state, i, t.mark);
-    t.next = i + 1;
-    r.slot = i;
-    t.listed.add(r);
-    return;
-  }
+function list(r: Region): void {
+  regionsOfThisWorker()?.add(r);
 }
 
-/**
- * Take a mapping off the table, before it is unmapped or moved: a Worker ended in between leaves it mapped, and never
- * has a range unmapped that may have been mapped again meanwhile.
- */
-function freeSlot(r: Region): void {
-  if (r.slot < 0 || !slots) return;
-  Atomics.store(slots.state, r.slot, 0);
-  slots.listed.delete(r);
-  r.slot = -1;
+function unlist(r: Region): void {
+  workerRegions?.delete(r);
   r.view = null;
 }
 
@@ -221,10 +166,6 @@ interface Internal {
   protect(m: Mapping, prot: number, offset: number, len: number): void;
   /** Mark or clear guard pages (after a successful MADV_GUARD_INSTALL / MADV_GUARD_REMOVE). */
   guard(m: Mapping, on: boolean, offset: number, len: number): void;
-  /** The mapping may move: off the shared table of Worker mappings until moved() (or relisted()). */
-  moving(m: Mapping): void;
-  /** mremap failed: the mapping is where it was. */
-  stayed(m: Mapping): void;
   /** The mapping moved or changed size (after a successful mremap). */
   moved(m: Mapping, address: number, length: number): void;
   /** The page states for a new mapping of `length` bytes made from this one (mremap with MREMAP_DONTUNMAP). */
@@ -244,10 +185,10 @@ export class Mapping {
   /** @internal: Mappings come from mmap and mremap only. */
   constructor(key: symbol, address: number, length: number, pages: Uint8Array) {
     if (key !== INTERNAL) throw new TypeError('Mapping: mappings come from mmap(), not from new');
-    this.#r = { address, length, live: true, slot: -1, view: null };
+    this.#r = { address, length, live: true, view: null };
     this.#pages = pages;
     collector.register(this, this.#r, this.#token);
-    takeSlot(this.#r);
+    list(this.#r);
   }
 
   /** The start address (a number); still readable after munmap, for messages. */
@@ -278,7 +219,7 @@ export class Mapping {
     }
     const ab = externalView(this.#r.address, this.#r.length);
     viewOwners.set(ab, this);
-    if (this.#r.slot >= 0) this.#r.view = new WeakRef(ab);
+    if (this.#gc && workerRegions) this.#r.view = new WeakRef(ab);
     this.#ab = ab;
     this.#buf = Buffer.from(ab);
     return this.#buf;
@@ -288,14 +229,9 @@ export class Mapping {
   munmap(): void {
     const r = this.#r;
     if (!r.live) return;
-    const listed = r.slot >= 0;
-    freeSlot(r);
-    const e = raw.munmap(r.address, r.length);
-    if (e < 0) {
-      if (listed && this.#gc) takeSlot(r);
-      check(e, 'munmap');
-    }
+    check(raw.munmap(r.address, r.length), 'munmap');
     r.live = false;
+    unlist(r);
     collector.unregister(this.#token);
     this.#invalidate();
   }
@@ -308,7 +244,7 @@ export class Mapping {
   nogc(): this {
     if (this.#gc) collector.unregister(this.#token);
     this.#gc = false;
-    freeSlot(this.#r); // nor unmapped when its Worker exits
+    unlist(this.#r); // nor unmapped when its Worker exits
     return this;
   }
 
@@ -368,18 +304,11 @@ export class Mapping {
         for (let i = a; i < b; i++) m.#pages[i] = on ? m.#pages[i] | GUARD : m.#pages[i] & ~GUARD;
         if (!m.#readable()) m.#invalidate();
       },
-      moving(m) {
-        freeSlot(m.#r);
-      },
-      stayed(m) {
-        if (m.#gc) takeSlot(m.#r);
-      },
       moved(m, address, length) {
         m.#invalidate();
         m.#r.address = address;
         m.#r.length = length;
         m.#pages = resize(m.#pages, pagesOf(length));
-        if (m.#gc) takeSlot(m.#r);
       },
       pages: (m, length) => resize(m.#pages, pagesOf(length)),
     };
@@ -468,15 +397,9 @@ export function mremap(m: Mapping, newLength: number, how: Flags = 'maymove'): M
   const n = int(newLength, 'newLength', 0, bufferConstants.MAX_LENGTH);
   const f = flags(MREMAP, 'MREMAP', 'MREMAP_', how);
   if ((f & MREMAP.FIXED) !== 0) throw new TypeError('mremap: MREMAP_FIXED could replace memory this process uses');
-  const dontunmap = (f & MREMAP.DONTUNMAP) !== 0;
   const pages = internal.pages(m, n);
-  if (!dontunmap) internal.moving(m);
-  const r = sys.unsignedResult(raw.mremap(a, len, n, f, 0));
-  if (r < 0) {
-    if (!dontunmap) internal.stayed(m);
-    check(r, 'mremap');
-  }
-  if (dontunmap) return new Mapping(INTERNAL, r, n, pages);
+  const r = check(sys.unsignedResult(raw.mremap(a, len, n, f, 0)), 'mremap');
+  if ((f & MREMAP.DONTUNMAP) !== 0) return new Mapping(INTERNAL, r, n, pages);
   internal.moved(m, r, n);
   return m;
 }
