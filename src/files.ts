@@ -2,7 +2,7 @@
 // argument, call raw, turn -errno into a SyscallError, return friendly values.)
 import { abi, raw } from './core/abi.ts';
 import { check } from './core/errors.ts';
-import { Fd, fdNum, addFdMethods, type FdLike, type FdMethods } from './core/fd.ts';
+import { Fd, fdNum, isFd, retryFd, addFdMethods, type FdLike, type FdMethods } from './core/fd.ts';
 import { flags, type Flags } from './core/flags.ts';
 import { int, path as checkPath, pathText, region, lengthOf, type Bytes } from './core/args.ts';
 import { structArg } from './core/view.ts';
@@ -24,12 +24,14 @@ const oflags = (f: Flags) => flags(O, 'O', 'O_', f);
 /** Open a file: open('/etc/hosts'), open(p, 'wronly, creat, trunc', 0o644). Returns an Fd. */
 export function open(path: PathLike, how: Flags = 'rdonly', perm: Mode = 0o666): Fd {
   const p = checkPath(path);
-  return new Fd(check(raw.openat(AT.FDCWD, p, oflags(how), mode(perm)), 'open', pathText(p)));
+  const f = oflags(how);
+  const m = mode(perm);
+  return new Fd(check(retryFd(() => raw.openat(AT.FDCWD, p, f, m)), 'open', pathText(p)));
 }
 
 /** Close a descriptor: an Fd (idempotent) or a number (whichever Fd owned it forgets it). */
 export function close(fd: FdLike): void {
-  if (fd instanceof Fd) return fd.close();
+  if (isFd(fd)) return fd.close();
   const n = fdNum(fd, 'close');
   Fd.forget(n);
   const r = raw.close(n);

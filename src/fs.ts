@@ -8,7 +8,7 @@ import { backend } from './core/backend.ts';
 import * as sys from './core/compat.ts';
 import { withFileTypeTests, dtToMode, type FileTypeTests } from './core/filetype.ts';
 import { check } from './core/errors.ts';
-import { Fd, fdNum, addFdMethods, type FdLike, type FdMethods } from './core/fd.ts';
+import { Fd, fdNum, retryFd, forgetRange, addFdMethods, type FdLike, type FdMethods } from './core/fd.ts';
 import { flags, constant, type Flags } from './core/flags.ts';
 import { int, int64, describe, isBytes, path as checkPath, pathText, region, lengthOf, type Bytes } from './core/args.ts';
 import { structArg } from './core/view.ts';
@@ -127,7 +127,9 @@ function withIov(v: Iov, call: () => number, syscall: string): number {
 export function openat(dirfd: FdLike, path: PathLike, how: Flags = 'rdonly', perm: Mode = 0o666): Fd {
   const d = fdNum(dirfd, 'openat');
   const [p, text] = pathArg(path);
-  return new Fd(check(raw.openat(d, p, oFlags(how), mode(perm)), 'openat', text));
+  const f = oFlags(how);
+  const m = mode(perm);
+  return new Fd(check(retryFd(() => raw.openat(d, p, f, m)), 'openat', text));
 }
 
 /** struct open_how, friendly: O flags, a mode, RESOLVE flags ('beneath, no_symlinks'). */
@@ -149,7 +151,8 @@ export function openat2(dirfd: FdLike, path: PathLike, how: OpenHow | Flags = {}
   v.flags = oFlags(h.flags ?? 'rdonly');
   v.mode = mode(h.mode ?? 0);
   v.resolve = flags(RESOLVE, 'RESOLVE', 'RESOLVE_', h.resolve);
-  return new Fd(check(raw.openat2(d, p, structArg(v, abi.OpenHow, 'how'), abi.OpenHow.size), 'openat2', text));
+  const b = structArg(v, abi.OpenHow, 'how');
+  return new Fd(check(retryFd(() => raw.openat2(d, p, b, abi.OpenHow.size)), 'openat2', text));
 }
 
 /**
@@ -158,7 +161,8 @@ export function openat2(dirfd: FdLike, path: PathLike, how: OpenHow | Flags = {}
  */
 export function creat(path: PathLike, perm: Mode = 0o666): Fd {
   const [p, text] = pathArg(path);
-  return new Fd(check(raw.openat(AT_FDCWD, p, O.CREAT | O.WRONLY | O.TRUNC, mode(perm)), 'creat', text));
+  const m = mode(perm);
+  return new Fd(check(retryFd(() => raw.openat(AT_FDCWD, p, O.CREAT | O.WRONLY | O.TRUNC, m)), 'creat', text));
 }
 
 /**
@@ -170,22 +174,9 @@ export function close_range(first: number, last: number = 2 ** 32 - 1, how: Flag
   const lo = int(first, 'first', 0, 2 ** 32 - 1);
   const hi = int(last, 'last', 0, 2 ** 32 - 1);
   const f = flags(CLOSE_RANGE, 'CLOSE_RANGE', 'CLOSE_RANGE_', how);
-  const open = f & CLOSE_RANGE.CLOEXEC ? [] : openFds().filter((n) => n >= lo && n <= hi);
   check(raw.close_range(lo, hi, f), 'close_range');
-  for (const n of open) Fd.forget(n);
-}
-
-/** The descriptor numbers open in this process, from /proc/self/fd. */
-function openFds(): number[] {
-  const dir = raw.openat(AT_FDCWD, '/proc/self/fd', O.RDONLY | O.DIRECTORY | O.CLOEXEC, 0);
-  if (dir < 0) return [];
-  try {
-    const out: number[] = [];
-    for (const e of dirents(dir, 4096)) if (e.name !== '.' && e.name !== '..' && Number(e.name) !== dir) out.push(Number(e.name));
-    return out;
-  } finally {
-    raw.close(dir);
-  }
+  // the Fds that owned closed numbers forget them (from the owners table: no /proc needed)
+  if (!(f & CLOSE_RANGE.CLOEXEC)) forgetRange(lo, hi);
 }
 
 // ---------------------------------------------------------------------------------------------------------------------
@@ -954,7 +945,10 @@ export function fcntl(fd: FdLike, cmd: string | number, arg?: unknown): unknown 
       return;
     case F.DUPFD:
     case F.DUPFD_CLOEXEC:
-      return new Fd(check(sys.fcntl(n, c, int(arg ?? 0, 'min', 0, 2 ** 31 - 1)), 'fcntl'));
+      {
+        const min = int(arg ?? 0, 'min', 0, 2 ** 31 - 1);
+        return new Fd(check(retryFd(() => sys.fcntl(n, c, min)), 'fcntl'));
+      }
   }
   const lock = LOCK_CMDS.get(c);
   if (lock) {
@@ -977,7 +971,8 @@ export function fcntl(fd: FdLike, cmd: string | number, arg?: unknown): unknown 
 
 /** dup: a new descriptor for the same open file description (shared offset and status flags). @example const g = fd.dup(); */
 export function dup(fd: FdLike): Fd {
-  return new Fd(check(raw.dup(fdNum(fd, 'dup')), 'dup'));
+  const n = fdNum(fd, 'dup');
+  return new Fd(check(retryFd(() => raw.dup(n)), 'dup'));
 }
 
 /**
@@ -1001,7 +996,8 @@ export function dup3(oldfd: FdLike, newfd: FdLike, how: Flags = 0): Fd {
 /** pipe2: a pipe as [readEnd, writeEnd], O flags ('cloexec', 'nonblock', 'direct'). @example const [r, w] = pipe2('cloexec'); */
 export function pipe2(how: Flags = 0): [Fd, Fd] {
   const fds = new Int32Array(2);
-  check(raw.pipe2(fds, oFlags(how)), 'pipe2');
+  const f = oFlags(how);
+  check(retryFd(() => raw.pipe2(fds, f)), 'pipe2');
   return [new Fd(fds[0]), new Fd(fds[1])];
 }
 
@@ -1065,7 +1061,8 @@ export function vmsplice(fd: FdLike, bufs: readonly (Bytes | string)[], how: Fla
  */
 export function memfd_create(name: string, how: Flags = 0): Fd {
   const [p, text] = pathArg(name, 'name');
-  return new Fd(check(raw.memfd_create(p, flags(MFD, 'MFD', 'MFD_', how)), 'memfd_create', text));
+  const f = flags(MFD, 'MFD', 'MFD_', how);
+  return new Fd(check(retryFd(() => raw.memfd_create(p, f)), 'memfd_create', text));
 }
 
 // ---------------------------------------------------------------------------------------------------------------------
@@ -1220,7 +1217,7 @@ export function open_by_handle_at(mountFd: FdLike, handle: InstanceType<typeof a
   const bytes = new abi.FileHandle(Buffer.from(head)).handle_bytes;
   if (bytes > MAX_HANDLE_SZ) throw new RangeError(`handle: handle_bytes ${bytes} exceeds MAX_HANDLE_SZ (${MAX_HANDLE_SZ})`);
   const b = structArg(h, abi.FileHandle, 'handle', abi.FileHandle.size + bytes);
-  return new Fd(check(raw.open_by_handle_at(m, b, f), 'open_by_handle_at'));
+  return new Fd(check(retryFd(() => raw.open_by_handle_at(m, b, f)), 'open_by_handle_at'));
 }
 
 // ---------------------------------------------------------------------------------------------------------------------

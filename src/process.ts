@@ -9,7 +9,7 @@
 import { readFileSync } from 'node:fs';
 import { abi, raw } from './core/abi.ts';
 import { check } from './core/errors.ts';
-import { Fd, fdNum, addFdMethods, type FdLike, type FdMethods } from './core/fd.ts';
+import { Fd, fdNum, retryFd, addFdMethods, type FdLike, type FdMethods } from './core/fd.ts';
 import { flags, constant, type Flags } from './core/flags.ts';
 import { int, int64, isInt, describe, isBytes, copyBytes, path as checkPath, pathText, region, lengthOf, type Bytes } from './core/args.ts';
 import { structArg } from './core/view.ts';
@@ -703,7 +703,9 @@ export function tgkill(tgid: number, tid: number, signal: Signal): void {
 
 /** A descriptor that refers to a process ('nonblock', 'thread' flags). `using pidfd = pidfd_open(pid)` */
 export function pidfd_open(pid: number, how: Flags = 0): Fd {
-  return new Fd(check(raw.pidfd_open(pidArg(pid), flags(abi.PIDFD, 'PIDFD', 'PIDFD_', how)), 'pidfd_open'));
+  const p = pidArg(pid);
+  const f = flags(abi.PIDFD, 'PIDFD', 'PIDFD_', how);
+  return new Fd(check(retryFd(() => raw.pidfd_open(p, f)), 'pidfd_open'));
 }
 
 /**
@@ -718,7 +720,9 @@ export function pidfd_send_signal(pidfd: FdLike, signal: Signal = 'term', how: F
 /** A copy of descriptor `targetfd` of the process a pidfd refers to (needs ptrace access). `pidfd_getfd(pidfd, 3)` */
 export function pidfd_getfd(pidfd: FdLike, targetfd: number, how = 0): Fd {
   const n = fdNum(pidfd, 'pidfd_getfd');
-  return new Fd(check(raw.pidfd_getfd(n, int(targetfd, 'targetfd', 0, 2 ** 31 - 1), int(how, 'flags', 0, U32)), 'pidfd_getfd'));
+  const target = int(targetfd, 'targetfd', 0, 2 ** 31 - 1);
+  const f = int(how, 'flags', 0, U32);
+  return new Fd(check(retryFd(() => raw.pidfd_getfd(n, target, f)), 'pidfd_getfd'));
 }
 
 // ---------------------------------------------------------------------------------------------------------- misc

@@ -37,6 +37,7 @@ import { raw, abi } from ${JSON.stringify(join(ROOT, 'src', 'core', 'abi.ts'))};
 import { check } from ${JSON.stringify(join(ROOT, 'src', 'core', 'errors.ts'))};
 import * as fdModule from ${JSON.stringify(join(ROOT, 'src', 'core', 'fd.ts'))};
 const { Fd, retryFd } = fdModule;
+const { open, pipe2, dup, memfd_create } = await import(${JSON.stringify(join(ROOT, 'src', 'index.ts'))});
 const warnings = [];
 process.on('warning', (w) => warnings.push(w));
 let opened = 0;
@@ -60,4 +61,12 @@ const underLimit = (code: string) => execFileSync('prlimit', ['--nofile=1024:102
 test('100,000 Fds left open in a synchronous loop: EMFILE reclaims collected ones (retryFd), with a warning', (t) => {
   t.is(underLimit(pressure(`new Fd(check(retryFd(() => raw.openat(abi.AT.FDCWD, '/dev/null', abi.O.RDONLY | abi.O.CLOEXEC, 0)), 'open'))`)),
     '100000 true true true true true');
+});
+
+test('100,000 open() left unclosed in a synchronous loop succeed under RLIMIT_NOFILE 1024', (t) => {
+  t.is(underLimit(pressure(`open('/dev/null')`)), '100000 true true true true true');
+});
+
+test('dup, pipe2 and memfd_create reclaim collected Fds too', (t) => {
+  t.is(underLimit(pressure(`(i % 3 === 0 ? pipe2()[0] : i % 3 === 1 ? memfd_create('x') : dup(0))`)), '100000 true true true true true');
 });

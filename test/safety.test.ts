@@ -12,7 +12,7 @@ import { pathToFileURL } from 'node:url';
 import {
   open, close, read, write, pread, pwrite, readv, writev, preadv2, pwritev2, pipe2, fstat, stat, fstatat, statx, statfs,
   fstatfs, getrandom, getrusage, clock_gettime, gettimeofday, vmsplice, setxattr, getxattr, fcntl, getdents,
-  Stat, Statx, StatFs, Rusage, Timespec, Timeval, Lock, flags, abi, unlink,
+  Stat, Statx, StatFs, Rusage, Timespec, Timeval, Lock, flags, abi, unlink, dup3, close_range,
 } from '../src/index.ts';
 import { needs } from './skips.ts';
 
@@ -275,4 +275,16 @@ test('getdents holds its Fd: a collection between steps does not close it, nor l
   for (const o of others) close(o);
   t.is(seen.filter((n) => n.startsWith('b')).length, 0);
   t.is(seen.filter((n) => n.startsWith('a')).length, 300);
+});
+
+test('close_range makes the Fds it closed forget their numbers, from the owners table (no /proc read)', (t) => {
+  const x = dup3(open('/dev/null'), 700);
+  const y = dup3(open('/dev/null'), 701);
+  close_range(700, 701);
+  t.true(x.closed && y.closed);
+  // the numbers are reused by new opens; the old Fds must never close them
+  const z = dup3(open(file), 700);
+  x.close();
+  t.is(read(z, 1).length, 1);
+  z.close();
 });
