@@ -229,7 +229,7 @@ async function loop(cfg: Config, env: Env, race: Race | undefined): Promise<Repo
       violation('fuzzer', `the adversary failed to make the call: ${(e as Error)?.stack ?? String(e)}`);
       continue;
     }
-    out(`P\t${i}\t${t.name}\t${cls}\t${c.notes.join(' | ').replace(/[\t\n]/g, ' ').slice(0, 1500)}`);
+    out(`P\t${i}\t${t.name}\t${cls}\t${c.notes.join(' | ').replace(/[\t\n]/g, ' ').slice(0, 700)}`);
     both('calls');
     if (cfg.crashAt === i) process.kill(process.pid, 'SIGSEGV');
     for (const f of c.truncate) f();

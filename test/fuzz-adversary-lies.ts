@@ -160,7 +160,9 @@ export class Arena {
   /** Detach the memory (as a getter would, mid-call); keep where it went to see if the kernel writes there later. */
   detach(keep: boolean): void {
     if (this.detached || this.ab instanceof SharedArrayBuffer || this.ab.byteLength === 0) return;
-    const clone = structuredClone(this.ab, { transfer: [this.ab as ArrayBuffer] }) as ArrayBuffer;
+    // ArrayBuffer.prototype.transfer where the engine has it (Node 22+), else structuredClone with a transfer list
+    const transfer = (this.ab as { transfer?: () => ArrayBuffer }).transfer;
+    const clone = typeof transfer === 'function' && this.payload.length % 2 ? transfer.call(this.ab) : structuredClone(this.ab, { transfer: [this.ab as ArrayBuffer] }) as ArrayBuffer;
     this.detached = true;
     if (keep) this.moved = { clone, snap: new Uint8Array(clone).slice() };
   }
@@ -737,6 +739,8 @@ export class Ctx {
       acts.push([`detach ${a.role}'s ArrayBuffer and gc()`, () => { a.detach(false); gc(); }]);
       if (a.resizable) acts.push([`shrink ${a.role}'s resizable ArrayBuffer into the window`, () => { a.shrink(a.start + r.int(0, a.len >> 1)); }]);
       if (v.obj && typeof v.obj === 'object') {
+        const d = this.decoy(`decoy buffer for ${a.role}`, a.start - a.base + a.len + 64);
+        acts.push([`give ${a.role} an own buffer property (a decoy ArrayBuffer, all guard)`, () => { tryDefine(v.obj as object, 'buffer', { value: d.ab, configurable: true }); }]);
         const e = this.excess(a);
         acts.push([`give ${a.role} own length/byteLength window+${e}`, () => {
           tryDefine(v.obj as object, 'length', { value: a.len + e, configurable: true });

@@ -34,13 +34,17 @@ const TOTAL = Number(env.TSYSCALL_FUZZ_CALLS ?? 100_000);
 const ONLY = env.TSYSCALL_FUZZ_ONLY ? env.TSYSCALL_FUZZ_ONLY.split(':').map(Number) : undefined;
 const list = (v: string | undefined) => (v ? v.split(',').map((s) => s.trim()).filter(Boolean) : undefined);
 const FOCUS = { targets: list(env.TSYSCALL_FUZZ_TARGETS), classes: list(env.TSYSCALL_FUZZ_CLASSES) };
-/** Slices 0..2 call from the main thread, slice 3 from a worker thread. */
-const SLICES: { thread: 'main' | 'worker' }[] = [{ thread: 'main' }, { thread: 'main' }, { thread: 'main' }, { thread: 'worker' }];
+/** Eight slices (so that results come in while the rest runs): every fourth calls from a worker thread. */
+const SLICES: { thread: 'main' | 'worker' }[] = Array.from({ length: 8 }, (_, k) => ({ thread: k % 4 === 3 ? 'worker' : 'main' }));
 const PARALLEL = 2;
 const MAX_RESTARTS = 40; // per slice: after that many crashes the slice gives up (the crashes are reported)
-// after a crash, the slice goes on without that function and lie class; after QUARANTINE_AFTER crashes of one lie class,
-// without that class (so that one broken path cannot eat the run's time in restarts)
+// after a crash, the slices go on without that function and lie class; after QUARANTINE_AFTER crashes of one lie
+// class, without that class (so that one broken path cannot eat the run's time in restarts)
 const QUARANTINE_AFTER = 4;
+/** Shared by the slices (a child started after a crash elsewhere skips what crashed): which calls are made can then
+ * depend on timing, never what a call is (a replay of one call is exact). */
+const quarantine = new Set<string>();
+const crashesOf: Record<string, number> = {};
 const HANG_MS = 15000;
 const START_MS = 60000;
 const SELF_TEST_CALLS = 300;
@@ -54,17 +58,19 @@ const run = sandboxOk ? test : test.skip;
 const why = sandboxOk ? '' : ` (skipped: needs root, unshare and setpriv to sandbox the adversary${env.TSYSCALL_ISOLATED ? '' : '; not under the harness'})`;
 
 // Inside fresh namespaces: every mount read-only (in this mount namespace only), a tmpfs for the working directory, a
-// hostname of its own (sethostname is fuzzed), CAP_SYS_TIME dropped (a lying Timex could otherwise adjust the clock,
+// hostname of its own (sethostname is fuzzed), one writable directory shared by the children for tsx's compile cache
+// (a restart after a crash then starts in a second, not three), CAP_SYS_TIME dropped (a lying Timex could otherwise adjust the clock,
 // which is not namespaced); the child in its own session. A death by signal is reported as an X line.
 const SANDBOX = `
 set -u
-T=$1; shift
+T=$1; C=$2; shift 2
 mount --make-rprivate / || exit 90
 awk '{print $5}' /proc/self/mountinfo | sort -ru | while read -r m; do mount -o remount,bind,ro "$(printf '%b' "$m")" 2>/dev/null; done
 mount -t tmpfs -o size=128m,mode=0755,nodev,nosuid,noexec tsyscall-adversary "$T" || exit 91
+mount --bind "$C" "$C" && mount -o remount,bind,rw "$C" || exit 94
 hostname tsyscall-adversary || exit 92
 cd "$T" || exit 93
-setsid --wait setpriv --bounding-set=-sys_time,-sys_module,-sys_boot "$@"
+TMPDIR="$C" setsid --wait setpriv --bounding-set=-sys_time,-sys_module,-sys_boot "$@"
 rc=$?
 [ "$rc" -gt 128 ] && printf 'X\\tsignal\\t%d\\n' $((rc - 128))
 exit $rc
@@ -72,8 +78,8 @@ exit $rc
 
 interface Sandbox { hostname: string; cwd: string; mount: string; capSysTime: boolean; uts: boolean; gc: boolean; thread: string; xattr: string }
 interface Crash { slice: number; i: number; target: string; cls: string; notes: string; how: string; stderr: string }
-interface ChildRun { code: number | null; signal: string | null; killedBy?: string; hang?: string; sandbox?: Sandbox; report?: Report; last?: { i: number; target: string; cls: string; notes: string }; violations: Violation[]; stderr: string; ms: number }
-interface SliceRun { slice: number; thread: string; reports: Report[]; violations: Violation[]; crashes: Crash[]; sandboxes: Sandbox[]; gaveUp?: string; ms: number; restarts: number; quarantine: string[] }
+interface ChildRun { startMs?: number; code: number | null; signal: string | null; killedBy?: string; hang?: string; sandbox?: Sandbox; report?: Report; last?: { i: number; target: string; cls: string; notes: string }; violations: Violation[]; stderr: string; ms: number }
+interface SliceRun { startMs: number[]; slice: number; thread: string; reports: Report[]; violations: Violation[]; crashes: Crash[]; sandboxes: Sandbox[]; gaveUp?: string; ms: number; restarts: number; quarantine: string[] }
 
 // ---- running children, two at a time ----------------------------------------------------------------------------------
 
@@ -90,10 +96,21 @@ async function slot<T>(f: () => Promise<T>): Promise<T> {
   }
 }
 
+let cache: string | undefined;
+/** The children's TMPDIR (tsx's cache), made once and removed when the test process exits. */
+function cacheDir(): string {
+  if (!cache) {
+    const c = mkdtempSync(join(tmpdir(), 'tsyscall-adversary-cache-'));
+    process.on('exit', () => rmSync(c, { recursive: true, force: true }));
+    cache = c;
+  }
+  return cache;
+}
+
 function runChild(cfg: Config): Promise<ChildRun> {
   return slot(() => new Promise<ChildRun>((resolve) => {
     const dir = mkdtempSync(join(tmpdir(), 'tsyscall-adversary-'));
-    const args = [...UNSHARE, 'sh', '-c', SANDBOX, 'sandbox', dir, process.execPath, '--expose-gc', '--import', TSX, CHILD, JSON.stringify(cfg)];
+    const args = [...UNSHARE, 'sh', '-c', SANDBOX, 'sandbox', dir, cacheDir(), process.execPath, '--expose-gc', '--import', TSX, CHILD, JSON.stringify(cfg)];
     const started = Date.now();
     const p = spawn('unshare', args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
     const r: ChildRun = { code: null, signal: null, violations: [], stderr: '', ms: 0 };
@@ -114,7 +131,7 @@ function runChild(cfg: Config): Promise<ChildRun> {
           lastAt = Date.now();
           seen = true;
         } else if (kind === 'V\t') r.violations.push(JSON.parse(rest) as Violation);
-        else if (kind === 'S\t') r.sandbox = JSON.parse(rest) as Sandbox;
+        else if (kind === 'S\t') { r.sandbox = JSON.parse(rest) as Sandbox; r.startMs = Date.now() - started; }
         else if (kind === 'R\t') r.report = JSON.parse(rest) as Report;
         else if (kind === 'X\t') r.killedBy = rest.split('\t')[1];
       }
@@ -145,12 +162,14 @@ const signalName = (n: number) => Object.entries(constants.signals).find(([, v])
 async function runSlice(slice: number, from: number, to: number, extra: Partial<Config> & { noQuarantine?: boolean } = {}): Promise<SliceRun> {
   const t0 = Date.now();
   const thread = extra.thread ?? SLICES[slice]?.thread ?? 'main';
-  const s: SliceRun = { slice, thread, reports: [], violations: [], crashes: [], sandboxes: [], ms: 0, restarts: 0, quarantine: [] };
-  const crashesOf: Record<string, number> = {};
+  const s: SliceRun = { startMs: [], slice, thread, reports: [], violations: [], crashes: [], sandboxes: [], ms: 0, restarts: 0, quarantine: [] };
   for (let at = from; at < to;) {
     const { noQuarantine: _, ...cfgExtra } = extra;
-    const r = await runChild({ seed: SEED, slice, from: at, to, thread, ...FOCUS, ...cfgExtra, quarantine: s.quarantine });
+    const q = extra.noQuarantine ? [] : [...quarantine];
+    for (const x of q) if (!s.quarantine.includes(x)) s.quarantine.push(x);
+    const r = await runChild({ seed: SEED, slice, from: at, to, thread, ...FOCUS, ...cfgExtra, quarantine: q });
     s.violations.push(...r.violations);
+    if (r.startMs !== undefined) s.startMs.push(r.startMs);
     if (r.sandbox) s.sandboxes.push(r.sandbox);
     if (r.report && r.code === 0) { s.reports.push(r.report); break; }
     const how = r.hang ? `HANG (${r.hang})`
@@ -159,9 +178,11 @@ async function runSlice(slice: number, from: number, to: number, extra: Partial<
     const last = r.last && r.last.i >= at ? r.last : undefined;
     s.crashes.push({ slice, i: last?.i ?? at, target: last?.target ?? '(before the first call)', cls: last?.cls ?? '', notes: last?.notes ?? '', how, stderr: r.stderr.trim().split('\n').slice(-12).join('\n') });
     if (!last) { s.gaveUp = `the child failed before its first call (${how}): ${r.stderr.trim().split('\n').slice(-6).join(' | ')}`; break; }
-    crashesOf[last.cls] = (crashesOf[last.cls] ?? 0) + 1;
-    if (!extra.noQuarantine) s.quarantine.push(`${last.target}|${last.cls}`);
-    if (crashesOf[last.cls] >= QUARANTINE_AFTER && !s.quarantine.includes(last.cls)) s.quarantine.push(last.cls);
+    if (!extra.noQuarantine) {
+      crashesOf[last.cls] = (crashesOf[last.cls] ?? 0) + 1;
+      quarantine.add(`${last.target}|${last.cls}`);
+      if (crashesOf[last.cls] >= QUARANTINE_AFTER) quarantine.add(last.cls);
+    }
     if (++s.restarts > MAX_RESTARTS) { s.gaveUp = `${MAX_RESTARTS} crashes: gave up at call ${last.i}`; break; }
     at = last.i + 1;
   }
@@ -256,7 +277,7 @@ for (let k = 0; k < (ONLY ? 1 : SLICES.length); k++) {
     const s = await sliceRuns![k];
     const per = sum(s.reports, 'perTarget');
     const total = Object.values(per).reduce((a, c) => a + c.calls, 0);
-    t.log(`seed ${SEED}, slice ${s.slice} (${s.thread} thread): ${total} calls in ${(s.ms / 1000).toFixed(1)} s, ${s.restarts} restarts`);
+    t.log(`seed ${SEED}, slice ${s.slice} (${s.thread} thread): ${total} calls in ${(s.ms / 1000).toFixed(1)} s, ${s.restarts} restarts (children ready after ${s.startMs.map((x) => (x / 1000).toFixed(1)).join(', ')} s)`);
     if (ONLY) {
       for (const v of s.violations) t.log(`violation ${v.kind}: ${v.detail}`);
       t.log(`${Object.entries(per).filter(([, c]) => c.calls).map(([n, c]) => `${n}: ${JSON.stringify(c)}`).join('\n')}`);
