@@ -81,8 +81,14 @@ function fixtures(): Env {
   const setx = L.setxattr as unknown as (p: string, n: string, v: string) => void;
   try { setx('fx-x', xattr, 'v'); } catch { xattr = 'trusted.adv'; }
   try { (L.removexattr as unknown as (p: string, n: string) => void)('fx-x', xattr); } catch { /* none */ }
+  const page = guardPage();
+  let handle: Buffer | undefined;
+  try {
+    const h = (L.name_to_handle_at as unknown as (d: number, p: string) => { handle: { $buffer: Buffer } })(-100, 'fx-data').handle;
+    handle = Buffer.from(h.$buffer);
+  } catch { /* no file handles here */ }
   return {
-    urandom, pipeR, pipeW, xattr,
+    urandom, pipeR, pipeW, xattr, page, handle, mountFd: openSync('.', FS.O_RDONLY | FS.O_DIRECTORY),
     uts: hostname() === 'tsyscall-adversary',
     hostname: hostname(),
     timex: (capEff() & (1n << 25n)) === 0n, // CAP_SYS_TIME
@@ -92,17 +98,20 @@ function fixtures(): Env {
 // ---- the racing thread: flips one byte of a SharedArrayBuffer while told to --------------------------------------------
 
 // ctl: [0] 1 while it should flip, 2 to end; [1] the byte's index, [2] and [3] its two values; [4] flips made;
-// [5] the generation it finished; [6] the generation asked for; [7] the generation it started
+// [5] the generation it finished; [6] the generation asked for; [7] the generation it started; [8] 1: the byte is in
+// the guarded page (at the address in [9]), not in the SharedArrayBuffer
 const RACE_CODE = `
 const { workerData } = require('node:worker_threads');
 const ctl = new Int32Array(workerData.ctl);
-const u8 = new Uint8Array(workerData.sab);
+const sab = new Uint8Array(workerData.sab);
+const page = workerData.page ? new Uint8Array(require(workerData.koffi).view(workerData.page, 4096)) : sab;
 let gen = 0;
 for (;;) {
   Atomics.wait(ctl, 6, gen);
   gen = Atomics.load(ctl, 6);
   if (Atomics.load(ctl, 0) === 2) break;
   const at = ctl[1], a = ctl[2], b = ctl[3];
+  const u8 = ctl[8] === 1 ? page : sab;
   Atomics.store(ctl, 7, gen);
   let n = 0;
   while (Atomics.load(ctl, 0) === 1) { u8[at] = (n++ & 1) ? b : a; }
@@ -112,13 +121,35 @@ for (;;) {
   Atomics.notify(ctl, 5);
 }
 `;
-interface Race { sab: SharedArrayBuffer; ctl: SharedArrayBuffer }
-function startRacer(): { race: Race; worker: Worker } {
-  const race = { sab: new SharedArrayBuffer(1 << 16), ctl: new SharedArrayBuffer(32) };
+interface Race { sab: SharedArrayBuffer; ctl: SharedArrayBuffer; page?: number; koffi: string }
+function startRacer(page: Page | undefined): { race: Race; worker: Worker } {
+  const koffi = createRequire(import.meta.url).resolve('koffi');
+  const race: Race = { sab: new SharedArrayBuffer(1 << 16), ctl: new SharedArrayBuffer(64), page: page?.address, koffi };
   const worker = new Worker(RACE_CODE, { eval: true, workerData: race });
   worker.unref();
   return { race, worker };
 }
+
+/**
+ * A page of memory followed by a PROT_NONE page (two mappings made with 'fixed_noreplace' where one of 8 KiB was):
+ * a window at the page's end is a window the kernel cannot read past without EFAULT.
+ */
+interface Page { address: number; buf: Buffer }
+function guardPage(): Page | undefined {
+  type M = { address: number; buffer: Buffer; munmap(): void; nogc(): M };
+  const mmap = L.mmap as unknown as (n: number, p?: string, f?: string, fd?: unknown, off?: number, addr?: number) => M;
+  try {
+    const m0 = mmap(8192);
+    const a = m0.address;
+    m0.munmap();
+    const m1 = mmap(4096, 'read, write', 'private, anonymous, fixed_noreplace', undefined, 0, a).nogc();
+    mmap(4096, 'none', 'private, anonymous, fixed_noreplace', undefined, 0, a + 4096).nogc();
+    return { address: a, buf: m1.buffer };
+  } catch {
+    return undefined;
+  }
+}
+
 function stopRacer(race: Race): void {
   const ctl = new Int32Array(race.ctl);
   Atomics.store(ctl, 0, 2);
@@ -130,8 +161,9 @@ function racer(race: Race): NonNullable<Ctx['raceBuf']> {
   let running = false;
   return {
     sab: race.sab, at: 4096,
-    start(i, a, b) {
-      ctl[1] = i; ctl[2] = a; ctl[3] = b;
+    page: race.page,
+    start(i, a, b, where = 'sab') {
+      ctl[1] = i; ctl[2] = a; ctl[3] = b; ctl[8] = where === 'page' ? 1 : 0;
       Atomics.store(ctl, 0, 1);
       const gen = Atomics.add(ctl, 6, 1) + 1;
       Atomics.notify(ctl, 6);
@@ -265,7 +297,7 @@ async function loop(cfg: Config, env: Env, race: Race | undefined): Promise<Repo
     try {
       // memory that SIGBUSes is not looked at (results over it neither)
       const d = cls === 'mapped' ? undefined : call.verify?.(res, err);
-      if (d) violation(t.kind === 'G' ? 'fd' : /bytes taken|read guard bytes/.test(d) ? 'leak' : 'path', d);
+      if (d) violation(t.kind === 'G' ? 'fd' : /^over-read/.test(d) ? 'over-read' : /bytes taken|read guard bytes/.test(d) ? 'leak' : 'path', d);
     } catch (e) {
       violation('fuzzer', `the verification failed: ${(e as Error)?.stack ?? String(e)}`);
     }
@@ -293,7 +325,7 @@ if (isMainThread) {
     process.exit(2);
   }
   const env = fixtures();
-  const { race, worker: racerThread } = startRacer();
+  const { race, worker: racerThread } = startRacer(env.page);
   const mount = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').find((l) => l.split(' ')[4] === process.cwd());
   out(`S\t${JSON.stringify({ hostname: hostname(), cwd: process.cwd(), mount: mount?.split(' - ')[1] ?? '', capSysTime: !env.timex, uts: env.uts, gc: typeof (globalThis as { gc?: unknown }).gc === 'function', thread: cfg.thread, xattr: env.xattr })}`);
   let rep: Report;
@@ -312,11 +344,14 @@ if (isMainThread) {
   }
   stopRacer(race);
   void racerThread;
-  for (const fd of [env.urandom, env.pipeR, env.pipeW]) closeSync(fd);
+  for (const fd of [env.urandom, env.pipeR, env.pipeW, env.mountFd]) closeSync(fd);
   out(`R\t${JSON.stringify(rep)}`);
   process.exit(0);
 } else if (workerData?.cfg) {
   const { cfg, env, race } = workerData as { cfg: Config; env: Env; race: Race };
+  // a Buffer arrives as a Uint8Array; the page's memory is rebuilt from its address
+  if (env.handle) env.handle = Buffer.from(env.handle);
+  if (env.page) env.page = { address: env.page.address, buf: Buffer.from((await import('koffi')).default.view(env.page.address, 4096)) };
   const { parentPort } = await import('node:worker_threads');
   const rep = await loop(cfg, env, race);
   parentPort!.postMessage(rep);

@@ -285,7 +285,7 @@ export class Ctx {
   /** Set when the lie could not even be made (the library refused it at construction). */
   refused: string | undefined;
   /** The racing thread (for 'race'), and shared file mappings (for 'mapped'), from the child. */
-  raceBuf?: { sab: SharedArrayBuffer; at: number; start(i: number, a: number, b: number): void; stop(): void };
+  raceBuf?: { sab: SharedArrayBuffer; at: number; page?: number; start(i: number, a: number, b: number, where?: 'sab' | 'page'): void; stop(): void };
   mapper?: (size: number) => { buf: Buffer; truncate(): void; done(): void };
   constructor(readonly rng: Rng, readonly cls: LieClass) {}
 

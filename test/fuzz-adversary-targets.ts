@@ -45,6 +45,10 @@ export interface Env {
   timex: boolean;
   xattr: string;
   hostname: string;
+  /** A page followed by a PROT_NONE page (windows at its end); a file handle of fx-data; the directory it is in. */
+  page?: { address: number; buf: Buffer };
+  handle?: Buffer;
+  mountFd: number;
 }
 
 const FX = 'fx-';
@@ -615,6 +619,49 @@ export const TARGETS: Target[] = [
       return { run, verify: (res) => trapFd(res) ?? scanPaths(), cleanup: cleanPaths };
     },
   })),
+  {
+    // the handle at the very end of a page whose next page is PROT_NONE: a kernel reading more than the library checked
+    // (a length lie, or handle_bytes raised by another thread after the check) gets EFAULT
+    name: 'open_by_handle_at', kind: 'R', classes: ['honest', 'own-value', 'own-getter', 'flip-getter', 'subclass', 'race'], weight: 2,
+    make(c, e) {
+      if (!e.page || !e.handle) throw new Skip('no guard page or no file handles');
+      const h = e.handle;
+      const off = 4096 - h.length;
+      e.page.buf.fill(0xf7, 0, off);
+      h.copy(e.page.buf, off);
+      const win = e.page.buf.subarray(off);
+      const bytes = h.readUInt32LE(0);
+      let v: unknown = win;
+      if (c.cls === 'race' && c.raceBuf?.page) {
+        c.raceBuf.start(off, bytes, 128, 'page');
+        c.cleanups.push(() => c.raceBuf!.stop());
+        c.note(`handle: a ${h.length}-byte file handle at the end of a page (a PROT_NONE page after it) whose handle_bytes another thread flips between ${bytes} and 128`);
+      } else if (c.cls === 'subclass') {
+        const C = class LyingHandle extends Uint8Array {};
+        Object.setPrototypeOf(C.prototype, Buffer.prototype);
+        for (const k of ['length', 'byteLength']) Object.defineProperty(C.prototype, k, { get: () => { c.touch(k); return h.length + 128; }, configurable: true });
+        v = Reflect.construct(Uint8Array, [win.buffer, win.byteOffset, win.length], C);
+        c.note(`handle: a ${h.length}-byte handle at a page's end, a subclass claiming ${h.length + 128} bytes`);
+      } else if (c.cls !== 'honest') {
+        const e2 = c.rng.int(1, 128);
+        for (const k of ['length', 'byteLength']) Object.defineProperty(win, k, c.liar(k, () => h.length, h.length + e2, c.cls));
+        c.note(`handle: a ${h.length}-byte handle at a page's end with ${c.cls} length/byteLength ${h.length}+${e2}`);
+      } else c.note(`handle: a ${h.length}-byte handle at a page's end`);
+      const open = F('open_by_handle_at');
+      // a race is won rarely: a burst of attempts per call (until the first error)
+      const tries = c.cls === 'race' ? 256 : 1;
+      return {
+        run: () => {
+          for (let i = 1; ; i++) {
+            const fd = open(e.mountFd, v, 'rdonly') as { close(): void };
+            if (i >= tries) return fd;
+            fd.close();
+          }
+        },
+        verify: (_r, err) => ((err as { code?: string } | undefined)?.code === 'EFAULT' ? 'over-read: the kernel read past the bytes the library checked (EFAULT from the PROT_NONE page after them)' : undefined),
+      };
+    },
+  },
   // ---- the kernel reads a path ----
   ...(['open', 'openat', 'creat', 'mkdir', 'mknod', 'symlink', 'link', 'rename', 'openat2', 'memfd_create', 'setxattr name'] as const).map((name): Target => ({
     name: `${name} (path)`, kind: 'P',
