@@ -9,7 +9,7 @@
 //   R <json>                 at the end: counts per target and class
 // Usage (the test does it): node --expose-gc --import tsx test/fuzz-adversary-child.ts '<json config>'
 // With "thread": "worker" the calls run in a worker thread (the main thread makes the fixtures and waits).
-import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync, writeSync, constants as FS } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, symlinkSync, writeFileSync, writeSync, constants as FS } from 'node:fs';
 import { createRequire } from 'node:module';
 import { hostname } from 'node:os';
 import { pathToFileURL } from 'node:url';
@@ -67,6 +67,8 @@ function capEff(): bigint {
 function fixtures(): Env {
   writeFileSync('fx-data', Buffer.alloc(65536, 'd'));
   writeFileSync('fx-x', 'x');
+  writeFileSync('fx-x2', 'x');
+  symlinkSync('fx-data', 'fx-link');
   for (const [d, p] of [['fx-dirA', 'a'], ['fx-dirB', 'b']]) {
     mkdirSync(d, { recursive: true });
     for (let i = 0; i < 40; i++) writeFileSync(`${d}/${p}-${i}-${'n'.repeat(i % 17)}`, '');
@@ -81,6 +83,7 @@ function fixtures(): Env {
   const setx = L.setxattr as unknown as (p: string, n: string, v: string) => void;
   try { setx('fx-x', xattr, 'v'); } catch { xattr = 'trusted.adv'; }
   try { (L.removexattr as unknown as (p: string, n: string) => void)('fx-x', xattr); } catch { /* none */ }
+  try { setx('fx-x2', xattr, 'a value of some length, for getxattr'); } catch { /* no xattrs */ }
   const page = guardPage();
   let handle: Buffer | undefined;
   try {
@@ -268,7 +271,12 @@ async function loop(cfg: Config, env: Env, race: Race | undefined): Promise<Repo
     let res: unknown;
     let err: unknown;
     try {
-      res = call.run();
+      c.arm();
+      try {
+        res = call.run();
+      } finally {
+        c.disarm();
+      }
       if (res instanceof Promise) res = await res;
     } catch (e) {
       err = e;

@@ -259,11 +259,13 @@ export const LIE_CLASSES = [
   'gc', // garbage collection inside a call and between iterator steps (with await)
   'race', // a second thread flips a path's final NUL in a SharedArrayBuffer during the call
   'mapped', // memory of a shared file mapping whose file was truncated: any access from the process is a SIGBUS
+  'global', // a built-in the library calls at call time (Buffer.alloc, Buffer.from, Array.prototype.push, Math.min)
+  //           replaced, for the call only, by a liar: allocations smaller than asked, views over the guards
 ] as const;
 export type LieClass = (typeof LIE_CLASSES)[number];
 
 /** The byte-level lie classes (applied to a Buffer argument). */
-export const BYTE_LIES: LieClass[] = ['honest', 'own-value', 'own-getter', 'flip-getter', 'subclass', 'species', 'proxy', 'fake', 'edge', 'mapped'];
+export const BYTE_LIES: LieClass[] = ['honest', 'own-value', 'own-getter', 'flip-getter', 'subclass', 'species', 'proxy', 'fake', 'edge', 'mapped', 'global'];
 
 type Victim =
   | { kind: 'bytes'; arena: Arena; obj: unknown }
@@ -304,6 +306,59 @@ export class Ctx {
   }
   /** What to truncate right before the call. */
   readonly truncate: (() => void)[] = [];
+
+  /** 'global': the liar installed for the call's duration (arm before the call, disarm right after). */
+  private globalPatch: { arm(): void; disarm(): void } | undefined;
+  arm(): void { if (this.cls === 'global') (this.globalPatch ??= this.makeGlobalLie()).arm(); }
+  disarm(): void { this.globalPatch?.disarm(); }
+
+  private makeGlobalLie(): { arm(): void; disarm(): void } {
+    const r = this.rng;
+    const kind = r.pick(['Buffer.allocUnsafe', 'Buffer.alloc', 'Buffer.allocUnsafeSlow', 'Buffer.from', 'Array.prototype.push', 'Math.min', 'Math.max'] as const);
+    const [obj, key] = kind.startsWith('Buffer.') ? [Buffer, kind.slice(7)] : kind === 'Array.prototype.push' ? [Array.prototype, 'push'] : [Math, kind.slice(5)];
+    const o = obj as unknown as Record<string, (...a: unknown[]) => unknown>;
+    const orig = o[key];
+    const origMax = Math.max;
+    const self = this;
+    let inside = false; // the liar's own work runs with the originals
+    const arenaOf = (x: unknown) => {
+      if (!ArrayBuffer.isView(x)) return undefined;
+      return self.arenas.find((a) => a.ab === x.buffer);
+    };
+    const liar = function (this: unknown, ...args: unknown[]): unknown {
+      if (inside) return orig.apply(this, args);
+      inside = true;
+      try {
+        self.touch(`global ${kind}`);
+        switch (kind) {
+          case 'Buffer.allocUnsafe': case 'Buffer.alloc': case 'Buffer.allocUnsafeSlow': {
+            const n = args[0];
+            if (typeof n !== 'number' || n < 2 || n > 1 << 20) return orig.apply(this, args);
+            const a = self.arena(`${kind}(${n}), answered with ${n >> 1} bytes`, n >> 1, { after: n + 64, fill: kind === 'Buffer.alloc' ? 'zero' : 'payload' });
+            return a.buffer();
+          }
+          case 'Buffer.from': {
+            const a = args.length >= 2 ? self.arenas.find((x) => x.ab === args[0]) : arenaOf(args[0]);
+            if (!a) return orig.apply(this, args);
+            return Buffer.from(a.ab, a.base, a.total); // the whole arena, guards and all
+          }
+          case 'Array.prototype.push': {
+            const out = args.map((x) => { const a = arenaOf(x); return a ? new Uint8Array(a.ab, a.base, a.total) : x; });
+            return orig.apply(this, out);
+          }
+          case 'Math.min': return origMax(...(args as number[]));
+          default: { const m = origMax(...(args as number[])); return Number.isFinite(m) ? m * 2 + 4096 : m; }
+        }
+      } finally {
+        inside = false;
+      }
+    };
+    this.note(`global: ${kind} replaced for the call by a liar (${/alloc/.test(kind) ? 'half the bytes asked for, guards after' : /from|push/.test(kind) ? 'views over the whole arena, guards included' : kind === 'Math.min' ? 'answers the max' : 'answers twice the max + 4096'})`);
+    return {
+      arm() { o[key] = liar; },
+      disarm() { o[key] = orig; },
+    };
+  }
 
   note(s: string): void { this.notes.push(s); }
   touch(what: string): void { this.touched.set(what, (this.touched.get(what) ?? 0) + 1); }

@@ -54,7 +54,7 @@ export interface Env {
 const FX = 'fx-';
 const AT_FDCWD = -100;
 const isClass = (cls: LieClass, ...xs: LieClass[]) => xs.includes(cls);
-const W_STRUCT: LieClass[] = ['honest', 'struct-$', 'proxy', 'fake', 'edge', 'mapped', 'later', 'gc'];
+const W_STRUCT: LieClass[] = ['honest', 'struct-$', 'proxy', 'fake', 'edge', 'mapped', 'global', 'later', 'gc'];
 const BYTES_LATER: LieClass[] = [...BYTE_LIES, 'later', 'gc'];
 
 // ---- helpers -----------------------------------------------------------------------------------------------------------
@@ -498,7 +498,7 @@ export const TARGETS: Target[] = [
   statTarget('clock_getres', (_c, _e, ts) => F('clock_getres')('monotonic', ts), () => L.Timespec),
   statTarget('gettimeofday', (_c, _e, tv) => F('gettimeofday')(tv), () => L.Timeval),
   // (no 'mapped' here: writing the fields of a struct over memory that SIGBUSes is what the caller asked for)
-  { ...statTarget('toTimespec (accessors only)', (c, _e, ts) => F('toTimespec')(c.rng.pick([0, 1.5, 123456789n, new Date(0)]), ts), () => L.Timespec), classes: W_STRUCT.filter((x) => !['later', 'gc', 'mapped'].includes(x)) },
+  { ...statTarget('toTimespec (accessors only)', (c, _e, ts) => F('toTimespec')(c.rng.pick([0, 1.5, 123456789n, new Date(0)]), ts), () => L.Timespec), classes: W_STRUCT.filter((x) => !['later', 'gc', 'mapped', 'global'].includes(x)) },
   {
     name: 'adjtimex', kind: 'W', classes: W_STRUCT.filter((x) => x !== 'later' && x !== 'gc'),
     make(c, e) {
@@ -662,6 +662,23 @@ export const TARGETS: Target[] = [
       };
     },
   },
+  // ---- the library allocates the memory (a 'global' liar can answer its allocations with less) ----
+  ...([
+    ['read (fresh buffer)', (c: Ctx, e: Env) => { const n = c.rng.int(1, 8192); return c.rng.chance(0.5) ? F('read')(e.urandom, n) : F('pread')(e.urandom, n, c.rng.int(0, 4096)); }],
+    ['getrandom (fresh buffer)', (c: Ctx) => F('getrandom')(c.rng.int(1, 8192), 'nonblock')],
+    ['getcwd', () => F('getcwd')()],
+    ['readlink', () => F('readlink')(`${FX}link`, 'buffer')],
+    ['getxattr', (_c: Ctx, e: Env) => F('getxattr')(`${FX}x2`, e.xattr)],
+    ['listxattr', () => F('listxattr')(`${FX}x2`)],
+    ['readFile', () => F('readFile')(`${FX}data`)],
+    ['getdents', () => { const fd = F('open')(`${FX}dirA`, 'rdonly, directory') as { close(): void }; try { return [...(F('getdents')(fd, 256) as Iterable<unknown>)].length; } finally { fd.close(); } }],
+    ['sched_getaffinity', () => F('sched_getaffinity')(0)],
+    ['name_to_handle_at', () => F('name_to_handle_at')(AT_FDCWD, `${FX}data`)],
+    ['uname, sysinfo, times', (c: Ctx) => F(c.rng.pick(['uname', 'sysinfo', 'times']))()],
+  ] as const).map(([name, run]): Target => ({
+    name, kind: 'W', classes: ['honest', 'global'],
+    make: (c, e) => ({ run: () => run(c, e) }),
+  })),
   // ---- the kernel reads a path ----
   ...(['open', 'openat', 'creat', 'mkdir', 'mknod', 'symlink', 'link', 'rename', 'openat2', 'memfd_create', 'setxattr name'] as const).map((name): Target => ({
     name: `${name} (path)`, kind: 'P',
