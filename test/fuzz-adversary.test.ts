@@ -2,11 +2,15 @@
 // byteLength, byteOffset and buffer properties, getters that change between reads, subclasses and Proxies, look-alikes
 // made with Object.create, struct views with $buffer/$offset replaced, getters in later arguments that mutate, detach
 // or shrink what was already checked, lying iovec arrays, garbage collection and await between steps, a second thread
-// racing a path's NUL, calls from a worker thread). Every buffer handed over is a window inside a larger ArrayBuffer
-// with guard bytes around it (test/fuzz-adversary-lies.ts); after every call the guards must be untouched, and what the
-// kernel read (files, pipes, xattrs, the hostname, names made from paths) must hold no guard byte. The calls are in
-// test/fuzz-adversary-targets.ts; test/fuzz-adversary-child.ts makes them in child processes inside fresh namespaces,
-// so that a crash (a signal, a V8 abort) is seen, reported with the seed and the call, and the slice goes on after it.
+// racing a path's NUL or a file handle's length, memory of a truncated shared mapping, built-ins replaced for the
+// call, calls from a worker thread). Every buffer handed over is a window inside a larger ArrayBuffer with guard bytes
+// around it (test/fuzz-adversary-lies.ts); after every call the guards must be untouched, and what the kernel read
+// (files, pipes, xattrs, the hostname, names made from paths) must hold no guard byte; a window at the end of a page
+// before a PROT_NONE page catches reads that leave no trace (EFAULT). The calls are in test/fuzz-adversary-targets.ts;
+// test/fuzz-adversary-child.ts makes them in child processes inside fresh namespaces, so that a crash (a signal, a V8
+// abort) is seen, reported with the seed and the call, and the run goes on after it (without that function and lie
+// class). Two self-tests prove the detectors: the unchecked raw layer with the same lies is caught every time, and a
+// child killed by a signal is reported at its call.
 //
 // The promise held here: no call, however its arguments lie, lets the kernel touch memory outside the objects it was
 // given, corrupts memory or kills the process; it returns or throws TypeError, RangeError or SyscallError.
