@@ -41,7 +41,11 @@ function constantsModule(abi: ResolvedAbi): string {
     names.push(ns.name);
     if (ns.doc) types.push(docComment(ns.doc, '  '));
     types.push(`  readonly ${ns.name}: {`);
-    for (const k of ns.items) types.push(`    readonly ${key(k.name)}: ${num(k.value)};`);
+    for (const k of ns.items) {
+      // an ioctl request is computed from its _IOC form and this arch's layout: say which
+      if (k.ioctl) types.push(docComment(`${k.ioctl.macro}${k.ioctl.arg === undefined ? '' : `: ${k.ioctl.size} bytes on this arch`}`, '    '));
+      types.push(`    readonly ${key(k.name)}: ${num(k.value)};`);
+    }
     types.push('  };');
     table.push(`  ${ns.name}: ${quoted(Object.fromEntries(ns.items.map((k) => [k.name, jsonValue(k.value)])))},`);
   }

@@ -4,6 +4,7 @@ import { readFileSync, readdirSync, existsSync } from 'node:fs';
 import { join, relative, basename, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
+import { LayoutEngine } from './layout.ts';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const SPEC_DIR = join(ROOT, 'spec');
@@ -14,10 +15,23 @@ export const ABI_DIR = join(ROOT, 'abi', 'linux');
 
 export type Header = string | string[];
 export type IntValue = number | string;
+/** An ioctl request as the header's _IO/_IOR/_IOW/_IOWR writes it; the number follows from the arch's IocLayout. */
+export interface IoctlSpec {
+  dir: 'none' | 'read' | 'write' | 'readwrite';
+  /** The type (magic) byte: a character or a number. */
+  type: number | string;
+  nr: number;
+  /** The argument's C type (its size on the arch goes into the request), or `size` in bytes; neither for dir none. */
+  arg?: string;
+  size?: number;
+}
 export interface ConstItemObject {
   value: IntValue; c?: string; message?: string; header?: Header; since?: string; note?: string; arches?: string[];
 }
-export type ConstItem = IntValue | ConstItemObject;
+export interface IoctlItemObject {
+  ioctl: IoctlSpec; c?: string; header?: Header; since?: string; note?: string; arches?: string[];
+}
+export type ConstItem = IntValue | ConstItemObject | IoctlItemObject;
 export interface NamespaceFile {
   prefix: string; header: Header; since: string; doc?: string; note?: string; arches?: string[];
   items: Record<string, ConstItem>;
@@ -41,10 +55,20 @@ export interface SyscallSpec {
 }
 export interface SyscallsFile { $schema?: string; header: Header; syscalls: Record<string, SyscallSpec> }
 export interface BaseType { size: number; align: number; signed?: boolean }
+/** How _IOC(dir, type, nr, size) packs a request on an arch: field widths from bit 0 up, and the direction values. */
+export interface IocLayout {
+  nrBits: number; typeBits: number; sizeBits: number; dirBits: number; none: number; read: number; write: number;
+  note?: string;
+}
 export interface ArchFile {
   $schema?: string; os: 'linux'; arch: string; triplet?: string; note?: string; endian: 'little' | 'big';
   types: Record<string, BaseType>;
   syscall: { argRegisters: number; split64: 'none' | 'pair' | 'aligned-pair' };
+  /**
+   * Required by arch.schema.json (the loader rejects a file without it); optional in this type only so that code
+   * building an ArchFile field by field still compiles.
+   */
+  ioctl?: IocLayout;
 }
 export interface OverridesFile {
   $schema?: string;
@@ -176,6 +200,13 @@ export function loadAbiFiles(dir = ABI_DIR): AbiFiles {
 export interface Constant {
   id: string; ns: string; name: string; c: string; value: bigint; header: string[]; since: string;
   file: string; message?: string; note?: string;
+  /** For an ioctl request: how the spec states it, with the type byte as a number and the argument's size on this arch. */
+  ioctl?: ResolvedIoctl;
+}
+export interface ResolvedIoctl {
+  dir: IoctlSpec['dir']; type: number; nr: number; size: number; arg?: string;
+  /** The C macro as the spec states it: _IOR(0xb7, 13, __u64). */
+  macro: string;
 }
 export interface Typedef {
   name: string; type: string; align?: number; internal: boolean; header: string[]; since: string; file: string;
@@ -208,9 +239,52 @@ export function toBigInt(v: IntValue): bigint {
   return BigInt(v);
 }
 
+/** An item with a literal value as an object. An ioctl item has none (resolveAbi computes it per arch): it throws. */
 export function itemObject(item: ConstItem): ConstItemObject {
+  if (isIoctlItem(item)) {
+    throw new Error(`${ioctlMacro(item.ioctl)} is an ioctl item: its value is computed per arch (the resolved Constant's value), not stored`);
+  }
   return typeof item === 'object' ? item : { value: item };
 }
+
+/** Any item as an object: a literal value or an ioctl form. */
+export function itemSpec(item: ConstItem): ConstItemObject | IoctlItemObject {
+  return typeof item === 'object' ? item : { value: item };
+}
+
+export function isIoctlItem(item: ConstItem): item is IoctlItemObject {
+  return typeof item === 'object' && 'ioctl' in item;
+}
+
+/** The C macro an ioctl item stands for: _IOR('T', 0x30, unsigned int). */
+export function ioctlMacro(io: IoctlSpec): string {
+  const m = { none: '_IO', read: '_IOR', write: '_IOW', readwrite: '_IOWR' }[io.dir];
+  const type = typeof io.type === 'string' ? `'${io.type}'` : `0x${io.type.toString(16)}`;
+  const arg = io.dir === 'none' ? '' : `, ${io.arg ?? `${io.size} bytes`}`;
+  return `${m}(${type}, ${io.nr}${arg})`;
+}
+
+/**
+ * _IOC(dir, type, nr, size) on an arch, as its asm/ioctl.h computes it. A field that does not fit its width is an
+ * error (C would let it spill into the next field).
+ */
+export function iocNumber(layout: IocLayout, dir: IoctlSpec['dir'], type: number, nr: number, size: number): bigint {
+  const d = { none: layout.none, read: layout.read, write: layout.write, readwrite: layout.read | layout.write }[dir];
+  const fits = (v: number, bits: number, what: string) => {
+    if (!Number.isInteger(v) || v < 0 || v >= 2 ** bits) throw new Error(`ioctl ${what} ${v} does not fit in ${bits} bits`);
+  };
+  fits(nr, layout.nrBits, 'number');
+  fits(type, layout.typeBits, 'type');
+  fits(size, layout.sizeBits, 'argument size');
+  fits(d, layout.dirBits, 'direction');
+  const typeShift = layout.nrBits;
+  const sizeShift = typeShift + layout.typeBits;
+  const dirShift = sizeShift + layout.sizeBits;
+  return (BigInt(d) << BigInt(dirShift)) | (BigInt(size) << BigInt(sizeShift)) | (BigInt(type) << BigInt(typeShift)) | BigInt(nr);
+}
+
+/** The type byte of an ioctl item as a number ('T' -> 84). */
+export const ioctlType = (t: number | string) => (typeof t === 'string' ? t.charCodeAt(0) : t);
 
 /** Split a C declaration ("const char *filename") into type and name. */
 export function splitDeclaration(decl: string): { type: string; name: string } {
@@ -228,6 +302,8 @@ export function resolveAbi(files: AbiFiles, arch: string): ResolvedAbi {
 
   const namespaces: Namespace[] = [];
   const seen = new Map<string, string>();
+  // ioctl items get their value once typedefs and structs are known: [constant, spec, file and JSON pointer of the spec]
+  const ioctls: [Constant, IoctlSpec, string, string][] = [];
   for (const { file, data } of files.constants) {
     for (const [nsName, ns] of Object.entries(data.namespaces)) {
       if (seen.has(nsName)) {
@@ -239,18 +315,29 @@ export function resolveAbi(files: AbiFiles, arch: string): ResolvedAbi {
       const items: Constant[] = [];
       const merged: Record<string, ConstItem> = { ...ns.items };
       for (const [k, v] of Object.entries(ov.constants?.[nsName] ?? {})) {
-        // an override is either a new value for an existing item or a whole new item
-        merged[k] = typeof v === 'object' || !(k in ns.items) ? v : { ...itemObject(ns.items[k]), value: v };
+        // an override is either a new value for an existing item (a literal value replaces an ioctl form) or a whole
+        // new item
+        if (typeof v === 'object' || !(k in ns.items)) merged[k] = v;
+        else {
+          const { ioctl: _, ...rest } = itemSpec(ns.items[k]) as Partial<IoctlItemObject> & Partial<ConstItemObject>;
+          merged[k] = { ...rest, value: v };
+        }
       }
       for (const [name, raw] of Object.entries(merged)) {
-        const it = itemObject(raw);
+        const it = itemSpec(raw);
         const id = `${nsName}.${name}`;
         if (absent.has(id) || !onArch(it.arches, arch)) continue;
-        items.push({
-          id, ns: nsName, name, c: it.c ?? ns.prefix + name, value: toBigInt(it.value),
+        const k: Constant = {
+          id, ns: nsName, name, c: it.c ?? ns.prefix + name, value: 'ioctl' in it ? 0n : toBigInt(it.value),
           header: headerList(it.header, nsHeader), since: it.since ?? ns.since, file: rel(file),
-          message: it.message, note: it.note,
-        });
+          message: 'ioctl' in it ? undefined : it.message, note: it.note,
+        };
+        if ('ioctl' in it) {
+          const inOverride = typeof ov.constants?.[nsName]?.[name] === 'object';
+          ioctls.push([k, it.ioctl, inOverride ? rel(files.overrides[arch].file) : rel(file),
+            inOverride ? `/constants/${nsName}/${name}/ioctl` : `/namespaces/${nsName}/items/${name}/ioctl`]);
+        }
+        items.push(k);
       }
       namespaces.push({ name: nsName, prefix: ns.prefix, doc: ns.doc, file: rel(file), items });
     }
@@ -300,9 +387,25 @@ export function resolveAbi(files: AbiFiles, arch: string): ResolvedAbi {
     });
   }
 
-  return {
+  const resolved: ResolvedAbi = {
     arch: archFile.data, namespaces, constants: namespaces.flatMap((n) => n.items), typedefs, structs, syscalls,
   };
+  if (ioctls.length) {
+    // the argument's size on this arch comes from the layout engine, as every struct layout does
+    const engine = new LayoutEngine(resolved);
+    for (const [k, io, file, pointer] of ioctls) {
+      try {
+        const size = io.dir === 'none' ? 0 : io.arg !== undefined ? engine.type(io.arg).size : io.size!;
+        const type = ioctlType(io.type);
+        if (!archFile.data.ioctl) throw new Error(`${rel(archFile.file)} has no ioctl layout`);
+        k.value = iocNumber(archFile.data.ioctl, io.dir, type, io.nr, size);
+        k.ioctl = { dir: io.dir, type, nr: io.nr, size, ...(io.arg !== undefined ? { arg: io.arg } : {}), macro: ioctlMacro(io) };
+      } catch (err) {
+        throw new AbiError(`${file}: ${k.id} (${ioctlMacro(io)}) on ${arch}: ${(err as Error).message}`, file, pointer);
+      }
+    }
+  }
+  return resolved;
 }
 
 /** Compare two kernel versions ("6.1.187" vs "6.10"). */
