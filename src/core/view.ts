@@ -81,7 +81,8 @@ export function structArg(v: unknown, cls: Cls, name: string, len: number = cls.
   if (sizeOf(v) < cls.size || have < len) {
     throw new RangeError(`${name}: the ${cls.name} needs ${len} bytes, its buffer has ${have}`);
   }
-  return region(mem, name, 0, len);
+  // the view's own memory is the library's object, which no caller holds: it goes to the kernel as it is
+  return have === len ? mem : region(mem, name, 0, len);
 }
 
 /** The library's own Buffer behind a view (from its first byte to the end of its buffer), for the accessors. */
