@@ -181,7 +181,9 @@ export interface Constants {
   /** epoll ioctls (busy-poll parameters) */
   readonly EPIOC: {
     readonly IOC_TYPE: 138;
+    /** _IOW(0x8a, 1, struct epoll_params): 8 bytes on this arch */
     readonly SPARAMS: 1074301441;
+    /** _IOR(0x8a, 2, struct epoll_params): 8 bytes on this arch */
     readonly GPARAMS: 2148043266;
   };
   /** poll(2) event bits */
@@ -229,6 +231,7 @@ export interface Constants {
     readonly ALL_EVENTS: 4095;
     readonly CLOEXEC: 524288;
     readonly NONBLOCK: 2048;
+    /** _IOW('I', 0, __s32): 4 bytes on this arch */
     readonly IOC_SETNEXTWD: 1074022656;
   };
   /** fanotify events, flags and response values */
@@ -333,6 +336,7 @@ export interface Constants {
     readonly TIMER_CANCEL_ON_SET: 2;
     readonly CLOEXEC: 524288;
     readonly NONBLOCK: 2048;
+    /** _IOW('T', 0, __u64): 8 bytes on this arch */
     readonly IOC_SET_TICKS: 1074287616;
   };
   /** open(2)/openat(2) flags */
@@ -522,37 +526,69 @@ export interface Constants {
   };
   /** generic filesystem ioctls (linux/fs.h, linux/fscrypt.h) */
   readonly FS_IOC: {
+    /** _IOR('f', 19, 12 bytes) */
     readonly SET_ENCRYPTION_POLICY: 2148296211;
+    /** _IOW('f', 20, __u8[16]): 16 bytes on this arch */
     readonly GET_ENCRYPTION_PWSALT: 1074816532;
+    /** _IOW('f', 21, 12 bytes) */
     readonly GET_ENCRYPTION_POLICY: 1074554389;
+    /** _IOWR('f', 22, __u8[9]): 9 bytes on this arch */
     readonly GET_ENCRYPTION_POLICY_EX: 3221841430;
+    /** _IOWR('f', 23, 80 bytes) */
     readonly ADD_ENCRYPTION_KEY: 3226494487;
+    /** _IOWR('f', 24, 64 bytes) */
     readonly REMOVE_ENCRYPTION_KEY: 3225445912;
+    /** _IOWR('f', 25, 64 bytes) */
     readonly REMOVE_ENCRYPTION_KEY_ALL_USERS: 3225445913;
+    /** _IOWR('f', 26, 128 bytes) */
     readonly GET_ENCRYPTION_KEY_STATUS: 3229640218;
+    /** _IOR('f', 27, __u8[16]): 16 bytes on this arch */
     readonly GET_ENCRYPTION_NONCE: 2148558363;
+    /** _IO(0x0, 1) */
     readonly FIBMAP: 1;
+    /** _IO(0x0, 2) */
     readonly FIGETBSZ: 2;
+    /** _IOWR('X', 119, int): 4 bytes on this arch */
     readonly FIFREEZE: 3221510263;
+    /** _IOWR('X', 120, int): 4 bytes on this arch */
     readonly FITHAW: 3221510264;
+    /** _IOWR('X', 121, 24 bytes) */
     readonly FITRIM: 3222820985;
+    /** _IOW(0x94, 9, int): 4 bytes on this arch */
     readonly FICLONE: 1074041865;
+    /** _IOW(0x94, 13, struct file_clone_range): 32 bytes on this arch */
     readonly FICLONERANGE: 1075876877;
+    /** _IOWR(0x94, 54, struct file_dedupe_range): 24 bytes on this arch */
     readonly FIDEDUPERANGE: 3222836278;
+    /** _IOR('f', 1, long): 4 bytes on this arch */
     readonly GETFLAGS: 2147771905;
+    /** _IOW('f', 2, long): 4 bytes on this arch */
     readonly SETFLAGS: 1074030082;
+    /** _IOR('v', 1, long): 4 bytes on this arch */
     readonly GETVERSION: 2147776001;
+    /** _IOW('v', 2, long): 4 bytes on this arch */
     readonly SETVERSION: 1074034178;
+    /** _IOWR('f', 11, struct fiemap): 32 bytes on this arch */
     readonly FIEMAP: 3223348747;
+    /** _IOR('f', 1, int): 4 bytes on this arch */
     readonly IOC32_GETFLAGS: 2147771905;
+    /** _IOW('f', 2, int): 4 bytes on this arch */
     readonly IOC32_SETFLAGS: 1074030082;
+    /** _IOR('v', 1, int): 4 bytes on this arch */
     readonly IOC32_GETVERSION: 2147776001;
+    /** _IOW('v', 2, int): 4 bytes on this arch */
     readonly IOC32_SETVERSION: 1074034178;
+    /** _IOR('X', 31, struct fsxattr): 28 bytes on this arch */
     readonly FSGETXATTR: 2149341215;
+    /** _IOW('X', 32, struct fsxattr): 28 bytes on this arch */
     readonly FSSETXATTR: 1075599392;
+    /** _IOR(0x94, 49, char[256]): 256 bytes on this arch */
     readonly GETFSLABEL: 2164298801;
+    /** _IOW(0x94, 50, char[256]): 256 bytes on this arch */
     readonly SETFSLABEL: 1090556978;
+    /** _IOR(0x15, 0, 17 bytes) */
     readonly GETFSUUID: 2148603136;
+    /** _IOR(0x15, 1, 129 bytes) */
     readonly GETFSSYSFSPATH: 2155943169;
   };
   /** inode flags (FS_IOC_GETFLAGS/FS_IOC_SETFLAGS) */
@@ -1951,7 +1987,9 @@ export interface Constants {
   readonly SIOC: {
     readonly INQ: 21531;
     readonly OUTQ: 21521;
+    /** _IOR(0x89, 6, long long[2]): 16 bytes on this arch */
     readonly GSTAMP_NEW: 2148567302;
+    /** _IOR(0x89, 7, long long[2]): 16 bytes on this arch */
     readonly GSTAMPNS_NEW: 2148567303;
     readonly GSTAMP: 35078;
     readonly GSTAMPNS: 35079;
@@ -2040,33 +2078,61 @@ export interface Constants {
   };
   /** /dev/net/tun ioctls */
   readonly TUN: {
+    /** _IOW('T', 200, int): 4 bytes on this arch */
     readonly SETNOCSUM: 1074025672;
+    /** _IOW('T', 201, int): 4 bytes on this arch */
     readonly SETDEBUG: 1074025673;
+    /** _IOW('T', 202, int): 4 bytes on this arch */
     readonly SETIFF: 1074025674;
+    /** _IOW('T', 203, int): 4 bytes on this arch */
     readonly SETPERSIST: 1074025675;
+    /** _IOW('T', 204, int): 4 bytes on this arch */
     readonly SETOWNER: 1074025676;
+    /** _IOW('T', 205, int): 4 bytes on this arch */
     readonly SETLINK: 1074025677;
+    /** _IOW('T', 206, int): 4 bytes on this arch */
     readonly SETGROUP: 1074025678;
+    /** _IOR('T', 207, unsigned int): 4 bytes on this arch */
     readonly GETFEATURES: 2147767503;
+    /** _IOW('T', 208, unsigned int): 4 bytes on this arch */
     readonly SETOFFLOAD: 1074025680;
+    /** _IOW('T', 209, unsigned int): 4 bytes on this arch */
     readonly SETTXFILTER: 1074025681;
+    /** _IOR('T', 210, unsigned int): 4 bytes on this arch */
     readonly GETIFF: 2147767506;
+    /** _IOR('T', 211, int): 4 bytes on this arch */
     readonly GETSNDBUF: 2147767507;
+    /** _IOW('T', 212, int): 4 bytes on this arch */
     readonly SETSNDBUF: 1074025684;
+    /** _IOW('T', 213, struct sock_fprog): 8 bytes on this arch */
     readonly ATTACHFILTER: 1074287829;
+    /** _IOW('T', 214, struct sock_fprog): 8 bytes on this arch */
     readonly DETACHFILTER: 1074287830;
+    /** _IOR('T', 215, int): 4 bytes on this arch */
     readonly GETVNETHDRSZ: 2147767511;
+    /** _IOW('T', 216, int): 4 bytes on this arch */
     readonly SETVNETHDRSZ: 1074025688;
+    /** _IOW('T', 217, int): 4 bytes on this arch */
     readonly SETQUEUE: 1074025689;
+    /** _IOW('T', 218, unsigned int): 4 bytes on this arch */
     readonly SETIFINDEX: 1074025690;
+    /** _IOR('T', 219, struct sock_fprog): 8 bytes on this arch */
     readonly GETFILTER: 2148029659;
+    /** _IOW('T', 220, int): 4 bytes on this arch */
     readonly SETVNETLE: 1074025692;
+    /** _IOR('T', 221, int): 4 bytes on this arch */
     readonly GETVNETLE: 2147767517;
+    /** _IOW('T', 222, int): 4 bytes on this arch */
     readonly SETVNETBE: 1074025694;
+    /** _IOR('T', 223, int): 4 bytes on this arch */
     readonly GETVNETBE: 2147767519;
+    /** _IOR('T', 224, int): 4 bytes on this arch */
     readonly SETSTEERINGEBPF: 2147767520;
+    /** _IOR('T', 225, int): 4 bytes on this arch */
     readonly SETFILTEREBPF: 2147767521;
+    /** _IOW('T', 226, int): 4 bytes on this arch */
     readonly SETCARRIER: 1074025698;
+    /** _IO('T', 227) */
     readonly GETDEVNETNS: 21731;
   };
   /** TUNSETIFF / TUNGETFEATURES flags (struct ifreq ifr_flags) */
@@ -2799,36 +2865,60 @@ export interface Constants {
     readonly SELF: -10000;
     readonly SELF_PROCESS: -10001;
     readonly PIDFS_IOCTL_MAGIC: 255;
+    /** _IO(0xff, 1) */
     readonly GET_CGROUP_NAMESPACE: 65281;
+    /** _IO(0xff, 2) */
     readonly GET_IPC_NAMESPACE: 65282;
+    /** _IO(0xff, 3) */
     readonly GET_MNT_NAMESPACE: 65283;
+    /** _IO(0xff, 4) */
     readonly GET_NET_NAMESPACE: 65284;
+    /** _IO(0xff, 5) */
     readonly GET_PID_NAMESPACE: 65285;
+    /** _IO(0xff, 6) */
     readonly GET_PID_FOR_CHILDREN_NAMESPACE: 65286;
+    /** _IO(0xff, 7) */
     readonly GET_TIME_NAMESPACE: 65287;
+    /** _IO(0xff, 8) */
     readonly GET_TIME_FOR_CHILDREN_NAMESPACE: 65288;
+    /** _IO(0xff, 9) */
     readonly GET_USER_NAMESPACE: 65289;
+    /** _IO(0xff, 10) */
     readonly GET_UTS_NAMESPACE: 65290;
+    /** _IOWR(0xff, 11, struct pidfd_info): 72 bytes on this arch */
     readonly GET_INFO: 3226009355;
   };
   /** namespace file (nsfs) ioctls */
   readonly NS_GET: {
     readonly NSIO: 183;
+    /** _IO(0xb7, 1) */
     readonly USERNS: 46849;
+    /** _IO(0xb7, 2) */
     readonly PARENT: 46850;
+    /** _IO(0xb7, 3) */
     readonly NSTYPE: 46851;
+    /** _IO(0xb7, 4) */
     readonly OWNER_UID: 46852;
+    /** _IOR(0xb7, 5, __u64): 8 bytes on this arch */
     readonly MNTNS_ID: 2148054789;
+    /** _IOR(0xb7, 13, __u64): 8 bytes on this arch */
     readonly ID: 2148054797;
     readonly NSFS_FILE_HANDLE_SIZE_VER0: 16;
     readonly NSFS_FILE_HANDLE_SIZE_LATEST: 16;
+    /** _IOR(0xb7, 6, int): 4 bytes on this arch */
     readonly PID_FROM_PIDNS: 2147792646;
+    /** _IOR(0xb7, 7, int): 4 bytes on this arch */
     readonly TGID_FROM_PIDNS: 2147792647;
+    /** _IOR(0xb7, 8, int): 4 bytes on this arch */
     readonly PID_IN_PIDNS: 2147792648;
+    /** _IOR(0xb7, 9, int): 4 bytes on this arch */
     readonly TGID_IN_PIDNS: 2147792649;
     readonly MNT_NS_INFO_SIZE_VER0: 16;
+    /** _IOR(0xb7, 10, 16 bytes) */
     readonly NS_MNT_GET_INFO: 2148579082;
+    /** _IOR(0xb7, 11, 16 bytes) */
     readonly NS_MNT_GET_NEXT: 2148579083;
+    /** _IOR(0xb7, 12, 16 bytes) */
     readonly NS_MNT_GET_PREV: 2148579084;
   };
   /** personality(2) domains and flags (enum values) */
@@ -3765,10 +3855,15 @@ export interface Constants {
   };
   /** seccomp user-notification fd ioctls */
   readonly SECCOMP_IOCTL_NOTIF: {
+    /** _IOWR('!', 0, struct seccomp_notif): 80 bytes on this arch */
     readonly RECV: 3226476800;
+    /** _IOWR('!', 1, struct seccomp_notif_resp): 24 bytes on this arch */
     readonly SEND: 3222806785;
+    /** _IOW('!', 2, __u64): 8 bytes on this arch */
     readonly ID_VALID: 1074274562;
+    /** _IOW('!', 3, struct seccomp_notif_addfd): 24 bytes on this arch */
     readonly ADDFD: 1075323139;
+    /** _IOW('!', 4, __u64): 8 bytes on this arch */
     readonly SET_FLAGS: 1074274564;
   };
   /** classic BPF instruction fields (struct sock_filter code) and limits */
@@ -4482,9 +4577,13 @@ export interface Constants {
     readonly XONC: 21514;
     readonly FLSH: 21515;
     readonly SBRKP: 21541;
+    /** _IOR('T', 42, struct termios2): 44 bytes on this arch */
     readonly GETS2: 2150388778;
+    /** _IOW('T', 43, struct termios2): 44 bytes on this arch */
     readonly SETS2: 1076646955;
+    /** _IOW('T', 44, struct termios2): 44 bytes on this arch */
     readonly SETSW2: 1076646956;
+    /** _IOW('T', 45, struct termios2): 44 bytes on this arch */
     readonly SETSF2: 1076646957;
     readonly GETX: 21554;
     readonly SETX: 21555;
@@ -4522,16 +4621,26 @@ export interface Constants {
     readonly GSID: 21545;
     readonly GRS485: 21550;
     readonly SRS485: 21551;
+    /** _IOR('T', 48, unsigned int): 4 bytes on this arch */
     readonly GPTN: 2147767344;
+    /** _IOW('T', 49, int): 4 bytes on this arch */
     readonly SPTLCK: 1074025521;
+    /** _IOR('T', 50, unsigned int): 4 bytes on this arch */
     readonly GDEV: 2147767346;
+    /** _IOW('T', 54, int): 4 bytes on this arch */
     readonly SIG: 1074025526;
     readonly VHANGUP: 21559;
+    /** _IOR('T', 56, int): 4 bytes on this arch */
     readonly GPKT: 2147767352;
+    /** _IOR('T', 57, int): 4 bytes on this arch */
     readonly GPTLCK: 2147767353;
+    /** _IOR('T', 64, int): 4 bytes on this arch */
     readonly GEXCL: 2147767360;
+    /** _IO('T', 65) */
     readonly GPTPEER: 21569;
+    /** _IOR('T', 66, 40 bytes) */
     readonly GISO7816: 2150126658;
+    /** _IOWR('T', 67, 40 bytes) */
     readonly SISO7816: 3223868483;
     readonly SERCONFIG: 21587;
     readonly SERGWILD: 21588;
@@ -4820,6 +4929,7 @@ export interface Constants {
   };
   /** /dev/vsock ioctls */
   readonly IOCTL_VM_SOCKETS: {
+    /** _IO(0x7, 185) */
     readonly GET_LOCAL_CID: 1977;
   };
   /** strerror text by errno value. */
