@@ -746,19 +746,20 @@ export const TARGETS: Target[] = [
   {
     name: 'getdents (gc between steps)', kind: 'G', classes: ['gc'], async: true, weight: 0.15,
     async make(c) {
-      const small = c.rng.int(24, 200);
+      const small = c.rng.int(64, 400);
       const method = c.rng.chance(0.5);
-      let fd: { getdents?: Fn; fileno?: number } | null = F('open')(`${FX}dirA`, 'rdonly, directory') as { getdents: Fn };
+      let fd: { getdents?: Fn; fileno?: number } | null = F('open')(`${FX}dirA`, 'rdonly, directory') as { getdents: Fn; fileno: number };
+      const num = fd.fileno;
       const g = (method ? fd.getdents!(small) : F('getdents')(fd, small)) as Iterator<{ name: string }>;
-      c.note(`${method ? 'Fd#getdents' : 'getdents'}(open(dirA), ${small}) without keeping the Fd; gc() and await between steps; then dirB opened`);
       const names: string[] = [];
       const first = g.next();
       if (!first.done) names.push(first.value.name);
       fd = null;
-      // the collector finalizes in a later task: a few full collections and timer turns
-      for (let i = 0; i < 4; i++) { majorGc(); await new Promise((res) => setTimeout(res, 1)); }
-      const other = F('open')(`${FX}dirB`, 'rdonly, directory') as { close(): void };
+      // the collector finalizes in a later task: full collections and timer turns
+      for (let i = 0; i < 6; i++) { majorGc(); await new Promise((res) => setTimeout(res, 2)); }
+      const other = F('open')(`${FX}dirB`, 'rdonly, directory') as { close(): void; fileno: number };
       c.cleanups.push(() => other.close());
+      c.note(`${method ? 'Fd#getdents' : 'getdents'}(open(dirA), ${small}) without keeping the Fd; gc() and await between steps; then dirB opened (${other.fileno === num ? 'at the same number' : 'at another number: the first Fd was kept'})`);
       return {
         run: () => { for (let r = g.next(); !r.done; r = g.next()) names.push(r.value.name); return names.length; },
         verify: () => {
