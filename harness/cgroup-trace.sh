@@ -13,6 +13,11 @@ set -u
 name=$1
 T=/sys/kernel/tracing
 [ -d $T/instances ] || mount -t tracefs tracefs $T 2>/dev/null || { echo "unavailable: cannot mount tracefs"; exit 0; }
+# instances that harness runs killed with SIGKILL left: unused for 10 minutes (one in use has trace_pipe open, and
+# rmdir refuses it with EBUSY; the age spares one whose harness has not opened it yet)
+for old in $T/instances/tsyscall-harness-*; do
+  [ -d "$old" ] && [ $(($(date +%s) - $(stat -c %Y "$old"))) -gt 600 ] && rmdir "$old" 2>/dev/null
+done
 I=$T/instances/$name
 mkdir $I 2>/dev/null || { echo "unavailable: cannot make a tracing instance"; exit 0; }
 for f in options/event-fork set_event_pid trace_marker events/cgroup/cgroup_mkdir events/sched/sched_process_fork; do
@@ -37,11 +42,17 @@ for e in cgroup_mkdir cgroup_rmdir cgroup_rename cgroup_attach_task cgroup_trans
 done
 echo 1 > $I/events/sched/sched_process_fork/enable
 
-cat $I/trace_pipe &
+# the reader dies with this shell (setpriv --pdeathsig), so that nothing keeps the instance if the shell is killed
+if setpriv --pdeathsig TERM true 2>/dev/null; then setpriv --pdeathsig TERM cat $I/trace_pipe & else cat $I/trace_pipe & fi
 reader=$!
+finish() {
+  kill $reader 2>/dev/null
+  wait $reader 2>/dev/null
+  echo 0 > $I/tracing_on
+  rmdir $I
+  exit 0
+}
+trap finish TERM INT HUP
 echo "ready $pid"
-cat > /dev/null
-kill $reader
-wait $reader 2>/dev/null
-echo 0 > $I/tracing_on
-rmdir $I
+while read -r _; do :; done
+finish

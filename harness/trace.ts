@@ -58,13 +58,17 @@ export class CgroupTracer {
   readonly parents = new Map<number, number>();
   /** Events the kernel dropped ("CPU:N [LOST M EVENTS]"): then the trace cannot vouch for anything. */
   lost = 0;
-  private syncs = new Map<string, () => void>();
+  private syncs = new Map<string, (seen: boolean) => void>();
   private nsync = 0;
   /** Called for each event as it is read (run.ts uses it to note which task joined which file's cgroup). */
   onEvent?: (e: CgroupEvent) => void;
 
+  /** The tracer exited before stop(): what it would have read since is unknown. */
+  dead = false;
+
   private constructor(private child: ChildProcess, private marker: string, pid: number) {
     this.pid = pid;
+    child.on('close', () => { this.dead = true; for (const done of this.syncs.values()) done(false); this.syncs.clear(); });
   }
 
   /** Start tracing the harness (this process) and all it forks; the reason when the kernel cannot. */
@@ -107,7 +111,7 @@ export class CgroupTracer {
     const lost = /^CPU:\d+ \[LOST (\d+) EVENTS\]/.exec(line);
     if (lost) { this.lost += Number(lost[1]); return; }
     const s = /tracing_mark_write: tsyscall-sync (\d+)$/.exec(line);
-    if (s) { this.syncs.get(s[1])?.(); this.syncs.delete(s[1]); return; }
+    if (s) { this.syncs.get(s[1])?.(true); this.syncs.delete(s[1]); return; }
     const m = LINE.exec(line);
     if (m?.[3] === 'sched_process_fork') {
       const child = /child_pid=(\d+)$/.exec(m[4]);
@@ -122,8 +126,9 @@ export class CgroupTracer {
   sync(timeoutMs = 10000): Promise<boolean> {
     const id = String(++this.nsync);
     return new Promise((resolve) => {
+      if (this.dead) { resolve(false); return; }
       const timer = setTimeout(() => { this.syncs.delete(id); resolve(false); }, timeoutMs);
-      this.syncs.set(id, () => { clearTimeout(timer); resolve(true); });
+      this.syncs.set(id, (seen) => { clearTimeout(timer); resolve(seen); });
       try { writeFileSync(this.marker, `tsyscall-sync ${id}`); } catch { clearTimeout(timer); resolve(false); }
     });
   }
@@ -142,7 +147,7 @@ export class CgroupTracer {
   /** Stop tracing and remove the instance. */
   stop(): Promise<void> {
     return new Promise((resolve) => {
-      if (this.child.exitCode !== null) { resolve(); return; }
+      if (this.dead || this.child.exitCode !== null) { resolve(); return; }
       this.child.on('close', () => resolve());
       this.child.stdin!.end();
     });
