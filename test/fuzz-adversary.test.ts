@@ -38,8 +38,11 @@ const TOTAL = Number(env.TSYSCALL_FUZZ_CALLS ?? 100_000);
 const ONLY = env.TSYSCALL_FUZZ_ONLY ? env.TSYSCALL_FUZZ_ONLY.split(':').map(Number) : undefined;
 const list = (v: string | undefined) => (v ? v.split(',').map((s) => s.trim()).filter(Boolean) : undefined);
 const FOCUS = { targets: list(env.TSYSCALL_FUZZ_TARGETS), classes: list(env.TSYSCALL_FUZZ_CLASSES) };
-/** Eight slices (so that results come in while the rest runs): every fourth calls from a worker thread. */
-const SLICES: { thread: 'main' | 'worker' }[] = Array.from({ length: 8 }, (_, k) => ({ thread: k % 4 === 3 ? 'worker' : 'main' }));
+/**
+ * Slices of at most 12,500 calls, at least eight (results come in while the rest runs, well within ava's timeout):
+ * every fourth calls from a worker thread.
+ */
+const SLICES: { thread: 'main' | 'worker' }[] = Array.from({ length: Math.max(8, Math.ceil(TOTAL / 12500)) }, (_, k) => ({ thread: k % 4 === 3 ? 'worker' : 'main' }));
 const PARALLEL = 2;
 const MAX_RESTARTS = 40; // per slice: after that many crashes the slice gives up (the crashes are reported)
 // after a crash, the slices go on without that function and lie class; after QUARANTINE_AFTER crashes of one lie
