@@ -80,6 +80,9 @@ const writable = (dir: string) => { try { accessSync(dir, constants.W_OK); retur
 
 /**
  * mkdir a cgroup. A v1 cpuset starts with no CPUs and no memory nodes (no task could join it): give it its parent's.
+ * A v1 cpu cgroup (with real-time group scheduling) starts with no real-time runtime, so that SCHED_FIFO/RR is refused
+ * inside it (EPERM) where it works outside: give it a quarter of its parent's (children's runtimes may not add up to
+ * more than the parent's; if the kernel refuses, real-time tests skip with their reason).
  * Returns the error, or ''.
  */
 function makeCgroup(dir: string): string {
@@ -87,6 +90,10 @@ function makeCgroup(dir: string): string {
     mkdirSync(dir);
     for (const f of ['cpuset.cpus', 'cpuset.mems']) {
       if (read(join(dir, f)).trim() === '' && read(join(dir, '..', f)).trim() !== '') writeFileSync(join(dir, f), read(join(dir, '..', f)).trim());
+    }
+    const rt = Number(read(join(dir, '..', 'cpu.rt_runtime_us')).trim());
+    if (rt > 0 && Number(read(join(dir, 'cpu.rt_runtime_us')).trim()) === 0) {
+      try { writeFileSync(join(dir, 'cpu.rt_runtime_us'), String(Math.floor(rt / 4))); } catch { /* no runtime to give */ }
     }
     return '';
   } catch (e) {

@@ -29,6 +29,10 @@ const FILES = fileURLToPath(new URL('../src/files.ts', import.meta.url));
 const isRoot = process.getuid!() === 0;
 const hasUnshare = spawnSync('unshare', ['--version']).status === 0;
 const canFifo = isRoot && spawnSync('chrt', ['-f', '1', 'true']).status === 0;
+/** Why a test of the file's own conditions is skipped here: ' (skipped: ...)', or ''. */
+const why = (ok: boolean, reason: string) => (ok ? '' : ` (skipped: ${reason})`);
+const fifoWhy = why(canFifo, isRoot ? 'this kernel refuses SCHED_FIFO (chrt -f 1 true fails: no real-time runtime in this cgroup)' : 'needs root');
+const unshareWhy = why(isRoot && hasUnshare, isRoot ? 'needs unshare(1) from util-linux' : 'needs root');
 const corePattern = readFileSync('/proc/sys/kernel/core_pattern', 'utf8').trim();
 /** A temporary directory, removed when the test ends (pass or fail). */
 function tmp(t: ExecutionContext): string {
@@ -136,7 +140,7 @@ test('getuid, geteuid, getgid, getegid, getresuid, getresgid and getgroups match
 
 // ------------------------------------------------------------------------------------------------ credentials (in children)
 
-(isRoot ? needs('hostIds') : skip)('setgroups, setresgid and setresuid drop privileges: the ids change and a root-only file is refused', async (t) => {
+needs('root', 'hostIds')('setgroups, setresgid and setresuid drop privileges: the ids change and a root-only file is refused', async (t) => {
   const dir = tmp(t);
   chmodSync(dir, 0o755);
   const secret = join(dir, 'secret');
@@ -169,7 +173,7 @@ test('getuid, geteuid, getgid, getegid, getresuid, getresgid and getgroups match
   t.is(out.setgroups, 'EPERM');
 });
 
-(isRoot ? needs('hostIds') : skip)('setgid and setuid set all three ids: a file created afterwards is owned by them', async (t) => {
+needs('root', 'hostIds')('setgid and setuid set all three ids: a file created afterwards is owned by them', async (t) => {
   const dir = tmp(t);
   chmodSync(dir, 0o777);
   const file = join(dir, 'made-by-1234');
@@ -188,7 +192,7 @@ test('getuid, geteuid, getgid, getegid, getresuid, getresgid and getgroups match
   t.is(out.back, 'EPERM');
 });
 
-(isRoot ? needs('hostIds') : skip)('setreuid and setregid set the real and effective ids (-1/null keeps one)', async (t) => {
+needs('root', 'hostIds')('setreuid and setregid set the real and effective ids (-1/null keeps one)', async (t) => {
   const out = await inChild(`
     P.setregid(3000, 3001);
     out.g = P.getresgid();
@@ -210,7 +214,7 @@ test('getuid, geteuid, getgid, getegid, getresuid, getresgid and getgroups match
   t.is(out.back, 'EPERM');
 });
 
-(isRoot ? needs('hostIds') : skip)('setfsuid and setfsgid change only the ids used for file access, and return the previous one', async (t) => {
+needs('root', 'hostIds')('setfsuid and setfsgid change only the ids used for file access, and return the previous one', async (t) => {
   const dir = tmp(t);
   chmodSync(dir, 0o755);
   const secret = join(dir, 'secret');
@@ -386,7 +390,7 @@ needs('subreaper')('sched_setscheduler and sched_getscheduler: a batch policy sh
   reap(pid);
 });
 
-(canFifo ? test : test.skip)('real-time policies: priorities within sched_get_priority_min/max, sched_setparam and sched_getparam', (t) => {
+(canFifo ? test : test.skip)('real-time policies: priorities within sched_get_priority_min/max, sched_setparam and sched_getparam' + fifoWhy, (t) => {
   const pid = child('exec sleep 1000');
   const min = P.sched_get_priority_min('fifo');
   const max = P.sched_get_priority_max('fifo');
@@ -512,7 +516,7 @@ needs('sysinfo32')('sysinfo: memory as node:os reports it, uptime and loads as /
   t.true(printed.join(' ') === loadBefore.join(' ') || printed.join(' ') === loadAfter.join(' '), `${printed} vs ${loadBefore} / ${loadAfter}`);
 });
 
-(isRoot && hasUnshare ? test : test.skip)('sethostname and setdomainname change the names of a fresh UTS namespace only', async (t) => {
+(isRoot && hasUnshare ? test : test.skip)('sethostname and setdomainname change the names of a fresh UTS namespace only' + unshareWhy, async (t) => {
   const hostBefore = readFileSync('/proc/sys/kernel/hostname', 'utf8');
   const domainBefore = readFileSync('/proc/sys/kernel/domainname', 'utf8');
   const out = await inChild(`
@@ -723,7 +727,7 @@ test('personality: query, set (inherited by children, uname26 changes uname), re
   t.throws(() => P.personality('bogus'), { instanceOf: TypeError });
 });
 
-(isRoot && hasUnshare ? needs('acct') : skip)('acct writes a record for each process that exits (in fresh mount and pid namespaces, on a tmpfs)', async (t) => {
+(isRoot && hasUnshare ? needs('acct') : skip)('acct writes a record for each process that exits (in fresh mount and pid namespaces, on a tmpfs)' + unshareWhy, async (t) => {
   const dir = tmp(t);
   const out = await inChild(`
     const file = ${JSON.stringify(join(dir, 'pacct'))};
