@@ -4,7 +4,7 @@ import { abi, raw } from './core/abi.ts';
 import { check } from './core/errors.ts';
 import { Fd, fdNum, isFd, retryFd, addFdMethods, type FdLike, type FdMethods } from './core/fd.ts';
 import { flags, type Flags } from './core/flags.ts';
-import { int, path as checkPath, pathText, region, lengthOf, type Bytes } from './core/args.ts';
+import { bufferFrom, allocUnsafe, int, path as checkPath, pathText, region, lengthOf, type Bytes } from './core/args.ts';
 import { structArg } from './core/view.ts';
 import { withFileTypeTests, type FileTypeTests } from './core/filetype.ts';
 import * as sys from './core/compat.ts';
@@ -48,7 +48,7 @@ export function read(fd: FdLike, a?: Bytes | number, offset?: number, length?: n
   const n = fdNum(fd, 'read');
   if (a === undefined || typeof a === 'number') {
     const len = a === undefined ? 4096 : int(a, 'length', 0, 2 ** 31 - 1);
-    const out = Buffer.allocUnsafe(len);
+    const out = allocUnsafe(len);
     return out.subarray(0, check(raw.read(n, out, len), 'read'));
   }
   const r = region(a, 'buf', offset, length);
@@ -58,7 +58,7 @@ export function read(fd: FdLike, a?: Bytes | number, offset?: number, length?: n
 /** Write a Buffer, typed array or string (UTF-8); returns the count written. */
 export function write(fd: FdLike, data: Bytes | string, offset?: number, length?: number): number {
   const n = fdNum(fd, 'write');
-  const r = typeof data === 'string' ? Buffer.from(data) : region(data, 'data', offset, length);
+  const r = typeof data === 'string' ? bufferFrom(data) : region(data, 'data', offset, length);
   return check(raw.write(n, r, lengthOf(r)), 'write');
 }
 

@@ -10,7 +10,7 @@ import { withFileTypeTests, dtToMode, type FileTypeTests } from './core/filetype
 import { check } from './core/errors.ts';
 import { Fd, fdNum, retryFd, forgetRange, addFdMethods, type FdLike, type FdMethods } from './core/fd.ts';
 import { flags, constant, type Flags } from './core/flags.ts';
-import { int, int64, describe, isBytes, path as checkPath, pathText, region, lengthOf, type Bytes } from './core/args.ts';
+import { copyInto, push, min, bufferFrom, allocUnsafe, alloc, int, int64, describe, isBytes, path as checkPath, pathText, region, lengthOf, type Bytes } from './core/args.ts';
 import { structArg } from './core/view.ts';
 import { Stat, mode, type PathLike, type Mode } from './files.ts';
 
@@ -63,7 +63,7 @@ function off(v: unknown, name: string, unsigned = true): number | bigint {
 /** A 64-bit in/out offset for copy_file_range, sendfile, splice: null for "the file's own position". */
 function offPtr(v: unknown, name: string): Buffer | null {
   if (v === null || v === undefined) return null;
-  const b = Buffer.alloc(8);
+  const b = alloc(8);
   sys.writeI64(b, BigInt(off(v, name)));
   return b;
 }
@@ -89,14 +89,14 @@ function iovecs(bufs: unknown, name: string, strings: boolean): Iov {
   const count = int(bufs.length, `${name}.length`, 0, 2 ** 32 - 1);
   if (count > IOV_MAX) throw new RangeError(`${name}: at most ${IOV_MAX} buffers (IOV_MAX), got ${count}`);
   const items: unknown[] = [];
-  for (let i = 0; i < count; i++) items.push(bufs[i]);
+  for (let i = 0; i < count; i++) push(items, bufs[i]);
   const keep: Uint8Array[] = [];
   for (let i = 0; i < count; i++) {
     const b = items[i];
-    keep.push(strings && typeof b === 'string' ? Buffer.from(b) : region(b, `${name}[${i}]`));
+    push(keep, strings && typeof b === 'string' ? bufferFrom(b) : region(b, `${name}[${i}]`));
   }
   const size = abi.Iovec.size;
-  const iov = count ? Buffer.alloc(count * size) : null;
+  const iov = count ? alloc(count * size) : null;
   for (let i = 0; i < count; i++) {
     const b = keep[i];
     const len = lengthOf(b);
@@ -193,7 +193,7 @@ export function pread(fd: FdLike, a: Bytes | number, position: number | bigint):
   const n = fdNum(fd, 'pread');
   const pos = off(position, 'position');
   if (typeof a === 'number') {
-    const out = Buffer.allocUnsafe(int(a, 'length', 0, 2 ** 31 - 1));
+    const out = allocUnsafe(int(a, 'length', 0, 2 ** 31 - 1));
     return out.subarray(0, check(raw.pread64(n, out, out.length, pos), 'pread'));
   }
   const r = region(a, 'buf');
@@ -207,13 +207,13 @@ export function pread(fd: FdLike, a: Bytes | number, position: number | bigint):
 export function pwrite(fd: FdLike, data: Bytes | string, position: number | bigint): number {
   const n = fdNum(fd, 'pwrite');
   const pos = off(position, 'position');
-  const r = typeof data === 'string' ? Buffer.from(data) : region(data, 'data');
+  const r = typeof data === 'string' ? bufferFrom(data) : region(data, 'data');
   return check(raw.pwrite64(n, r, lengthOf(r), pos), 'pwrite');
 }
 
 /**
  * readv: scatter one read into several buffers, in order; returns the total count.
- * @example const [a, b] = [Buffer.alloc(2), Buffer.alloc(3)]; readv(fd, [a, b]); // 5
+ * @example const [a, b] = [alloc(2), alloc(3)]; readv(fd, [a, b]); // 5
  */
 export function readv(fd: FdLike, bufs: readonly Bytes[]): number {
   const n = fdNum(fd, 'readv');
@@ -223,7 +223,7 @@ export function readv(fd: FdLike, bufs: readonly Bytes[]): number {
 
 /**
  * writev: gather several buffers (or strings) into one write; returns the total count.
- * @example writev(fd, ['hello ', Buffer.from('world')]); // 11
+ * @example writev(fd, ['hello ', bufferFrom('world')]); // 11
  */
 export function writev(fd: FdLike, bufs: readonly (Bytes | string)[]): number {
   const n = fdNum(fd, 'writev');
@@ -588,7 +588,7 @@ function encode(b: Buffer, enc: unknown): string | Buffer {
 
 function readlinkLoop(call: (buf: Buffer) => number, syscall: string, text: string): Buffer {
   for (let size = 4096; ; size *= 2) {
-    const buf = Buffer.allocUnsafe(size);
+    const buf = allocUnsafe(size);
     const r = check(call(buf), syscall, text);
     if (r < size) return buf.subarray(0, r);
   }
@@ -725,7 +725,7 @@ withFileTypeTests(Dirent);
  * another directory that reused its number.
  */
 function* dirents(fd: FdLike, size: number): Generator<Dirent, void, undefined> {
-  const buf = Buffer.allocUnsafe(size);
+  const buf = allocUnsafe(size);
   for (;;) {
     const got = check(raw.getdents64(fdNum(fd, 'getdents64'), buf, size), 'getdents64');
     if (got === 0) return;
@@ -734,7 +734,7 @@ function* dirents(fd: FdLike, size: number): Generator<Dirent, void, undefined> 
       const reclen = d.d_reclen;
       const name = buf.subarray(at + 19, at + reclen);
       const nul = name.indexOf(0);
-      yield new Dirent(d.d_ino, d.d_off, d.d_type, Buffer.from(nul >= 0 ? name.subarray(0, nul) : name));
+      yield new Dirent(d.d_ino, d.d_off, d.d_type, bufferFrom(nul >= 0 ? name.subarray(0, nul) : name));
       at += reclen;
     }
   }
@@ -753,7 +753,7 @@ export function getdents(fd: FdLike, bufSize: number = 32768): Generator<Dirent,
 /** getcwd: the working directory. @example getcwd(); // '/home/me' */
 export function getcwd(): string {
   for (let size = 4096; ; size *= 2) {
-    const buf = Buffer.allocUnsafe(size);
+    const buf = allocUnsafe(size);
     const r = raw.getcwd(buf, size);
     if (r === -E.RANGE) continue;
     return buf.toString('utf8', 0, check(r, 'getcwd') - 1);
@@ -797,7 +797,7 @@ function setTime(ts: InstanceType<typeof abi.Timespec>, t: unknown, name: string
     if (!Number.isFinite(ms)) throw new RangeError(`${name} must be a finite time, got ${describe(t)}`);
     const s = Math.floor(ms / 1000);
     sec = BigInt(s);
-    nsec = BigInt(Math.min(999999999, Math.round((ms - s * 1000) * 1e6)));
+    nsec = BigInt(min(999999999, Math.round((ms - s * 1000) * 1e6)));
   } else {
     throw new TypeError(`${name} must be seconds, bigint nanoseconds, a Date, 'now' or 'omit', got ${describe(t)}`);
   }
@@ -806,7 +806,7 @@ function setTime(ts: InstanceType<typeof abi.Timespec>, t: unknown, name: string
 }
 
 function timespecs(atime: unknown, mtime: unknown): Buffer {
-  const b = Buffer.alloc(2 * abi.Timespec.size);
+  const b = alloc(2 * abi.Timespec.size);
   setTime(new abi.Timespec(b, 0), atime, 'atime');
   setTime(new abi.Timespec(b, abi.Timespec.size), mtime, 'mtime');
   return b;
@@ -1046,7 +1046,7 @@ export function tee(fdIn: FdLike, fdOut: FdLike, len: number | bigint, how: Flag
 /**
  * vmsplice: map Buffers (or strings) into a pipe's write end, or read a pipe's read end into Buffers. Into a pipe, the
  * pipe references the Buffers' pages: do not change them until the data has been read.
- * @example vmsplice(w, [Buffer.from('hello')]); // 5
+ * @example vmsplice(w, [bufferFrom('hello')]); // 5
  */
 export function vmsplice(fd: FdLike, bufs: readonly (Bytes | string)[], how: Flags = 0): number {
   const n = fdNum(fd, 'vmsplice');
@@ -1069,15 +1069,15 @@ export function memfd_create(name: string, how: Flags = 0): Fd {
 // Extended attributes
 
 const xattrFlags = (f: Flags) => flags(XATTR, 'XATTR', 'XATTR_', f);
-const xattrValue = (v: unknown) => (typeof v === 'string' ? Buffer.from(v) : region(v, 'value'));
+const xattrValue = (v: unknown) => (typeof v === 'string' ? bufferFrom(v) : region(v, 'value'));
 const xattrName = (n: unknown) => pathArg(n, 'name')[0];
 
 /** Read a value or list of unknown size: ask the size, then read (again if it grew meanwhile). */
 function sized(call: (buf: Buffer | null, size: number) => number, syscall: string, text?: string): Buffer {
   for (;;) {
     const size = check(call(null, 0), syscall, text);
-    if (size === 0) return Buffer.alloc(0);
-    const buf = Buffer.allocUnsafe(size);
+    if (size === 0) return alloc(0);
+    const buf = allocUnsafe(size);
     const r = call(buf, size);
     if (r !== -E.RANGE) return buf.subarray(0, check(r, syscall, text));
   }
@@ -1103,7 +1103,7 @@ export function lsetxattr(path: PathLike, name: string, value: Bytes | string, h
   check(raw.lsetxattr(p, k, v, lengthOf(v), f), 'lsetxattr', text);
 }
 
-/** fsetxattr: setxattr on an open file. @example fd.fsetxattr('user.tag', Buffer.from([1, 2])); */
+/** fsetxattr: setxattr on an open file. @example fd.fsetxattr('user.tag', bufferFrom([1, 2])); */
 export function fsetxattr(fd: FdLike, name: string, value: Bytes | string, how: Flags = 0): void {
   const n = fdNum(fd, 'fsetxattr');
   const k = xattrName(name);
@@ -1193,11 +1193,11 @@ export function name_to_handle_at(dirfd: FdLike, path: PathLike, at: Flags = 0):
   const d = fdNum(dirfd, 'name_to_handle_at');
   const [p, text] = pathArg(path);
   const f = atFlags(at);
-  const h = new abi.FileHandle(Buffer.alloc(abi.FileHandle.size + MAX_HANDLE_SZ));
+  const h = new abi.FileHandle(alloc(abi.FileHandle.size + MAX_HANDLE_SZ));
   h.handle_bytes = MAX_HANDLE_SZ;
-  const mnt = Buffer.alloc(8);
+  const mnt = alloc(8);
   check(raw.name_to_handle_at(d, p, h.$buffer, mnt, f), 'name_to_handle_at', text);
-  const exact = Buffer.from(h.$buffer.subarray(0, abi.FileHandle.size + h.handle_bytes));
+  const exact = bufferFrom(h.$buffer.subarray(0, abi.FileHandle.size + h.handle_bytes));
   return {
     handle: new abi.FileHandle(exact),
     mountId: f & AT.HANDLE_MNT_ID_UNIQUE ? sys.readU64(mnt) : sys.readI32(mnt),
@@ -1212,12 +1212,18 @@ export function open_by_handle_at(mountFd: FdLike, handle: InstanceType<typeof a
   const m = fdNum(mountFd, 'open_by_handle_at');
   const f = oFlags(how);
   const h = isBytes(handle) ? new abi.FileHandle(handle as Buffer) : handle;
-  // the kernel reads handle_bytes from the memory itself: the length checked is the one the kernel will read
-  const head = structArg(h, abi.FileHandle, 'handle');
-  const bytes = new abi.FileHandle(Buffer.from(head)).handle_bytes;
+  // the kernel reads handle_bytes from the memory it is given: it gets a copy in the library's memory, whose
+  // handle_bytes is the one checked (another thread changing the caller's memory meanwhile changes nothing)
+  const size = abi.FileHandle.size;
+  const head = new abi.FileHandle(alloc(size));
+  copyInto(head.$buffer, structArg(h, abi.FileHandle, 'handle'));
+  const bytes = head.handle_bytes;
   if (bytes > MAX_HANDLE_SZ) throw new RangeError(`handle: handle_bytes ${bytes} exceeds MAX_HANDLE_SZ (${MAX_HANDLE_SZ})`);
-  const b = structArg(h, abi.FileHandle, 'handle', abi.FileHandle.size + bytes);
-  return new Fd(check(retryFd(() => raw.open_by_handle_at(m, b, f)), 'open_by_handle_at'));
+  const copy = alloc(size + bytes);
+  copyInto(copy, structArg(h, abi.FileHandle, 'handle', size + bytes));
+  const b = new abi.FileHandle(copy);
+  b.handle_bytes = bytes;
+  return new Fd(check(retryFd(() => raw.open_by_handle_at(m, copy, f)), 'open_by_handle_at'));
 }
 
 // ---------------------------------------------------------------------------------------------------------------------

@@ -27,7 +27,7 @@ import { backend } from './core/backend.ts';
 import { check, SyscallError } from './core/errors.ts';
 import { fdNum, workerThreads, type FdLike } from './core/fd.ts';
 import { flags, constant, type Flags } from './core/flags.ts';
-import { int, int64, describe } from './core/args.ts';
+import { bufferFrom, alloc, int, int64, describe, markMapped, setKernelCopy } from './core/args.ts';
 import * as sys from './core/compat.ts';
 
 const { PROT, MAP, MREMAP, MADV, MSYNC, MLOCK, MCL, E, RLIMIT } = abi;
@@ -219,9 +219,10 @@ export class Mapping {
     }
     const ab = externalView(this.#r.address, this.#r.length);
     viewOwners.set(ab, this);
+    markMapped(ab);
     if (this.#gc && workerRegions) this.#r.view = new WeakRef(ab);
     this.#ab = ab;
-    this.#buf = Buffer.from(ab);
+    this.#buf = bufferFrom(ab);
     return this.#buf;
   }
 
@@ -463,7 +464,7 @@ export function msync(m: Mapping, how: Flags = 'sync', offset?: number, length?:
  */
 export function mincore(m: Mapping, offset?: number, length?: number): boolean[] {
   const [a, len] = internal.range(m, 'mincore', offset, length);
-  const vec = Buffer.alloc(pagesOf(len));
+  const vec = alloc(pagesOf(len));
   check(raw.mincore(a, len, vec), 'mincore');
   return [...vec].map((v) => (v & 1) === 1);
 }
@@ -553,7 +554,7 @@ export function mlockall(how: Flags): void {
  * populated; where mlock2 is missing, mlock of read-only anonymous pages, which maps the shared zero page), then munmap.
  */
 function futureLockLimit(): bigint | undefined {
-  const lim = Buffer.alloc(16);
+  const lim = alloc(16);
   if (raw.prlimit64(0, RLIMIT.MEMLOCK, null, lim) !== 0) return undefined; // cannot tell: the kernel decides
   const cur = sys.readU64(lim, 0);
   if (cur >= 2n ** 46n) return undefined; // RLIM64_INFINITY, or more than a process maps
@@ -580,3 +581,25 @@ function futureLockLimit(): bigint | undefined {
 export function munlockall(): void {
   check(raw.munlockall(), 'munlockall');
 }
+
+/**
+ * Copy mapped memory through the kernel (process_vm_readv on this process): where the pages are gone (a shared file
+ * mapping whose file was truncated) the kernel answers EFAULT, where reading them from JavaScript is a SIGBUS that
+ * kills the process. The argument checks copy paths and names this way when they come from a mapping.
+ */
+function copyThroughKernel(dst: Uint8Array, src: Uint8Array): void {
+  const n = src.byteLength;
+  const size = abi.Iovec.size;
+  const iov = alloc(2 * size);
+  const local = new abi.Iovec(iov, 0);
+  local.iov_base = sys.pointerField(backend().address(dst)) as bigint;
+  local.iov_len = n as never;
+  const remote = new abi.Iovec(iov, size);
+  remote.iov_base = sys.pointerField(backend().address(src)) as bigint;
+  remote.iov_len = n as never;
+  const got = raw.process_vm_readv(raw.getpid(), iov.subarray(0, size), 1, iov.subarray(size), 1, 0);
+  // no process_vm_readv here (qemu-user, a seccomp policy): copy as JavaScript would
+  if (got === -E.NOSYS || got === -E.PERM) return void dst.set(src);
+  if (got !== n) throw new SyscallError(got < 0 ? -got : E.FAULT, 'process_vm_readv');
+}
+setKernelCopy(copyThroughKernel);

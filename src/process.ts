@@ -11,7 +11,7 @@ import { abi, raw } from './core/abi.ts';
 import { check } from './core/errors.ts';
 import { Fd, fdNum, retryFd, addFdMethods, type FdLike, type FdMethods } from './core/fd.ts';
 import { flags, constant, type Flags } from './core/flags.ts';
-import { int, int64, isInt, describe, isBytes, copyBytes, path as checkPath, pathText, region, lengthOf, type Bytes } from './core/args.ts';
+import { max, bufferFrom, allocUnsafe, alloc, int, int64, isInt, describe, isBytes, copyBytes, path as checkPath, pathText, region, lengthOf, type Bytes } from './core/args.ts';
 import { structArg } from './core/view.ts';
 import type { PathLike } from './files.ts';
 import * as sys from './core/compat.ts';
@@ -165,7 +165,9 @@ export function setgroups(gids: Iterable<number>): void {
   if (gids === null || typeof gids !== 'object' || !(Symbol.iterator in gids)) throw new TypeError(`gids must be an array of group ids, got ${describe(gids)}`);
   const list = [...gids].map((g, i) => xid(g, `gids[${i}]`));
   if (list.length > abi.LIMITS.NGROUPS_MAX) throw new RangeError(`gids: at most ${abi.LIMITS.NGROUPS_MAX} groups, got ${list.length}`);
-  check(sys.ids.setgroups(list.length, list.length ? Uint32Array.from(list) : null), 'setgroups');
+  const arr = list.length ? Uint32Array.from(list) : null;
+  // the count the kernel reads is the array's real one
+  check(sys.ids.setgroups(arr ? lengthOf(arr) / 4 : 0, arr), 'setgroups');
 }
 
 // ---------------------------------------------------------------------------------------------------------- sessions
@@ -227,7 +229,7 @@ const rlimOut = (v: bigint): RlimValue => (v === INF ? Infinity : v);
 export function prlimit(pid: number, res: Resource, limit?: Partial<Record<'cur' | 'max', RlimInput>>): Rlimit {
   const p = pidArg(pid);
   const r = resource(res);
-  const old = Buffer.alloc(16);
+  const old = alloc(16);
   let next: Buffer | null = null;
   if (limit !== undefined) {
     if (limit === null || typeof limit !== 'object') throw new TypeError(`limit must be an object { cur, max }, got ${describe(limit)}`);
@@ -238,7 +240,7 @@ export function prlimit(pid: number, res: Resource, limit?: Partial<Record<'cur'
       cur ??= sys.readU64(old, 0);
       max ??= sys.readU64(old, 8);
     }
-    next = Buffer.alloc(16);
+    next = alloc(16);
     sys.writeU64(next, cur, 0);
     sys.writeU64(next, max, 8);
   }
@@ -288,7 +290,7 @@ const MAX_MASK = 8192;
 export function sched_getaffinity(pid = 0): Set<number> {
   const p = pidArg(pid);
   for (let size = 128; ; size *= 2) {
-    const mask = Buffer.alloc(size);
+    const mask = alloc(size);
     const r = raw.sched_getaffinity(p, size, mask);
     if (r === -abi.E.INVAL && size < MAX_MASK) continue;
     const n = check(r, 'sched_getaffinity');
@@ -312,13 +314,13 @@ export function sched_setaffinity(pid: number, cpus: CpuSet, size?: number): voi
   if (cpus === null || typeof cpus !== 'object' || !(Symbol.iterator in cpus)) throw new TypeError(`cpus must be a Set or an array of CPU numbers, got ${describe(cpus)}`);
   const list = [...cpus].map((c, i) => int(c, `cpus[${i}]`, 0, 8 * MAX_MASK - 1));
   let len: number;
-  if (size === undefined) len = Math.max(128, Math.ceil((list.reduce((a, c) => Math.max(a, c), -1) + 1) / 64) * 8);
+  if (size === undefined) len = max(128, Math.ceil((list.reduce((a, c) => max(a, c), -1) + 1) / 64) * 8);
   else {
     len = int(size, 'size', 8, MAX_MASK);
     if (len % 8) throw new RangeError(`size must be a multiple of 8 bytes: ${len}`);
     for (const c of list) if (c >= 8 * len) throw new RangeError(`cpu ${c} does not fit in a mask of ${len} bytes`);
   }
-  const mask = Buffer.alloc(len);
+  const mask = alloc(len);
   for (const c of list) {
     const [byte, bit] = sys.cpuBit(c);
     mask[byte] |= 1 << bit;
@@ -338,7 +340,7 @@ export function sched_getscheduler(pid = 0): number {
 
 /** Set the policy and static priority of `pid` (0: the calling thread). `sched_setscheduler(pid, 'fifo', 10)` */
 export function sched_setscheduler(pid: number, pol: Policy, priority = 0): void {
-  const param = Buffer.alloc(4);
+  const param = alloc(4);
   sys.writeI32(param, int(priority, 'priority', 0, 2 ** 31 - 1));
   check(raw.sched_setscheduler(pidArg(pid), policy(pol), param), 'sched_setscheduler');
 }
@@ -546,7 +548,7 @@ export function sysinfo(): SysInfo {
 }
 
 function utsName(name: unknown, syscall: string): Buffer {
-  if (typeof name === 'string') return Buffer.from(name);
+  if (typeof name === 'string') return bufferFrom(name);
   // the kernel reads the bytes: a copy the caller cannot change or lie about
   if (isBytes(name)) return copyBytes(name);
   throw new TypeError(`${syscall}: name must be a string or a Buffer, got ${describe(name)}`);
@@ -576,7 +578,7 @@ export function getrandom(length: number, how?: Flags): Buffer;
 export function getrandom(a: Bytes | number, how: Flags = 0): number | Buffer {
   const f = grnd(how);
   if (typeof a === 'number') {
-    const out = Buffer.allocUnsafe(int(a, 'length', 0, 2 ** 31 - 1));
+    const out = allocUnsafe(int(a, 'length', 0, 2 ** 31 - 1));
     // one call returns at most 32 MiB - 1: fill the whole buffer
     for (let done = 0; done < out.length;) {
       const rest = out.subarray(done);

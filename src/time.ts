@@ -7,7 +7,7 @@
 import { abi, raw } from './core/abi.ts';
 import { check, SyscallError } from './core/errors.ts';
 import { flags, constant, type Flags } from './core/flags.ts';
-import { int, describe } from './core/args.ts';
+import { alloc, int, describe } from './core/args.ts';
 import { structArg } from './core/view.ts';
 import * as sys from './core/compat.ts';
 
@@ -482,7 +482,7 @@ export function timer_create(clock: Clock = 'monotonic', event: SigeventSpec = {
     sev.sigev_value.sival_ptr = sys.pointerField(BigInt.asUintN(64, BigInt(int(event.value, 'value', -(2 ** 53), 2 ** 53)))) as bigint;
   }
   if (event.tid !== undefined) sev._sigev_un._tid = int(event.tid, 'tid', 0, 2 ** 31 - 1);
-  const out = Buffer.alloc(4); // timer_t is an int
+  const out = alloc(4); // timer_t is an int
   check(raw.timer_create(id, bytes(sev, abi.Sigevent, 'sev'), out), 'timer_create');
   return new Timer(sys.readI32(out));
 }

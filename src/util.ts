@@ -4,7 +4,7 @@ import { constants as bufferConstants } from 'node:buffer';
 import { abi } from './core/abi.ts';
 import { Fd, type FdLike } from './core/fd.ts';
 import { SyscallError } from './core/errors.ts';
-import { int, describe } from './core/args.ts';
+import { min, max, concatBuffers, bufferFrom, allocUnsafe, int, describe, region, lengthOf, isBytes } from './core/args.ts';
 import { type Flags } from './core/flags.ts';
 import { open, read, write, fstat, mode as checkMode, type Mode, type PathLike } from './files.ts';
 import { getdents, openat, unlinkat, mkdir, fstatat, readlink, type Dirent } from './fs.ts';
@@ -107,17 +107,17 @@ export function readFile(file: PathLike | FdLike, encoding?: BufferEncoding): Bu
     const chunks: Buffer[] = [];
     let size = 0;
     const hint = Number(fstat(fd).size);
-    let chunk = Buffer.allocUnsafe(Math.max(4096, Math.min(hint + 1, 1 << 24)));
+    let chunk = allocUnsafe(max(4096, min(hint + 1, 1 << 24)));
     for (;;) {
       const n = read(fd, chunk);
       if (n === 0) break;
       chunks.push(chunk.subarray(0, n));
       size += n;
       if (size > MAX_LENGTH) throw new RangeError(`readFile: the file is larger than a Buffer can be (${MAX_LENGTH} bytes)`);
-      if (n === chunk.length) chunk = Buffer.allocUnsafe(Math.min(chunk.length * 2, 1 << 24));
+      if (n === chunk.length) chunk = allocUnsafe(min(chunk.length * 2, 1 << 24));
       else chunk = chunk.subarray(n);
     }
-    const all = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size);
+    const all = chunks.length === 1 ? chunks[0] : concatBuffers(chunks, size);
     return encoding ? all.toString(encoding) : all;
   } finally {
     if (own) (fd as Fd).close();
@@ -131,13 +131,15 @@ export function readFile(file: PathLike | FdLike, encoding?: BufferEncoding): Bu
  */
 export function writeFile(file: PathLike | FdLike, data: string | ArrayBufferView,
   options: { mode?: Mode; flags?: Flags } = {}): void {
-  if (typeof data !== 'string' && !ArrayBuffer.isView(data)) throw new TypeError(`writeFile: data must be a string, a Buffer or a typed array, got ${describe(data)}`);
+  if (typeof data !== 'string' && !isBytes(data)) throw new TypeError(`writeFile: data must be a string, a Buffer or a typed array, got ${describe(data)}`);
   if (typeof options !== 'object' || options === null) throw new TypeError(`writeFile: options must be an object, got ${describe(options)}`);
   const own = typeof file !== 'number' && !(file instanceof Fd);
   const fd = own ? open(file as PathLike, options.flags ?? 'wronly, creat, trunc, cloexec', options.mode ?? 0o666) : (file as FdLike);
   try {
-    const buf = typeof data === 'string' ? Buffer.from(data) : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-    for (let done = 0; done < buf.length; ) done += write(fd, buf, done, buf.length - done);
+    // the bytes' range from intrinsics (region), never from the caller's buffer/byteOffset/byteLength properties
+    const buf = typeof data === 'string' ? bufferFrom(data) : region(data, 'data');
+    const n = lengthOf(buf);
+    for (let done = 0; done < n; ) done += write(fd, buf, done, n - done);
   } finally {
     if (own) (fd as Fd).close();
   }

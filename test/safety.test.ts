@@ -288,3 +288,22 @@ test('close_range makes the Fds it closed forget their numbers, from the owners 
   t.is(read(z, 1).length, 1);
   z.close();
 });
+
+test('a path in a shared mapping whose file was truncated: EFAULT, not a SIGBUS that kills the process', (t) => {
+  // in a child: if the library read the vanished page itself, the process would die
+  const script = `
+    const { memfd_create, ftruncate, mmap, open, sethostname } = await import(${JSON.stringify(join(import.meta.dirname, '..', 'src', 'index.ts'))});
+    const f = memfd_create('x');
+    ftruncate(f, 4096);
+    const b = mmap(4096, 'read, write', 'shared', f).buffer.subarray(0, 8);
+    b.write('/tmp\\0');
+    ftruncate(f, 0);
+    const codes = [];
+    for (const call of [() => open(b), () => sethostname(b)]) {
+      try { call(); codes.push('ok'); } catch (e) { codes.push(e.code); }
+    }
+    console.log(codes.join(' '));`;
+  const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8' });
+  t.is(r.signal, null, r.stderr);
+  t.is(r.stdout.trim(), 'EFAULT EFAULT');
+});

@@ -30,7 +30,20 @@ const taSet = uncurry(TypedArrayProto.constructor.prototype.set as (src: ArrayLi
 const taIndexOf = uncurry(TypedArrayProto.constructor.prototype.indexOf as (v: number, from?: number) => number);
 const isView = ArrayBuffer.isView;
 const U8 = Uint8Array;
-const allocUnsafe = Buffer.allocUnsafe;
+
+/**
+ * The built-ins the library calls to make memory and sizes, as they were at import: code that replaces Buffer.alloc,
+ * Buffer.from, Array.prototype.push or Math.min later cannot hand the library a smaller buffer than it asked for, or
+ * a view over someone else's memory. (Bound to their owners, so that a later change to Function.prototype is no
+ * matter either.)
+ */
+export const alloc: (size: number) => Buffer = Buffer.alloc.bind(Buffer);
+export const allocUnsafe: (size: number) => Buffer = Buffer.allocUnsafe.bind(Buffer);
+export const bufferFrom: typeof Buffer.from = Buffer.from.bind(Buffer);
+export const concatBuffers: (list: readonly Uint8Array[], total?: number) => Buffer = Buffer.concat.bind(Buffer);
+export const push: <T>(list: T[], item: T) => number = uncurry(Array.prototype.push) as never;
+export const min: (...v: number[]) => number = Math.min;
+export const max: (...v: number[]) => number = Math.max;
 const NumberIsSafeInteger = Number.isSafeInteger;
 const StringIncludes = uncurry(String.prototype.includes);
 
@@ -106,12 +119,34 @@ export function region(v: unknown, name: string, offset: unknown = 0, len?: unkn
   return new U8(ta ? taBuffer(v) : dvBuffer(v), (ta ? taOffset(v) : dvOffset(v)) + off, n);
 }
 
+// Memory of shared mappings (registered by memory.ts): its pages can vanish under it (the file was truncated), and then
+// a read from JavaScript is a SIGBUS that kills the process, where the kernel answers EFAULT. The library copies such
+// memory through the kernel (process_vm_readv on itself), so that its calls fail with EFAULT instead.
+const mapped = new WeakSet<object>();
+let kernelCopy: ((dst: Uint8Array, src: Uint8Array) => void) | undefined;
+
+/** memory.ts: the ArrayBuffer `ab` is mapped memory. */
+export function markMapped(ab: ArrayBuffer): void {
+  mapped.add(ab);
+}
+
+/** memory.ts: how to copy mapped memory through the kernel (throws a SyscallError, EFAULT where the pages are gone). */
+export function setKernelCopy(copy: (dst: Uint8Array, src: Uint8Array) => void): void {
+  kernelCopy = copy;
+}
+
+/** Copy the bytes of `src` (a region) to the start of `dst`, a Uint8Array the library owns and is long enough. */
+export function copyInto(dst: Uint8Array, src: Uint8Array): void {
+  if (kernelCopy && taLength(src) && mapped.has(taBuffer(src))) kernelCopy(dst, src);
+  else taSet(dst, src);
+}
+
 /** A copy of the bytes of `v` (a typed array or DataView) in memory the library owns, with `extra` zero bytes after. */
 export function copyBytes(v: Bytes, extra = 0): Buffer {
   const src = region(v, 'bytes');
   const n = taLength(src);
   const out = allocUnsafe(n + extra);
-  taSet(out, src);
+  copyInto(out, src);
   for (let i = n; i < n + extra; i++) out[i] = 0;
   return out;
 }

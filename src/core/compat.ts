@@ -17,6 +17,7 @@
 // rest of this file applies it to the host: functions with one signature whatever the arch, each a direct call on
 // x86_64. Words in memory the kernel shares (auxv, loff_t, rlimit64, ...) are read in the arch's byte order.
 import { abi, raw, type ArchAbi } from './abi.ts';
+import { alloc } from './args.ts';
 import { backend, type SyscallFn } from './backend.ts';
 
 /** The operations whose syscall differs between arches. */
@@ -217,7 +218,7 @@ export const fstatfs: (fd: number, buf: Uint8Array) => number = HOST.wide
 
 // ---- 64-bit offsets ----
 
-const llseekResult = Buffer.alloc(8);
+const llseekResult = alloc(8);
 /** lseek: the new offset, or -errno. */
 export const lseek: (fd: number, offset: number | bigint, whence: number) => number = HOST.wide
   ? (fd, off, whence) => R[C.lseek](fd, off, whence)

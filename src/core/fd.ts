@@ -24,7 +24,7 @@
 // from the thread that started it), the descriptors its collectable Fds still own are closed.
 import { createRequire } from 'node:module';
 import { abi, raw } from './abi.ts';
-import { describe } from './args.ts';
+import { min, max, alloc, describe } from './args.ts';
 import { SyscallError } from './errors.ts';
 import { readU64 } from './compat.ts';
 
@@ -102,7 +102,7 @@ let me = 0;
 /** A new table: sized from RLIMIT_NOFILE's hard limit (at most MAX_TABLE), or MAX_TABLE when made at import. */
 function makeTable(atImport: boolean): SharedArrayBuffer {
   let size = MAX_TABLE;
-  const lim = Buffer.alloc(16);
+  const lim = alloc(16);
   // at import, no syscall (it would load the FFI): 2^20 numbers of address space, of which only pages in use cost memory
   if (!atImport && raw.prlimit64(0, abi.RLIMIT.NOFILE, null, lim) === 0) {
     const max = readU64(lim, 8); // rlim_max
@@ -196,7 +196,7 @@ function forgetNumber(n: number): void {
 /** A thread ended: close the numbers its collectable Fds still own (it can close nothing any more itself). */
 function reapThread(mark: number): void {
   const t = table!;
-  const high = Math.min(Atomics.load(t.hdr, 2), t.size);
+  const high = min(Atomics.load(t.hdr, 2), t.size);
   for (let n = 0; n < high; n++) {
     // the generation first, then its owner: take() stores the owner before it moves the generation, so an owner read
     // after the generation belongs to that generation or a later one (never to the ended thread, which takes nothing)
@@ -220,8 +220,8 @@ function reapThread(mark: number): void {
  */
 export function forgetRange(first: number, last: number): void {
   const t = owners();
-  const lo = Math.max(0, Math.ceil(first));
-  const hi = Math.min(last, Atomics.load(t.hdr, 2) - 1, t.size - 1);
+  const lo = max(0, Math.ceil(first));
+  const hi = min(last, Atomics.load(t.hdr, 2) - 1, t.size - 1);
   for (let n = lo; n <= hi; n++) {
     const v = Atomics.load(t.gen, n);
     if ((v & 1) === 1) forgetNumber(n);

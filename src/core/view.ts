@@ -4,7 +4,7 @@
 // `import 'tsyscall'` cheap: hundreds of structs cost a string each until one is used.
 import { defineLazy } from './lazy.ts';
 
-import { describe, int, isBytes, lengthOf, region } from './args.ts';
+import { bufferFrom, alloc, describe, int, isBytes, lengthOf, region } from './args.ts';
 
 let memOf: (v: View) => Uint8Array & Buffer;
 let isStruct: (v: unknown) => v is View;
@@ -34,7 +34,7 @@ export class View {
     const name = String(cls.name);
     let b: Buffer;
     if (buffer === undefined) {
-      b = Buffer.alloc(size);
+      b = alloc(size);
     } else {
       if (!isBytes(buffer)) throw new TypeError(`${name}: expected a Buffer, got ${describe(buffer)}`);
       b = buffer;
@@ -160,7 +160,7 @@ function scalar(kind: MemberKind, endian: 'LE' | 'BE'): { rd: Rd; wr: Wr; size: 
 
 function setBytes(buffer: Uint8Array, start: number, end: number, v: unknown): void {
   if (typeof v !== 'string' && !isBytes(v)) throw new TypeError(`expected a Buffer or a string, got ${describe(v)}`);
-  const bytes = typeof v === 'string' ? Buffer.from(v) : region(v, 'value');
+  const bytes = typeof v === 'string' ? bufferFrom(v) : region(v, 'value');
   const n = lengthOf(bytes);
   if (n > end - start) throw new RangeError(`${n} bytes do not fit in a field of ${end - start}`);
   buffer.fill(0, start, end);
