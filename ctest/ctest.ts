@@ -15,6 +15,7 @@ import { promisify } from 'node:util';
 import { compareVersions, type ResolvedAbi } from '../tools/lib/abi.ts';
 import { LayoutEngine, isInteger, type TypeLayout } from '../tools/lib/layout.ts';
 import { elfReader } from '../tools/lib/elf.ts';
+import { describeExit, endingOf } from '../tools/lib/exit.ts';
 
 const run = promisify(execFile);
 
@@ -61,6 +62,9 @@ export interface Target {
    * reads them from there instead of running a program (the comparison with the spec is then made in TypeScript only).
    */
   object?: boolean;
+  /** How its programs run, as decided by qemu/targets.ts runChoice (a probe for i386), and why: for reports. */
+  how?: 'native' | 'qemu' | 'object';
+  why?: string;
 }
 
 export const hostTarget = (arch = 'x86_64'): Target => ({ arch, cc: ['gcc'], runner: [] });
@@ -285,7 +289,13 @@ export async function runCtest(abi: ResolvedAbi, opts: CtestOptions): Promise<Ct
     const probeExe = join(dir, 'probe');
     const pc = await compile(target.cc, ['-w', '-o', probeExe, join(dir, 'main.c')]);
     if (!pc.ok) throw new Error(`cannot compile the probe for ${target.arch}:\n${pc.stderr}`);
-    probe = parseProbe((await execute(target, probeExe)).stdout);
+    const out = await execute(target, probeExe);
+    if (out.code !== 0) throw new Error(`the probe of ${target.arch}${via(target)} failed: ${out.ending}`);
+    try {
+      probe = parseProbe(out.stdout);
+    } catch {
+      throw new Error(`the probe of ${target.arch}${via(target)} printed no headers version: ${out.ending}\n  stdout: ${JSON.stringify(out.stdout.slice(0, 200))}`);
+    }
   }
   log(`${target.arch}: headers ${probe.headers}${target.object ? ' (values read from the objects: the target cannot run here)' : ''}`);
 
@@ -403,7 +413,7 @@ export async function runCtest(abi: ResolvedAbi, opts: CtestOptions): Promise<Ct
 
   // 4. link and run (or, for a target that cannot run here, read the values from the objects)
   const printed: { ch: Check; actual: bigint[]; ok?: string }[] = [];
-  let out = { stdout: '', code: 0 };
+  let out = { stdout: '', code: 0, ending: '' };
   if (object) {
     for (let i = 0; i < unitList.length; i++) {
       const items = unitItems[i] ?? [];
@@ -426,6 +436,7 @@ export async function runCtest(abi: ResolvedAbi, opts: CtestOptions): Promise<Ct
     const link = await compile(target.cc, ['-w', '-o', exe, join(dir, 'main.c'), ...unitList.map((_, i) => join(dir, `tu_${i}.o`))]);
     if (!link.ok) throw new Error(`cannot link ctest for ${target.arch}:\n${link.stderr}`);
     out = await execute(target, exe);
+    if (out.code !== 0 && out.code !== 1) throw new Error(`the ctest program of ${target.arch}${via(target)} failed: ${out.ending}`);
     const byId = new Map(live.map((ch) => [`${ch.kind}:${ch.id}`, ch]));
     const kindOf: Record<string, Kind> = { C: 'const', S: 'struct', F: 'field', T: 'typedef', N: 'syscall' };
     for (const line of out.stdout.split('\n')) {
@@ -472,15 +483,24 @@ function describeMismatch(ch: Check, actual: bigint[]): string {
     .filter(Boolean).join('; ');
 }
 
-async function execute(target: Target, exe: string): Promise<{ stdout: string; code: number }> {
-  const [cmd, ...args] = target.runner.length ? [...target.runner, exe] : [exe];
+/** " (natively: why)", " (under qemu-user: why)" or "": how the target's programs were run, for errors. */
+const via = (t: Target) => (t.how === 'qemu' ? ` (under qemu-user: ${t.why})` : t.how === 'native' && t.why ? ` (natively: ${t.why})` : '');
+
+/**
+ * Run a built program with the target's runner. An exit status comes back (the program's verdict); a program that
+ * could not start or was killed by a signal is an error naming the command, how it ended and its stderr. `ending`
+ * says the same for a status the caller does not expect.
+ */
+async function execute(target: Target, exe: string): Promise<{ stdout: string; code: number; ending: string }> {
+  const command = target.runner.length ? [...target.runner, exe] : [exe];
   try {
-    const { stdout } = await run(cmd, args, { maxBuffer: 256 << 20 });
-    return { stdout, code: 0 };
+    const { stdout, stderr } = await run(command[0], command.slice(1), { maxBuffer: 256 << 20 });
+    return { stdout, code: 0, ending: describeExit(command, { code: 0, stderr }) };
   } catch (err) {
-    const e = err as { stdout?: string; code?: number | string; stderr?: string };
-    if (typeof e.code !== 'number' || e.stdout === undefined) throw new Error(`cannot run ${exe}: ${e.stderr ?? String(err)}`);
-    return { stdout: e.stdout, code: e.code };
+    const e = err as { stdout?: string; code?: number | string };
+    const ending = describeExit(command, endingOf(err));
+    if (typeof e.code !== 'number' || e.stdout === undefined) throw new Error(`cannot run ${exe}${via(target)}: ${ending}`);
+    return { stdout: e.stdout, code: e.code, ending };
   }
 }
 

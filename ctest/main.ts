@@ -75,7 +75,8 @@ export function printReport(run: CtestRun, quiet = false): void {
     totals.push([label[k], c.checked, c.mismatches ? pc.red(String(c.mismatches)) : '0', c.unchecked || '']);
   }
   const how = run.target.object ? ' (values read from the compiled objects: the target cannot run here)'
-    : run.target.runner[0]?.startsWith('qemu') ? ` (under ${run.target.runner[0]})` : '';
+    : run.target.how === 'qemu' ? ` (under ${run.target.runner[0]}${run.target.why ? `: ${run.target.why}` : ''})`
+      : run.target.why && run.target.runner.length ? ` (natively: ${run.target.why})` : '';
   console.log(`\n${run.target.arch}, headers of Linux ${run.probe.headers}${how}:`);
   console.log(totals.toString());
 

@@ -33,7 +33,8 @@ import { ABI_DIR, ROOT, loadAbiFiles, resolveAbi, type ResolvedAbi } from '../to
 import { LayoutEngine, type StructLayout, type TypeLayout } from '../tools/lib/layout.ts';
 import { className } from '../tools/generate.ts';
 import { compile, parseErrors, pool, runCtest, type Result, type Target } from './ctest.ts';
-import { TARGET_NAMES, ensureToolchains, archOption, targetFor, targetInfo } from '../qemu/targets.ts';
+import { TARGET_NAMES, ensureToolchains, archOption, describeChoice, runChoice, targetFor, targetInfo } from '../qemu/targets.ts';
+import { describeExit } from '../tools/lib/exit.ts';
 
 // ---------------------------------------------------------------------------------------------------------------
 // The plan: every leaf of every struct, how C names it and how the TS view reaches it
@@ -528,10 +529,12 @@ function runProgram(target: Target, exe: string, args: string[], input?: string)
     let err = '';
     child.stdout.on('data', (d: Buffer) => out.push(d));
     child.stderr.on('data', (d: Buffer) => { err += d; });
-    child.on('error', reject);
+    const command = [cmd, ...pre, ...args];
+    const how = target.how === 'qemu' ? ` (under qemu-user: ${target.why})` : target.how === 'native' && target.why ? ` (natively: ${target.why})` : '';
+    child.on('error', (e) => reject(new Error(`cannot run ${exe}${how}: ${describeExit(command, { startError: (e as NodeJS.ErrnoException).code ?? e.message })}`)));
     child.on('close', (code, signal) => {
       if (code === 0) resolve(Buffer.concat(out).toString());
-      else reject(new Error(`${[cmd, ...pre, ...args].join(' ')}: exit ${code ?? signal}: ${err.slice(0, 500)}`));
+      else reject(new Error(`the roundtrip program of ${target.arch}${how} failed: ${describeExit(command, { code, signal, stderr: err })}`));
     });
     child.stdin.on('error', () => {});
     child.stdin.end(input ?? '');
@@ -852,6 +855,8 @@ export interface ArchOutcome extends Counts {
   /** native, qemu, ffi (the library through koffi in this process), or not run (with the reason). */
   mode: 'native' | 'qemu' | 'ffi' | 'not run';
   reason?: string;
+  /** Why the C side ran natively or under qemu (runChoice in qemu/targets.ts: for i386, what the probe found). */
+  why?: string;
   headers?: string;
   seconds: number;
   failures: Failure[];
@@ -886,10 +891,11 @@ export async function roundtripArch(arch: string, opts: ArchOptions = {}): Promi
   const target = targetFor(arch);
   if (target.object) {
     // the roundtrip needs a running program (ctest can read its values from the objects instead; this cannot)
-    const why = (targetInfo(arch).runNote ?? 'its programs cannot run on this machine').replace(/: values are read from the compiled objects$/, '');
+    const why = (target.why ?? targetInfo(arch).runNote ?? 'its programs cannot run on this machine').replace(/: values are read from the compiled objects$/, '');
     return { ...base, mode: 'not run', reason: `its programs cannot run here: ${why}`, seconds: 0 };
   }
-  const mode = opts.ffi ? 'ffi' : target.runner[0]?.startsWith('qemu') ? 'qemu' : 'native';
+  const mode = opts.ffi ? 'ffi' : target.how === 'qemu' ? 'qemu' : 'native';
+  const why = opts.ffi ? undefined : target.why;
   try {
     const abi = opts.abi ?? resolveAbi(loadAbiFiles(opts.abiDir ?? ABI_DIR), arch);
     const dir = opts.dir ?? join(ROOT, 'build', 'roundtrip', arch);
@@ -897,9 +903,10 @@ export async function roundtripArch(arch: string, opts: ArchOptions = {}): Promi
     const views = opts.views ?? await loadViews(arch);
     const exec = opts.ffi ? await ffiExecutor(built.lib!) : programExecutor(target, built.exe);
     const res = await roundtrip(built.plan, exec, views);
-    return outcomeOf(arch, mode, built, res, (Date.now() - t0) / 1000);
+    return { ...outcomeOf(arch, mode, built, res, (Date.now() - t0) / 1000), why };
   } catch (err) {
-    return { ...base, mode, seconds: (Date.now() - t0) / 1000, error: (err as Error).message.split('\n').slice(0, 8).join('\n') };
+    const error = ((err as Error).message || String(err)).split('\n').slice(0, 16).join('\n').trim() || 'failed without saying why';
+    return { ...base, mode, why, seconds: (Date.now() - t0) / 1000, error };
   }
 }
 
@@ -953,6 +960,8 @@ export async function runRoundtrips(opts: RoundtripsOptions = {}): Promise<Round
   const files = loadAbiFiles(opts.abiDir ?? ABI_DIR);
   const jobs = opts.jobs ?? cpus().length;
   const results = new Map<string, ArchOutcome>();
+  // how each target runs (the probe of i386 runs here, once), said before the first result
+  for (const a of arches) if (!missing[a] && targetInfo(a).run !== 'qemu') log(describeChoice(runChoice(a)));
   await pool([...arches], Math.min(jobs, arches.length), async (arch) => {
     let o: ArchOutcome;
     const notRun = (error: string): ArchOutcome => ({
@@ -1013,6 +1022,7 @@ function markdown(list: ArchOutcome[], seconds: number): string {
       lines.push(o.error ? `Error: ${o.error}` : `Not run: ${o.reason}`, '');
       continue;
     }
+    if (o.why) lines.push(`Run: ${o.mode === 'qemu' ? 'qemu-user' : o.mode} (${o.why}).`, '');
     if (o.error) lines.push(`Error: ${o.error}`, '');
     lines.push(`${o.failures.length} failures.`, '');
     for (const f of o.failures) lines.push(`- ${describeFailure(f)}`);
@@ -1040,6 +1050,10 @@ function printTable(list: ArchOutcome[], seconds: number, files: string[]) {
     table.push(row);
   }
   console.log(table.toString());
+  // every target the table does not simply run under qemu-user: how it ran and why
+  for (const o of list) {
+    if (o.why && o.mode !== 'not run' && targetInfo(o.arch).run !== 'qemu') console.log(`${o.arch}: ${o.mode === 'qemu' ? 'qemu-user' : o.mode} (${o.why})`);
+  }
   for (const o of list) {
     if (o.mode === 'not run' && !o.error) console.log(pc.yellow(`${o.arch}: not run: ${o.reason}`));
     if (o.error) console.log(pc.red(`\n${o.arch}: ${o.error}`));

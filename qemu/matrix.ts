@@ -1,7 +1,8 @@
 // npm run matrix: ctest on every target of qemu/targets.ts. Installs missing cross toolchains and qemu-user-static
 // with apt when root (otherwise prints the apt command and stops), builds each target's checks with its cross compiler
-// and runs them under qemu-user (natively for x86_64 and i386; x32 and sh4 cannot run here, so their values are read
-// from the compiled objects), two targets at a time on two cores. Ends with a table target x kinds checked, mismatches
+// and runs them under qemu-user (natively for x86_64, and for i386 where a probe shows that this kernel runs 32-bit x86
+// programs: see runChoice in qemu/targets.ts; x32 and sh4 cannot run here, so their values are read from the compiled
+// objects), two targets at a time on two cores. Says how each target ran and why. Ends with a table target x kinds checked, mismatches
 // and not checkable; writes build/matrix/report.md and report.json (every mismatch, and every reason an item could not
 // be checked); exits non-zero on any mismatch.
 //
@@ -16,12 +17,14 @@ import cliProgress from 'cli-progress';
 import { ABI_DIR, ROOT, loadAbiFiles, resolveAbi } from '../tools/lib/abi.ts';
 import { runCtest, type CtestRun, type Kind } from '../ctest/ctest.ts';
 import { countKinds } from '../ctest/main.ts';
-import { TARGET_NAMES, ensureToolchains, archOption, targetFor, targetInfo } from './targets.ts';
+import { TARGET_NAMES, ensureToolchains, archOption, describeChoice, runChoice, targetFor, targetInfo } from './targets.ts';
 
 export interface TargetOutcome {
   arch: string;
   /** How its checks ran: natively, under qemu, or read from the objects. */
   mode: string;
+  /** Why it ran that way (runChoice in qemu/targets.ts: for i386, what the probe found). */
+  why?: string;
   headers?: string;
   seconds: number;
   totals?: Record<Kind, { checked: number; mismatches: number; unchecked: number }>;
@@ -55,8 +58,8 @@ export interface MatrixOptions {
 
 const KINDS: Kind[] = ['base', 'const', 'struct', 'field', 'typedef', 'syscall'];
 const modeOf = (arch: string) => {
-  const t = targetFor(arch);
-  return t.object ? 'objects' : t.runner[0]?.startsWith('qemu') ? 'qemu' : 'native';
+  const c = runChoice(arch);
+  return { mode: c.how === 'object' ? 'objects' : c.how, why: c.why };
 };
 
 /** Group "not checkable" reasons (drop the item-specific part). */
@@ -72,7 +75,7 @@ function outcome(arch: string, run: CtestRun, seconds: number): TargetOutcome {
     uncheckedItems.push({ kind: r.check.kind, id: r.check.id, reason: r.reason ?? '' });
   }
   return {
-    arch, mode: modeOf(arch), headers: run.probe.headers, seconds, totals: countKinds(run.results),
+    arch, ...modeOf(arch), headers: run.probe.headers, seconds, totals: countKinds(run.results),
     mismatches: run.results.filter((r) => r.status === 'mismatch')
       .map((r) => ({ kind: r.check.kind, id: r.check.id, file: r.check.file, reason: r.reason ?? '' })),
     unchecked, uncheckedItems,
@@ -112,6 +115,8 @@ export async function runMatrix(opts: MatrixOptions = {}): Promise<MatrixResult>
     }, cliProgress.Presets.shades_classic)
     : undefined;
   const running = new Set<string>();
+  // how each target runs (the probe of i386 runs here, once), said before the first result
+  for (const a of arches) if (!missingTools[a] && targetInfo(a).run !== 'qemu') log(describeChoice(runChoice(a)));
   bar?.start(arches.length, 0, { running: '' });
   const jobs = opts.jobs ?? cpus().length;
   await pool([...arches], jobs, async (arch) => {
@@ -119,7 +124,8 @@ export async function runMatrix(opts: MatrixOptions = {}): Promise<MatrixResult>
     running.add(arch);
     bar?.update({ running: [...running].join(' ') });
     const fail = (error: string): TargetOutcome => ({
-      arch, mode: modeOf(arch), seconds: (Date.now() - start) / 1000, mismatches: [], unchecked: {}, uncheckedItems: [], error,
+      arch, ...modeOf(arch), seconds: (Date.now() - start) / 1000, mismatches: [], unchecked: {}, uncheckedItems: [],
+      error: error.trim() || 'failed without saying why',
     });
     let o: TargetOutcome;
     if (!files.arches[arch]) o = fail(`no abi/linux/arch/${arch}.json: port it first (npm run port -- --arch ${arch})`);
@@ -131,7 +137,7 @@ export async function runMatrix(opts: MatrixOptions = {}): Promise<MatrixResult>
         });
         o = outcome(arch, run, (Date.now() - start) / 1000);
       } catch (err) {
-        o = fail((err as Error).message.split('\n').slice(0, 6).join('\n'));
+        o = fail(((err as Error).message || String(err)).split('\n').slice(0, 16).join('\n'));
       }
     }
     outcomes.set(arch, o);
@@ -175,6 +181,9 @@ function printTable(list: TargetOutcome[], seconds: number, files: string[]) {
     table.push(row.map((v, i) => (i === 8 && bad ? pc.red(String(v)) : String(v))));
   }
   console.log(table.toString());
+  // every target the table does not simply run under qemu-user: how it ran and why
+  const notes = list.filter((o) => o.why && targetInfo(o.arch).run !== 'qemu');
+  if (notes.length) console.log(`\n${notes.map((o) => `${o.arch}: ${o.mode === 'qemu' ? 'qemu-user' : o.mode} (${o.why})`).join('\n')}`);
   for (const o of list) {
     if (o.error) console.log(pc.red(`\n${o.arch}: ${o.error}`));
     if (o.mismatches.length) {
@@ -197,7 +206,7 @@ function markdown(list: TargetOutcome[], seconds: number): string {
     `| ${HEAD.join(' | ')} |`, `|${HEAD.map(() => ' --- ').join('|')}|`];
   for (const o of list) lines.push(`| ${cells(o).join(' | ')} |`);
   for (const o of list) {
-    lines.push('', `## ${o.arch}`, '');
+    lines.push('', `## ${o.arch}`, '', `Run: ${o.mode}${o.why ? ` (${o.why})` : ''}.`, '');
     if (o.error) lines.push('**Not checked:**', '', '```', o.error, '```');
     if (o.mismatches.length) {
       lines.push(`**${o.mismatches.length} mismatches:**`, '');

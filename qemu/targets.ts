@@ -2,11 +2,14 @@
 // on this machine (Debian 12 x86_64): the Debian cross toolchain, the qemu-user binary (or native), the data model,
 // the syscall convention, and whether koffi and Node exist for it (for running the TS suite under emulation).
 //
-// targetFor(name) turns a row into the ctest Target that `npm start -- --arch`, `npm run port -- --arch` and
-// `npm run matrix` use.
+// targetFor(name) turns a row into the ctest Target that `npm start -- --arch`, `npm run port -- --arch`,
+// `npm run matrix` and `npm run roundtrip` use; runChoice(name) says how the target's programs run on this machine and
+// why. A row's `run: 'native'` is a hope, not a decision: a target other than the host's own arch runs natively only
+// when a probe (qemu/probe.ts) shows that this kernel runs its programs; otherwise it runs under its qemu-user binary.
 import { existsSync, readFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import type { Target } from '../ctest/ctest.ts';
+import { FORCE_EMULATION, probeNative, type ProbeResult } from './probe.ts';
 
 export interface TargetInfo {
   /** The arch name used everywhere in abi/ (arch/<name>.json, syscalls.json columns, overrides/<name>.json). */
@@ -18,14 +21,20 @@ export interface TargetInfo {
   /** The C compiler command (with flags). */
   cc: string[];
   /**
-   * How the ctest program runs: 'native' (the host kernel runs it, with the sysroot's dynamic loader),
-   * 'qemu' (qemu-user), or 'object' (it cannot run here: the values are read from the compiled objects).
+   * How the ctest program runs: 'native' (the host kernel may run it, with the sysroot's dynamic loader: for any
+   * target but the host's own arch a probe decides, see runChoice), 'qemu' (qemu-user), or 'object' (it cannot run
+   * here: the values are read from the compiled objects).
    */
   run: 'native' | 'qemu' | 'object';
-  /** The qemu-user binary from qemu-user-static, when run is 'qemu'. */
+  /**
+   * The qemu-user binary from qemu-user-static: the runner when run is 'qemu', and the fallback of a 'native' target
+   * whose probe fails.
+   */
   qemu?: string;
-  /** The dynamic loader inside the sysroot, when run is 'native'. */
+  /** The dynamic loader inside the sysroot, when run is (or may be) 'native'. */
   loader?: string;
+  /** What the host kernel must run for this target to run natively, in words for reports ('32-bit x86'). */
+  nativeAbi?: string;
   /** Why this target runs the way it does, when that is not obvious. */
   runNote?: string;
   model: 'LP64' | 'ILP32';
@@ -56,13 +65,15 @@ export const TARGETS: readonly TargetInfo[] = [
   },
   {
     name: 'i386', triplet: 'i686-linux-gnu', packages: deb('i686-linux-gnu', 'i386'), cc: ['i686-linux-gnu-gcc'],
-    run: 'native', loader: 'lib/ld-linux.so.2', runNote: 'the host kernel has IA32 emulation',
+    run: 'native', loader: 'lib/ld-linux.so.2', qemu: 'qemu-i386-static', nativeAbi: '32-bit x86',
+    runNote: 'natively where the host kernel runs 32-bit x86 programs (IA32 emulation); a probe decides, and where ' +
+      'the kernel refuses them (ENOEXEC on some machines, although CONFIG_IA32_EMULATION=y) under qemu-i386-static',
     model: 'ILP32', endian: 'little', syscall: { argRegisters: 6, split64: 'pair' }, since: '2.6.12',
     seccomp: 'x86', koffi: '@koromix/koffi-linux-ia32', node: 'Debian 13 nodejs:i386 (20.19.2; Debian 12 has 18.20.4, too old for ava 7)',
   },
   {
     name: 'x32', triplet: 'x86_64-linux-gnux32', packages: deb('x86-64-linux-gnux32', 'x32'),
-    cc: ['x86_64-linux-gnux32-gcc'], run: 'object', loader: 'lib/ld-linux-x32.so.2',
+    cc: ['x86_64-linux-gnux32-gcc'], run: 'object', loader: 'lib/ld-linux-x32.so.2', nativeAbi: 'x32',
     runNote: 'the host kernel lacks CONFIG_X86_X32_ABI (runs natively where it has it) and qemu-user has no x32: ' +
       'values are read from the compiled objects',
     model: 'ILP32', endian: 'little', syscall: { argRegisters: 6, split64: 'none' }, since: '3.4', seccomp: 'x32',
@@ -190,24 +201,71 @@ export function archOption(value: string | undefined, check: (name: string) => u
 /** The sysroot of a cross toolchain (the host's own root for x86_64). */
 export const sysroot = (t: TargetInfo) => (t.name === 'x86_64' ? '/' : `/usr/${t.triplet}`);
 
-/** The ctest Target for a name: its compiler, and how to run what it builds. */
-export function targetFor(name: string): Target {
-  const t = targetInfo(name);
-  const root = sysroot(t);
-  if (t.name === 'x32' && hostRunsX32()) return { arch: t.name, cc: t.cc, runner: [`${root}/${t.loader}`, '--library-path', `${root}/lib`] };
-  if (t.run === 'object') return { arch: t.name, cc: t.cc, runner: [], object: true };
-  if (t.run === 'qemu') return { arch: t.name, cc: t.cc, runner: [t.qemu!, '-L', root] };
-  if (t.loader) return { arch: t.name, cc: t.cc, runner: [`${root}/${t.loader}`, '--library-path', `${root}/lib`] };
-  return { arch: t.name, cc: t.cc, runner: [] };
+/** How a target's programs run on this machine, and why. */
+export interface RunChoice {
+  arch: string;
+  /** 'native' (the host kernel), 'qemu' (qemu-user) or 'object' (not at all: ctest reads the compiled objects). */
+  how: 'native' | 'qemu' | 'object';
+  /** Why, in a few words, for reports: "the host's own arch", "this kernel cannot run 32-bit x86: ENOEXEC". */
+  why: string;
+  /** The prefix a built program runs with: [] (the kernel itself), the sysroot's loader, or qemu-user with -L. */
+  runner: string[];
+  /** The probe that decided, when one ran. */
+  probe?: ProbeResult;
 }
 
-/** The Debian packages a target needs (qemu-user-static included when it runs under qemu). */
+/** The target of the arch this Node runs on (only x86_64 hosts are supported: the others are for the suite's runs). */
+const HOST_TARGETS: Record<string, string> = { x64: 'x86_64', ia32: 'i386', arm64: 'aarch64', arm: 'armhf', ppc64: 'ppc64le' };
+export const hostTargetName = (): string | undefined => HOST_TARGETS[process.arch];
+
+/** 'native', 'qemu-user' or 'objects': how a choice is named in reports. */
+export const runLabel = (how: RunChoice['how']) => (how === 'qemu' ? 'qemu-user' : how === 'object' ? 'objects' : 'native');
+
+/** "i386: qemu-user (this kernel cannot run 32-bit x86: ENOEXEC)". */
+export const describeChoice = (c: Pick<RunChoice, 'arch' | 'how' | 'why'>) => `${c.arch}: ${runLabel(c.how)} (${c.why})`;
+
+/**
+ * How a target's programs run here. qemu rows run under qemu-user; the host's own arch runs natively; any other
+ * target the kernel may run (i386, and x32 where the kernel config has the x32 ABI) is probed once per process: if the
+ * kernel runs a minimal program of it, natively; if not, under its qemu-user binary (i386), or not at all (x32: qemu
+ * has none; its values are read from the compiled objects). TSYSCALL_FORCE_EMULATION=<targets> makes the probe fail
+ * (qemu/probe.ts). A target whose compiler is not installed yet cannot be probed: the table's choice stands, uncached.
+ */
+export function runChoice(name: string): RunChoice {
+  const t = targetInfo(name);
+  const root = sysroot(t);
+  const loader = t.loader ? [`${root}/${t.loader}`, '--library-path', `${root}/lib`] : [];
+  const qemu = t.qemu ? [t.qemu, '-L', root] : undefined;
+  const arch = t.name;
+  if (t.run === 'qemu') return { arch, how: 'qemu', why: t.runNote ?? `a foreign arch: ${t.qemu}`, runner: qemu! };
+  if (t.run === 'native' && t.name === hostTargetName()) return { arch, how: 'native', why: 'the host\'s own arch', runner: [] };
+  if (t.run === 'object' && !(t.name === 'x32' && hostRunsX32())) return { arch, how: 'object', why: t.runNote ?? 'cannot run here', runner: [] };
+  const probe = probeNative(t, loader);
+  const what = t.nativeAbi ?? `${t.name} programs`;
+  if (probe.ok) return { arch, how: 'native', why: `this kernel runs ${what}: probed in ${probe.ms} ms`, runner: loader, probe };
+  const forced = probe.forced ? ` (forced by ${FORCE_EMULATION}=${process.env[FORCE_EMULATION]})` : '';
+  if (probe.undecided && !probe.forced) {
+    return { arch, how: t.run === 'native' ? 'native' : 'object', why: `not probed (${probe.detail}): as the target table says`, runner: t.run === 'native' ? loader : [], probe };
+  }
+  const cannot = `this kernel cannot run ${what}: ${probe.errno ?? probe.detail}${forced}`;
+  if (qemu) return { arch, how: 'qemu', why: cannot, runner: qemu, probe };
+  return { arch, how: 'object', why: `${cannot}; qemu-user has none: values are read from the compiled objects`, runner: [], probe };
+}
+
+/** The ctest Target for a name: its compiler, and how to run what it builds (runChoice). */
+export function targetFor(name: string): Target {
+  const t = targetInfo(name);
+  const c = runChoice(name);
+  return { arch: t.name, cc: t.cc, runner: c.runner, ...(c.how === 'object' ? { object: true } : {}), how: c.how, why: c.why };
+}
+
+/** The Debian packages a target needs (qemu-user-static included when it runs, or may run, under qemu). */
 export function packagesFor(names: string[]): string[] {
   const pkgs = new Set<string>();
   for (const n of names) {
     const t = targetInfo(n);
     for (const p of t.packages) pkgs.add(p);
-    if (t.run === 'qemu') pkgs.add('qemu-user-static');
+    if (t.run === 'qemu' || (t.run === 'native' && t.qemu)) pkgs.add('qemu-user-static');
   }
   return [...pkgs];
 }
@@ -273,10 +331,11 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   else {
     for (const n of list) {
       const t = targetInfo(n);
-      const tf = targetFor(n);
+      const c = runChoice(n);
       console.log([t.name.padEnd(9), t.triplet.padEnd(26), t.model.padEnd(6), t.endian.padEnd(7),
-        `${t.syscall.argRegisters} ${t.syscall.split64}`.padEnd(15), (tf.object ? 'objects' : tf.runner[0] ?? 'native').padEnd(22),
+        `${t.syscall.argRegisters} ${t.syscall.split64}`.padEnd(15), (c.how === 'qemu' ? c.runner[0] : runLabel(c.how)).padEnd(22),
         t.koffi ? 'koffi' : '-', t.node ?? '-'].join(' '));
+      if (t.run !== 'qemu') console.log(`${''.padEnd(10)}${c.why}`);
     }
   }
 }

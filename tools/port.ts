@@ -1,7 +1,8 @@
 // npm run port -- --arch <name> [--reference] [--abi DIR] [--seccomp FILE]
 //
 // <name> is any target of qemu/targets.ts: its cross compiler builds the extraction program and qemu-user runs it
-// (missing toolchains are installed with apt when root; otherwise the apt command is printed).
+// (or the host kernel, where a probe shows that it runs the target's programs: runChoice in qemu/targets.ts; port
+// prints which and why). Missing toolchains are installed with apt when root; otherwise the apt command is printed.
 //
 // Extraction for porting: compiles the ctest program for a target *without* expectations, so that it prints what the
 // target's headers say about every spec item (written as JSON to build/port/<arch>/extract.json), and turns that into
@@ -25,7 +26,7 @@ import {
 import { formatJson } from './lib/format.ts';
 import { LayoutEngine } from './lib/layout.ts';
 import { runCtest, type Target } from '../ctest/ctest.ts';
-import { TARGET_NAMES, ensureToolchains, targetFor, targetInfo, type TargetInfo } from '../qemu/targets.ts';
+import { TARGET_NAMES, describeChoice, ensureToolchains, targetFor, targetInfo, type TargetInfo } from '../qemu/targets.ts';
 import { SeccompTable } from '../qemu/seccomp.ts';
 import { draftVariants } from '../qemu/drafts.ts';
 
@@ -396,6 +397,7 @@ async function main() {
     process.exit(2);
   }
   const target = targetFor(arch);
+  console.error(describeChoice({ arch, how: target.how ?? 'native', why: target.why ?? '' }));
   const dir = join(ROOT, 'build', 'port', arch);
   const secFile = values.seccomp ?? join(ROOT, 'build', 'seccomp', 'syscalls.csv');
   const sec = existsSync(secFile) ? SeccompTable.load(secFile) : undefined;
