@@ -27,6 +27,8 @@ test('extraction reproduces x86_64\'s files from the headers', async (t) => {
         for (const [k, v] of Object.entries<any>(ns.items)) {
           const since = typeof v === 'object' ? v.since ?? ns.since : ns.since;
           if (!checkable(since)) continue;
+          // an ioctl item has no value: its number is computed from its form (port must leave the form as it is)
+          if (typeof v === 'object' && 'ioctl' in v) continue;
           ns.items[k] = typeof v === 'object' ? { ...v, value: 12345 } : 12345;
           wiped++;
         }

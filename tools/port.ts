@@ -20,8 +20,8 @@ import { parseArgs } from 'node:util';
 import { existsSync, mkdirSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import {
-  ABI_DIR, ROOT, compareVersions, itemObject, loadAbiFiles, resolveAbi,
-  type ArchFile, type ConstItem, type IntValue, type OverridesFile, type TypedefSpec,
+  ABI_DIR, ROOT, compareVersions, itemObject, itemSpec, isIoctlItem, ioctlType, loadAbiFiles, resolveAbi,
+  type ArchFile, type ConstItem, type IntValue, type IocLayout, type IoctlSpec, type OverridesFile, type TypedefSpec,
 } from './lib/abi.ts';
 import { formatJson } from './lib/format.ts';
 import { LayoutEngine } from './lib/layout.ts';
@@ -143,6 +143,37 @@ export interface ApplyOptions {
   newerSyscalls?: Record<string, { nr: number; note: string }>;
 }
 
+const hex = (v: string | bigint | undefined) => (v === undefined ? 'nothing' : `0x${BigInt(v).toString(16)}`);
+
+/**
+ * The arch's _IOC layout: the one its file has, or, for a new arch, the one of the known layouts (those of the arches
+ * already ported) under which every ioctl number its headers gave decodes to the spec's direction, type and number.
+ * A layout the numbers contradict, or none that fits, is a line for review.
+ */
+function iocLayout(files: ReturnType<typeof loadAbiFiles>, x: Extraction, current?: IocLayout): { layout: IocLayout; review?: string } {
+  const items: [string, IoctlSpec][] = [];
+  for (const { data } of files.constants) {
+    for (const [nsName, ns] of Object.entries(data.namespaces)) {
+      for (const [name, item] of Object.entries(ns.items)) if (isIoctlItem(item)) items.push([`${nsName}.${name}`, item.ioctl]);
+    }
+  }
+  const fits = (l: IocLayout) => items.every(([id, io]) => {
+    const got = x.constants[id];
+    if (got === undefined) return true;
+    const v = BigInt(got);
+    const field = (shift: number, bits: number) => Number((v >> BigInt(shift)) & ((1n << BigInt(bits)) - 1n));
+    const dir = { none: l.none, read: l.read, write: l.write, readwrite: l.read | l.write }[io.dir];
+    return field(0, l.nrBits) === io.nr && field(l.nrBits, l.typeBits) === ioctlType(io.type)
+      && field(l.nrBits + l.typeBits + l.sizeBits, l.dirBits) === dir;
+  });
+  const known = [...new Map(Object.values(files.arches).map(({ data }) => data.ioctl).filter((l): l is IocLayout => !!l)
+    .map((l) => [JSON.stringify(l), l])).values()];
+  if (current) return fits(current) ? { layout: current } : { layout: current, review: 'its ioctl layout does not decode the ioctl numbers of its headers: check it against asm/ioctl.h' };
+  const found = known.find(fits);
+  if (found) return { layout: found };
+  return { layout: known[0], review: 'no known ioctl layout decodes the ioctl numbers of its headers: write the ioctl block from asm/ioctl.h' };
+}
+
 /** Turn an extraction into abi/ files. */
 export function apply(abiDir: string, x: Extraction, opts: ApplyOptions): PortReport {
   const files = loadAbiFiles(abiDir);
@@ -167,10 +198,13 @@ export function apply(abiDir: string, x: Extraction, opts: ApplyOptions): PortRe
     const t = x.types[name];
     if (t) types[name] = name === 'char' ? { size: t.size, align: t.align, signed: t.signed } : { size: t.size, align: t.align };
   }
+  const ioc = iocLayout(files, x, old?.ioctl);
+  if (ioc.review) report.review.push(`arch/${x.arch}.json: ${ioc.review}`);
   const arch: ArchFile = {
     $schema: '../../../spec/arch.schema.json', os: 'linux', arch: x.arch,
     triplet: opts.triplet ?? old?.triplet, ...(old?.note ? { note: old.note } : {}), endian: x.endian, types,
     syscall: opts.syscall ?? old?.syscall ?? { argRegisters: 6, split64: types.pointer.size === 4 ? 'aligned-pair' : 'none' },
+    ioctl: ioc.layout,
   };
   if (!arch.triplet) delete arch.triplet;
   if (!old && !opts.syscall) report.review.push(`arch/${x.arch}.json: check syscall.split64 and argRegisters (guessed)`);
@@ -214,6 +248,7 @@ export function apply(abiDir: string, x: Extraction, opts: ApplyOptions): PortRe
     ...[...before.typedefs.values()].filter((k) => broken.has(k.header.join('\n'))).map((k) => `typedef:${k.name}`),
   ]);
   const cNames = new Map(before.constants.map((k) => [k.id, k.c]));
+  const computed = new Map(before.constants.map((k) => [k.id, k.value]));
   const cHeaders = new Map(before.constants.map((k) => [k.id, k.header.join(', ')]));
   const ovPath = join(abiDir, 'overrides', `${x.arch}.json`);
   const prev = files.overrides[x.arch]?.data;
@@ -224,7 +259,7 @@ export function apply(abiDir: string, x: Extraction, opts: ApplyOptions): PortRe
       for (const [name, item] of Object.entries(ns.items)) {
         const id = `${nsName}.${name}`;
         const got = x.constants[id];
-        const it = itemObject(item);
+        const it = itemSpec(item) as ReturnType<typeof itemObject>;
         if (got === undefined) {
           const why = x.errors?.[`const:${id}`] ?? '';
           const c = cNames.get(id) ?? '';
@@ -244,6 +279,20 @@ export function apply(abiDir: string, x: Extraction, opts: ApplyOptions): PortRe
             const before = prev?.constants?.[nsName]?.[name];
             if (typeof before === 'object') ((ov.constants ??= {})[nsName] ??= {})[name] = before;
             report.review.push(`constant ${id}: in the headers, but ${c} does not compile with ${cHeaders.get(id)} alone on ${x.arch} (${why.replace(/^.*?\d: /, '')}): give the item a header list in overrides/${x.arch}.json`);
+          }
+          continue;
+        }
+        if (isIoctlItem(item)) {
+          // an ioctl's number is computed from its form and the arch's _IOC layout: the form stays; a number the
+          // headers disagree with is an override on this arch (or, on the reference arch, a form to correct)
+          const mine = prev?.constants?.[nsName]?.[name];
+          if (computed.get(id) === BigInt(got)) {
+            if (mine !== undefined && !opts.reference) ((ov.constants ??= {})[nsName] ??= {})[name] = mine;
+          } else if (opts.reference) {
+            report.review.push(`constant ${id}: the headers say ${hex(got)}, its ioctl form computes ${hex(computed.get(id))}: correct the form`);
+          } else {
+            ((ov.constants ??= {})[nsName] ??= {})[name] = asValue(got);
+            report.review.push(`constant ${id}: the headers say ${hex(got)}, the common ioctl form computes ${hex(computed.get(id))} here: an override with the headers' number was written (or write an ioctl form in overrides/${x.arch}.json)`);
           }
           continue;
         }
