@@ -289,7 +289,7 @@ test('close_range makes the Fds it closed forget their numbers, from the owners 
   z.close();
 });
 
-test('a path in a shared mapping whose file was truncated: EFAULT, not a SIGBUS that kills the process', (t) => {
+needs('truncatedPath')('a path in a shared mapping whose file was truncated: EFAULT, not a SIGBUS that kills the process', (t) => {
   // in a child: if the library read the vanished page itself, the process would die
   const script = `
     const { memfd_create, ftruncate, mmap, open, sethostname } = await import(${JSON.stringify(join(import.meta.dirname, '..', 'src', 'index.ts'))});

@@ -66,6 +66,10 @@ export const NEEDS = {
   statxMntId: () => qemu('copies only the statx fields it knows: stx_mnt_id is 0'),
   getrandomNull: () => qemu('fails getrandom(NULL, 0) with EFAULT (the kernel returns 0)'),
   sysinfo32: () => (BITS32 ? qemu('truncates sysinfo\'s memory sizes to 32 bits for a 32-bit guest (the kernel scales mem_unit)') : ''),
+  // measured with the suite on aarch64, armhf, ppc64le (qemu-user-static 7.2) and i386 (Debian 13's qemu-user 10.0):
+  // qemu copies a syscall's path out of guest memory itself, so the access faults in qemu, not in the kernel
+  truncatedPath: () => (EMULATED ? `qemu-user (${EMULATED}) reads a syscall's path out of guest memory itself: a path ` +
+    'in a shared mapping whose file was truncated kills the process with SIGBUS (the kernel returns EFAULT)' : ''),
   // what root of a user namespace cannot do
   hostIds: () => userns('maps only uid and gid 0: other owners and ids are EINVAL'),
   deviceNodes: () => userns('cannot make device nodes (EPERM)'),
