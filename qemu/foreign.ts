@@ -10,12 +10,20 @@
 //                                (a native binary per arch) under emulation
 //   build/foreign/<arch>/run-<pid>/
 //     root/                      the tree one run's tests run in (removed when the run ends): a copy of js/, abi/ and
-//                                spec/ (symbolic links), a package.json with the ava configuration, and node_modules:
+//                                spec/ (symbolic links; links to src/'s TypeScript and test/fixtures beside the
+//                                compiled files), a package.json with the ava configuration, and node_modules:
 //                                the host's packages (pure JavaScript) but koffi, which is the arch's, and tsx, which
 //                                is a small stand-in that maps the `.ts` paths tests hand to child processes to their
 //                                compiled `.js`
 //     usr/                       under qemu: the arch's loader and libraries (links into the cross sysroot) where its
-//                                programs look for them, laid over /usr in the test's mount namespace
+//                                programs look for them, laid over /usr in the test's mount namespace (Debian's node
+//                                brings its own, in node/usr)
+//     <name>-binfmt-P            under qemu, for an arch Debian registers no binfmt_misc entry for on this host (i386:
+//                                the host kernel is expected to run it itself): a link to qemu-<name>-static under the
+//                                name that tells qemu it was started by binfmt_misc with the P flag (argv[0] kept)
+//
+// Whether an arch runs natively or under qemu-user is runChoice's decision (qemu/targets.ts): i386 runs natively only
+// where a probe shows that this kernel runs 32-bit x86 programs.
 import { createHash } from 'node:crypto';
 import {
   cpSync, existsSync, mkdirSync, readFileSync, readdirSync, realpathSync, rmSync, statSync, symlinkSync, writeFileSync,
@@ -24,7 +32,8 @@ import { basename, dirname, join, relative } from 'node:path';
 import { $ } from 'zx';
 import { ROOT } from '../tools/lib/abi.ts';
 import { elfReader } from '../tools/lib/elf.ts';
-import { sysroot, targetInfo } from './targets.ts';
+import { describeExit } from '../tools/lib/exit.ts';
+import { runChoice, sysroot, targetInfo } from './targets.ts';
 
 export const FOREIGN_DIR = join(ROOT, 'build', 'foreign');
 export const KOFFI_VERSION = '3.3.4';
@@ -35,6 +44,9 @@ export type NodeSource =
   | { from: 'debian'; suite: string; debArch: string }
   | { from: 'host' };
 
+/** A qemu-user binary other than Debian 12's qemu-user-static 7.2, and why the arch needs it. */
+export interface QemuSource { from: 'debian'; suite: string; binary: string; why: string }
+
 export interface ForeignTarget {
   /** The spec's arch name (abi/linux/arch/<arch>.json, qemu/targets.ts). */
   arch: string;
@@ -43,8 +55,15 @@ export interface ForeignTarget {
   node: NodeSource;
   /** Why this Node, when there was a choice. */
   nodeNote?: string;
-  /** How it runs: under qemu-user (with binfmt_misc for child processes), or natively on the host kernel. */
+  /**
+   * How it runs: under qemu-user (with binfmt_misc for child processes), or natively on the host kernel. In the table,
+   * 'native' is a hope; foreignTarget() gives runChoice's decision (a probe: i386 falls back to qemu-user).
+   */
   run: 'qemu' | 'native';
+  /** Why it runs that way (foreignTarget(): runChoice's reason). */
+  why?: string;
+  /** Under qemu-user: a newer qemu than qemu-user-static's, when 7.2 cannot run the arch's Node. */
+  qemu?: QemuSource;
 }
 
 /**
@@ -63,13 +82,23 @@ export const FOREIGN_TARGETS: readonly ForeignTarget[] = [
   {
     arch: 'i386', nodeArch: 'ia32', node: { from: 'debian', suite: 'trixie', debArch: 'i386' }, run: 'native',
     nodeNote: 'no official Node 20 for 32-bit x86; Debian 12\'s 18.20.4 cannot run ava 7',
+    // measured: under qemu-i386-static 7.2, Node dies at the first signal it handles (a SIGCHLD, a process.kill of
+    // itself): V8 aborts with "Entering the V8 API without proper locking in place" and qemu reports SIGTRAP, so ava's
+    // CLI dies when its first worker ends; Debian 13's qemu-i386 10.0 runs it
+    qemu: {
+      from: 'debian', suite: 'trixie', binary: 'qemu-i386',
+      why: 'qemu-user-static 7.2\'s qemu-i386 kills Node at the first signal it handles',
+    },
   },
 ];
 
+/** The suite's row for an arch, with how it runs on this machine decided (runChoice: a probe for i386) and why. */
 export function foreignTarget(arch: string): ForeignTarget {
   const t = FOREIGN_TARGETS.find((x) => x.arch === arch);
   if (!t) throw new Error(`no Node/koffi provisioning for '${arch}' (suite arches: ${FOREIGN_TARGETS.map((x) => x.arch).join(', ')})`);
-  return t;
+  const c = runChoice(arch);
+  if (c.how === 'object') throw new Error(`${arch}: its programs cannot run here (${c.why})`);
+  return { ...t, run: c.how, why: c.why };
 }
 
 /** The arches `npm run suite` runs when none is named. */
@@ -152,22 +181,31 @@ export function debianArchive(): { uri: string; signedBy: string } {
   return { uri: e.uri, signedBy: e.signedBy ?? '/usr/share/keyrings/debian-archive-keyring.gpg' };
 }
 
-/** Debian's nodejs for another arch and release, downloaded with a private apt configuration and unpacked. */
-async function debianNode(dir: string, src: Extract<NodeSource, { from: 'debian' }>): Promise<void> {
-  const apt = join(dir, '..', 'apt');
-  const root = join(dir, '..', 'debroot');
-  rmSync(root, { recursive: true, force: true });
+/**
+ * A private apt configuration in `apt` for one Debian release and arch (its own lists, cache and an empty status, the
+ * host's archive): the `-o` options for apt-get, after an `apt-get update`. Nothing is installed with it.
+ */
+async function privateApt(apt: string, suite: string, debArch: string): Promise<string[]> {
   for (const d of ['lists/partial', 'cache/archives/partial']) mkdirSync(join(apt, d), { recursive: true });
   writeFileSync(join(apt, 'status'), '');
   const { uri, signedBy } = debianArchive();
-  writeFileSync(join(apt, 'sources.list'), `deb [arch=${src.debArch} signed-by=${signedBy}] ${uri} ${src.suite} main\n`);
+  writeFileSync(join(apt, 'sources.list'), `deb [arch=${debArch} signed-by=${signedBy}] ${uri} ${suite} main\n`);
   const o = [
-    `APT::Architecture=${src.debArch}`, `APT::Architectures::=${src.debArch}`, `Dir::Etc::SourceList=${apt}/sources.list`,
+    `APT::Architecture=${debArch}`, `APT::Architectures::=${debArch}`, `Dir::Etc::SourceList=${apt}/sources.list`,
     'Dir::Etc::SourceParts=/dev/null', `Dir::State::Lists=${apt}/lists`, `Dir::Cache=${apt}/cache`,
     `Dir::State::status=${apt}/status`, 'Dir::Etc::Preferences=/dev/null', 'Dir::Etc::PreferencesParts=/dev/null',
     'Debug::NoLocking=1',
   ].flatMap((x) => ['-o', x]);
   await $`apt-get ${o} update -q`.quiet();
+  return o;
+}
+
+/** Debian's nodejs for another arch and release, downloaded with a private apt configuration and unpacked. */
+async function debianNode(dir: string, src: Extract<NodeSource, { from: 'debian' }>): Promise<void> {
+  const apt = join(dir, '..', 'apt');
+  const root = join(dir, '..', 'debroot');
+  rmSync(root, { recursive: true, force: true });
+  const o = await privateApt(apt, src.suite, src.debArch);
   await $`apt-get ${o} install -y -q --download-only --no-install-recommends nodejs`.quiet();
   const debs = readdirSync(join(apt, 'cache', 'archives')).filter((f) => f.endsWith('.deb'));
   for (const deb of debs) await $`dpkg -x ${join(apt, 'cache', 'archives', deb)} ${root}`;
@@ -205,10 +243,14 @@ export interface Provisioned {
   usr?: string;
   /** process.version of that node. */
   version: string;
+  /** Under qemu: the binfmt_misc registration line that runs the arch's programs with its qemu (child processes). */
+  binfmt?: string;
+  /** Under qemu: the qemu-user binary, its version, and why it is not qemu-user-static's (when it is not). */
+  qemu?: { path: string; version: string; why?: string };
   /** The tree to run the tests in. */
   root: string;
   /** Seconds each step took (0 when cached). */
-  seconds: { node: number; koffi: number; tree: number };
+  seconds: { node: number; koffi: number; tree: number; qemu?: number };
   /** Remove this run's tree. */
   cleanup: () => void;
 }
@@ -216,6 +258,37 @@ export interface Provisioned {
 async function timed(fn: () => Promise<boolean>): Promise<number> {
   const t0 = Date.now();
   return (await fn()) ? (Date.now() - t0) / 1000 : 0;
+}
+
+/**
+ * A qemu-user binary from a newer Debian release's `qemu-user` package (static binaries), for an arch whose Node
+ * Debian 12's qemu-user-static 7.2 cannot run: downloaded once (71 MB) with a private apt configuration, and only the
+ * one binary unpacked into build/foreign/qemu-<suite>/bin/. Nothing is installed.
+ */
+export async function provisionQemu(src: QemuSource): Promise<{ qemu: string; version: string; seconds: number }> {
+  const base = join(FOREIGN_DIR, `qemu-${src.suite}`);
+  const bin = join(base, 'bin', src.binary);
+  mkdirSync(base, { recursive: true });
+  const seconds = await timed(() => cached(join(base, `${src.binary}.stamp`), `Debian ${src.suite} qemu-user ${src.binary}`, async () => {
+    const hostArch = (await $`dpkg --print-architecture`.quiet()).stdout.trim();
+    const apt = join(base, 'apt');
+    const o = await privateApt(apt, src.suite, hostArch);
+    const debs = join(base, 'debs');
+    rmSync(debs, { recursive: true, force: true });
+    mkdirSync(debs, { recursive: true });
+    await $({ cwd: debs })`apt-get ${o} download -q qemu-user`.quiet();
+    const deb = readdirSync(debs).find((f) => f.endsWith('.deb'));
+    if (!deb) throw new Error(`apt-get download qemu-user (Debian ${src.suite}) left no .deb in ${debs}`);
+    const root = join(base, 'root');
+    rmSync(root, { recursive: true, force: true });
+    mkdirSync(root, { recursive: true });
+    await $`dpkg-deb --fsys-tarfile ${join(debs, deb)} | tar x -C ${root} ./usr/bin/${src.binary}`;
+    mkdirSync(dirname(bin), { recursive: true });
+    cpSync(join(root, 'usr', 'bin', src.binary), bin);
+    for (const d of [root, debs, join(apt, 'cache')]) rmSync(d, { recursive: true, force: true });
+  }));
+  const version = /version (\S+)/.exec((await $`${bin} --version`.quiet()).stdout)?.[1] ?? '?';
+  return { qemu: bin, version, seconds };
 }
 
 /** The Node binary for an arch, fetched once. */
@@ -278,14 +351,33 @@ export async function compileTree(): Promise<{ dir: string; seconds: number }> {
 
 /** The stand-in for tsx: `node --import tsx` registers a resolve hook that maps a `.ts` path to the compiled `.js`. */
 const TSX_SHIM: Record<string, string> = {
-  'package.json': JSON.stringify({ name: 'tsx', version: '0.0.0-foreign', type: 'module', exports: { '.': './index.js' } }),
+  'package.json': JSON.stringify({
+    name: 'tsx', version: '0.0.0-foreign', type: 'module', exports: { '.': './index.js', './esm/api': './esm/api.js' },
+  }),
   'index.js': "// qemu/foreign.ts: the tests are compiled; map the .ts paths they hand to children to the .js files\n" +
     "import { register } from 'node:module';\nregister('./hooks.js', import.meta.url);\n",
+  // tsx's API as a Worker uses it (`const { register } = await import('tsx/esm/api'); register()`): the same hook
+  'esm/api.js': "// qemu/foreign.ts: tsx's register() for Workers, with the stand-in's hook\n" +
+    "import { register as registerHooks } from 'node:module';\n" +
+    "export function register() { registerHooks('../hooks.js', import.meta.url); return async () => {}; }\n",
   'hooks.js': "export async function resolve(specifier, context, next) {\n" +
     "  if (/\\.[cm]?ts$/.test(specifier) && !specifier.startsWith('node:')) {\n" +
     "    try { return await next(specifier.replace(/(\\.[cm]?)ts$/, '$1js'), context); } catch { /* not compiled */ }\n" +
     '  }\n  return next(specifier, context);\n}\n',
 };
+
+/** Symbolic links in `dst` to everything of `src` that `dst` does not have (through folders both have). */
+function linkMissing(src: string, dst: string): void {
+  if (!existsSync(dst)) {
+    symlinkSync(src, dst);
+    return;
+  }
+  for (const e of readdirSync(src, { withFileTypes: true })) {
+    const d = join(dst, e.name);
+    if (!existsSync(d)) symlinkSync(join(src, e.name), d);
+    else if (e.isDirectory() && statSync(d).isDirectory()) linkMissing(join(src, e.name), d);
+  }
+}
 
 /** The arch's tree: the compiled JavaScript (hard links), the data it reads, node_modules with the arch's koffi. */
 export function assembleRoot(t: ForeignTarget, js: string, koffi: string, run: string): string {
@@ -294,7 +386,11 @@ export function assembleRoot(t: ForeignTarget, js: string, koffi: string, run: s
   mkdirSync(root, { recursive: true });
   for (const e of readdirSync(js)) cpSync(join(js, e), join(root, e), { recursive: true });
   for (const d of ['abi', 'spec']) symlinkSync(join(ROOT, d), join(root, d));
-  symlinkSync(join(ROOT, 'test', 'fixtures'), join(root, 'test', 'fixtures'));
+  // the fixtures as they are (data files tsc does not copy), beside any fixtures tsc compiled; and the TypeScript
+  // sources of src/ beside their JavaScript, for tests that read them (test/ioctl.test.ts compares the generator's
+  // output with the checked-in src/generated/<arch>/constants.ts)
+  linkMissing(join(ROOT, 'test', 'fixtures'), join(root, 'test', 'fixtures'));
+  linkMissing(join(ROOT, 'src'), join(root, 'src'));
   writeFileSync(join(root, 'package.json'), JSON.stringify({
     name: 'tsyscall-foreign', private: true, type: 'module',
     ava: { files: ['test/**/*.test.js'], workerThreads: false, timeout: '10m' },
@@ -306,8 +402,10 @@ export function assembleRoot(t: ForeignTarget, js: string, koffi: string, run: s
     symlinkSync(join(ROOT, 'node_modules', e), join(nm, e));
   }
   symlinkSync(join(koffi, 'node_modules', 'koffi'), join(nm, 'koffi'));
-  mkdirSync(join(nm, 'tsx'));
-  for (const [f, text] of Object.entries(TSX_SHIM)) writeFileSync(join(nm, 'tsx', f), text);
+  for (const [f, text] of Object.entries(TSX_SHIM)) {
+    mkdirSync(dirname(join(nm, 'tsx', f)), { recursive: true });
+    writeFileSync(join(nm, 'tsx', f), text);
+  }
   return root;
 }
 
@@ -362,6 +460,7 @@ export async function provision(arch: string, js: string): Promise<Provisioned> 
   return withLock(async () => {
     const n = await provisionNode(t);
     const k = await provisionKoffi(t);
+    const q = t.run === 'qemu' ? await qemuFor(t) : undefined;
     const t0 = Date.now();
     // this run's own tree (another run may be using its own at the same time); trees of runs that are gone go
     const base = join(FOREIGN_DIR, t.arch);
@@ -372,24 +471,79 @@ export async function provision(arch: string, js: string): Promise<Provisioned> 
     }
     const run = join(base, `run-${process.pid}`);
     const root = assembleRoot(t, js, k.dir, run);
-    const usr = t.run === 'qemu' ? sysrootLayer(arch, n.node, run) : n.usr;
+    // Debian's node brings its loader and libraries; an official build uses the cross toolchain's
+    const usr = n.usr ?? (t.run === 'qemu' ? sysrootLayer(arch, n.node, run) : undefined);
+    const binfmt = q ? binfmtLine(arch, n.node, run, q.own ? q.path : undefined) : undefined;
     const tree = (Date.now() - t0) / 1000;
-    const version = (await nodeRunner(t, n.node, ['-p', 'process.version'])).trim();
+    const version = (await nodeRunner(t, n.node, ['-p', 'process.version'], q?.path)).trim();
     return {
-      target: t, node: n.node, usr, version, root, seconds: { node: n.seconds, koffi: k.seconds, tree },
+      target: t, node: n.node, usr, binfmt, version, root,
+      qemu: q && { path: q.path, version: q.version, why: q.own ? t.qemu?.why : undefined },
+      seconds: { node: n.seconds, koffi: k.seconds, tree, ...(q?.own ? { qemu: q.seconds } : {}) },
       cleanup: () => rmSync(run, { recursive: true, force: true }),
     };
   });
 }
 
-/** Run the arch's node once, outside the test namespaces (qemu with the sysroot; Debian's node in an overlay). */
-async function nodeRunner(t: ForeignTarget, node: string, args: string[]): Promise<string> {
-  if (t.run === 'qemu') {
-    const info = targetInfo(t.arch);
-    return (await $`${info.qemu!} -L ${sysroot(info)} ${node} ${args}`.quiet()).stdout;
+/** The qemu-user binary an arch's Node runs under: qemu-user-static's, or a newer one (ForeignTarget.qemu). */
+async function qemuFor(t: ForeignTarget): Promise<{ path: string; version: string; seconds: number; own: boolean }> {
+  if (t.qemu) {
+    const q = await provisionQemu(t.qemu);
+    return { path: q.qemu, version: q.version, seconds: q.seconds, own: true };
   }
-  if (t.node.from !== 'debian') return (await $`${node} ${args}`.quiet()).stdout;
-  const usr = join(dirname(node), '..', 'usr');
-  const overlay = 'mount -t overlay overlay -o "lowerdir=$1:/usr" /usr && shift && exec "$@"';
-  return (await $`unshare --user --map-root-user --mount sh -c ${overlay} sh ${usr} ${node} ${args}`.quiet()).stdout;
+  const path = join('/usr/bin', targetInfo(t.arch).qemu!);
+  const version = /version (\S+)/.exec((await $`${path} --version`.quiet()).stdout)?.[1] ?? '?';
+  return { path, version, seconds: 0, own: false };
+}
+
+/**
+ * The binfmt_misc line (`:name:M::magic:mask:interpreter:flags`) that runs the arch's ELF programs with its qemu:
+ * Debian's (/usr/lib/binfmt.d/qemu-<name>.conf, flags OPF) where qemu-user-static ships one and no other qemu is
+ * asked for; otherwise (i386 on an x86_64 host, which Debian expects to run it itself; or `qemu`, a newer binary) one
+ * made from the node binary's own ELF header: its class, byte order and machine, any OS ABI, an executable or a shared
+ * object, run by a `<name>-binfmt-P` link to the qemu binary in `run` (the name tells qemu that binfmt_misc passes the
+ * original argv[0], as Debian's entries do).
+ */
+export function binfmtLine(arch: string, node: string, run: string, qemu?: string): string {
+  const own = targetInfo(arch).qemu;
+  if (!own) throw new Error(`${arch}: no qemu-user binary in the target table`);
+  const name = own.replace(/^qemu-|-static$/g, '');
+  const conf = `/usr/lib/binfmt.d/qemu-${name}.conf`;
+  if (!qemu && existsSync(conf)) {
+    const line = readFileSync(conf, 'utf8').split('\n').find((l) => l.startsWith(':'));
+    if (!line) throw new Error(`no binfmt line in ${conf}`);
+    return line.trim();
+  }
+  const elf = elfReader(node);
+  const hex = (bytes: number[]) => bytes.map((b) => `\\x${b.toString(16).padStart(2, '0')}`).join('');
+  const le = elf.littleEndian;
+  const half = (v: number) => (le ? [v & 0xff, v >> 8] : [v >> 8, v & 0xff]);
+  // e_ident: magic, class, data, version, OS ABI (any), ABI version and padding; e_type ET_EXEC (mask: or ET_DYN); e_machine
+  const magic = [0x7f, 0x45, 0x4c, 0x46, elf.bytes[4], elf.bytes[5], 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, ...half(2), ...half(elf.u16(18))];
+  const mask = [0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x00, ...Array(8).fill(0xff), ...(le ? [0xfe, 0xff] : [0xff, 0xfe]), 0xff, 0xff];
+  const interp = join(run, `${name}-binfmt-P`);
+  rmSync(interp, { force: true });
+  symlinkSync(qemu ?? join('/usr/bin', own), interp);
+  return `:qemu-${name}:M::${hex(magic)}:${hex(mask)}:${interp}:OPF`;
+}
+
+/** Run the arch's node once, outside the test namespaces (qemu with the sysroot; Debian's node in an overlay). */
+async function nodeRunner(t: ForeignTarget, node: string, args: string[], qemuPath?: string): Promise<string> {
+  const info = targetInfo(t.arch);
+  const qemu = t.run === 'qemu' ? [qemuPath ?? info.qemu!] : [];
+  try {
+    if (t.node.from !== 'debian') {
+      if (!qemu.length) return (await $`${node} ${args}`.quiet()).stdout;
+      return (await $`${qemu} -L ${sysroot(info)} ${node} ${args}`.quiet()).stdout;
+    }
+    // Debian's node and its libraries: laid over /usr (in a mount namespace of its own), where its loader looks
+    const usr = join(dirname(node), '..', 'usr');
+    const overlay = 'mount -t overlay overlay -o "lowerdir=$1:/usr" /usr && shift && exec "$@"';
+    return (await $`unshare --user --map-root-user --mount sh -c ${overlay} sh ${usr} ${qemu} ${node} ${args}`.quiet()).stdout;
+  } catch (err) {
+    const e = err as { exitCode?: number | null; signal?: string | null; stderr?: string };
+    const how = t.run === 'qemu' ? `under ${qemu[0]} (${t.why})` : `natively (${t.why})`;
+    throw new Error(`${t.arch}: its node does not start ${how}: ` +
+      describeExit([...qemu, node, ...args], { code: e.exitCode, signal: e.signal, stderr: e.stderr }));
+  }
 }
