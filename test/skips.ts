@@ -70,6 +70,10 @@ export const NEEDS = {
   // qemu copies a syscall's path out of guest memory itself, so the access faults in qemu, not in the kernel
   truncatedPath: () => (EMULATED ? `qemu-user (${EMULATED}) reads a syscall's path out of guest memory itself: a path ` +
     'in a shared mapping whose file was truncated kills the process with SIGBUS (the kernel returns EFAULT)' : ''),
+  // measured on i386 under Debian 13's qemu-user 10.0, which allows PR_SET_CHILD_SUBREAPER (under 7.2 the subreaper
+  // skip hides it)
+  coreDump: () => (EMULATED ? `qemu-user (${EMULATED}) writes the guest's core file itself (qemu_<prog>_<time>_<pid>.core) ` +
+    'and then dies of the signal with core dumps off: the wait status has no WCOREDUMP' : ''),
   // what root of a user namespace cannot do
   hostIds: () => userns('maps only uid and gid 0: other owners and ids are EINVAL'),
   deviceNodes: () => userns('cannot make device nodes (EPERM)'),
