@@ -155,7 +155,7 @@ function generatedNamespace(out: Map<string, string>, arch: string, ns: string):
   return JSON.parse(m[1]);
 }
 
-test('a spec edit of an ioctl\'s number or argument changes the generated value on every arch', (t) => {
+(process.env.TSYSCALL_EMULATED ? test.skip : test)('a spec edit of an ioctl\'s number or argument changes the generated value on every arch' + (process.env.TSYSCALL_EMULATED ? ' (skipped: host tooling: regenerates TypeScript from a spec copy, which the compiled suite does not ship)' : ''), (t) => {
   const dir = scratchAbi();
   const file = loadAbiFiles(dir).constants.find((f) => 'NS_GET' in f.data.namespaces)!.file;
   editJson(file, (d) => {
