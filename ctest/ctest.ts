@@ -12,10 +12,11 @@ import { mkdirSync, writeFileSync, rmSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cpus } from 'node:os';
 import { promisify } from 'node:util';
-import { compareVersions, type ResolvedAbi } from '../tools/lib/abi.ts';
+import { compareVersions, valueAt, type ResolvedAbi } from '../tools/lib/abi.ts';
 import { LayoutEngine, isInteger, type TypeLayout } from '../tools/lib/layout.ts';
 import { elfReader } from '../tools/lib/elf.ts';
 import { describeExit, endingOf } from '../tools/lib/exit.ts';
+import { isUapiHeader } from './headers.ts';
 
 const run = promisify(execFile);
 
@@ -41,6 +42,8 @@ export interface Check {
   unnamed?: boolean;
   /** Why `since` is later than the item's own (a struct whose size depends on a newer member). */
   sinceWhy?: string;
+  /** Why a wrong value would go unnoticed if no header checks this item (see Constant.perArch). */
+  risk?: string;
 }
 
 export interface Result {
@@ -48,6 +51,8 @@ export interface Result {
   status: 'ok' | 'mismatch' | 'unchecked';
   actual?: bigint[];
   reason?: string;
+  /** For an item no header could check whose value may be wrong on this arch: why (Check.risk). */
+  risk?: string;
 }
 
 export interface Target {
@@ -75,12 +80,17 @@ const signedExpr = (t: TypeLayout, expr: string) => (isInteger(t) ? `((${expr})-
 const signedValue = (t: TypeLayout) => (isInteger(t) ? (t.signed ? 1n : 0n) : -1n);
 
 /** The checks for every item of the resolved spec. */
-export function buildChecks(abi: ResolvedAbi, engine = new LayoutEngine(abi)): Check[] {
+export function buildChecks(abi: ResolvedAbi, engine = new LayoutEngine(abi), headers?: string): Check[] {
   const checks: Check[] = [];
   for (const k of abi.constants) {
+    // a value that changed between kernels: the headers' version decides which one they must show
+    const value = headers ? valueAt(k, headers) : k.value;
     checks.push({
-      kind: 'const', id: k.id, group: k.ns, file: k.file, header: k.header, since: k.since, expect: [k.value],
-      c: (a) => `ck_c(${cstr(k.id)}, (${k.c}) < 0, (unsigned long long)(${k.c}), ${a ? 1 : 0}, ${u64(k.value)});`,
+      kind: 'const', id: k.id, group: k.ns, file: k.file, header: k.header, since: k.since, expect: [value],
+      ...(k.perArch === 'common' ? {
+        risk: `${abi.arch.arch} numbers ${k.ns} its own way (abi/linux/overrides/${abi.arch.arch}.json), and this item has the common value`,
+      } : {}),
+      c: (a) => `ck_c(${cstr(k.id)}, (${k.c}) < 0, (unsigned long long)(${k.c}), ${a ? 1 : 0}, ${u64(value)});`,
       values: [`(${k.c}) < 0`, `(unsigned long long)(${k.c})`],
     });
   }
@@ -114,8 +124,12 @@ export function buildChecks(abi: ResolvedAbi, engine = new LayoutEngine(abi)): C
       }
       const member = `((${s.c} *)0)->${m.path}`;
       const size = m.flexible ? '-1L' : `(long)sizeof(${member})`;
+      // a flexible array member sits after every other member: a newer member moves it (rseq's end[])
+      const own = m.since ?? s.since;
+      const moved = m.flexible && newest && compareVersions(newest, own) > 0;
       checks.push({
-        ...base, kind: 'field', id: `${s.name}.${m.path}`, since: m.since ?? s.since,
+        ...base, kind: 'field', id: `${s.name}.${m.path}`, since: moved ? newest : own,
+        ...(moved ? { sinceWhy: 'a member before it' } : {}),
         expect: [BigInt(m.offset), m.flexible ? -1n : BigInt(m.size), signedValue(m.type)],
         c: (a) =>
           `ck_f(${cstr(`${s.name}.${m.path}`)}, __builtin_offsetof(${s.c}, ${m.path}), ${size}, ${signedExpr(m.type, `__typeof__(${member})`)}, ` +
@@ -223,6 +237,13 @@ export interface CtestOptions {
   log?: (msg: string) => void;
   /** How many compilers to run at once (default: one per CPU). */
   jobs?: number;
+  /**
+   * Check against this include root of kernel UAPI headers instead of the target's sysroot (ctest/headers.ts: the
+   * newest kernel's headers for every arch): only the items whose headers are all UAPI headers there, compiled with
+   * `<dir>/<triplet>` and `<dir>` ahead of the sysroot's include folders, their values read from the objects (nothing
+   * runs).
+   */
+  uapi?: { dir: string; triplet: string };
 }
 
 const versionString = (code: number) => `${code >> 16}.${(code >> 8) & 255}.${code & 255}`;
@@ -271,7 +292,16 @@ export function parseErrors(stderr: string, unit: string): Diagnostic[] {
 
 /** Compile, run and compare; returns a result for every check. */
 export async function runCtest(abi: ResolvedAbi, opts: CtestOptions): Promise<CtestRun> {
-  const { target, dir } = opts;
+  const { dir, uapi } = opts;
+  let target = opts.target;
+  if (uapi) {
+    // searched before the sysroot's own include folders: a UAPI header that includes a libc header (linux/if.h
+    // includes sys/socket.h) gets the sysroot's, as on a system whose linux-libc-dev is newer than its glibc
+    target = {
+      ...target, object: true, how: 'object', why: `kernel UAPI headers of ${uapi.dir}: values read from the objects`,
+      cc: [...target.cc, '-isystem', join(uapi.dir, uapi.triplet), '-isystem', uapi.dir],
+    };
+  }
   const assert = opts.assert ?? true;
   const log = opts.log ?? (() => {});
   rmSync(dir, { recursive: true, force: true });
@@ -300,8 +330,9 @@ export async function runCtest(abi: ResolvedAbi, opts: CtestOptions): Promise<Ct
   log(`${target.arch}: headers ${probe.headers}${target.object ? ' (values read from the objects: the target cannot run here)' : ''}`);
 
   // 2. which checks can run; the data model is checked against the probe right away
-  let checks = buildChecks(abi);
+  let checks = buildChecks(abi, undefined, probe.headers);
   if (opts.kinds) checks = checks.filter((c) => opts.kinds!.includes(c.kind));
+  if (uapi) checks = checks.filter((c) => c.header.length > 0 && c.header.every((h) => isUapiHeader(uapi.dir, uapi.triplet, h)));
   const results = new Map<Check, Result>();
   {
     const ch: Check = { kind: 'base', id: 'endian', group: 'data model', file: `arch/${abi.arch.arch}.json`, header: [], since: '0',
@@ -464,7 +495,10 @@ export async function runCtest(abi: ResolvedAbi, opts: CtestOptions): Promise<Ct
   for (const ch of live) {
     if (!results.has(ch)) results.set(ch, { check: ch, status: 'mismatch', reason: 'the C program printed nothing for it' });
   }
-  const all = checks.map((ch) => results.get(ch)!);
+  const all = checks.map((ch) => {
+    const r = results.get(ch)!;
+    return r.status === 'unchecked' && ch.risk ? { ...r, risk: ch.risk } : r;
+  });
   const jsFailures = all.filter((r) => r.status === 'mismatch' && r.actual).length;
   if (object) out.code = assert && all.some((r) => r.status === 'mismatch') ? 1 : 0;
   else if (assert && (cFailures !== jsFailures || (out.code !== 0) !== (cFailures > 0))) {

@@ -199,6 +199,9 @@ export function archOption(value: string | undefined, check: (name: string) => u
 }
 
 /** The sysroot of a cross toolchain (the host's own root for x86_64). */
+/** The arch's folder in an include root of Debian's linux-libc-dev (/usr/include/<triplet>): i386 is i386-linux-gnu there. */
+export const uapiTriplet = (name: string): string => targetInfo(name).triplet.replace(/^i686-/, 'i386-');
+
 export const sysroot = (t: TargetInfo) => (t.name === 'x86_64' ? '/' : `/usr/${t.triplet}`);
 
 /** How a target's programs run on this machine, and why. */

@@ -27,6 +27,8 @@ export interface IoctlSpec {
 }
 export interface ConstItemObject {
   value: IntValue; c?: string; message?: string; header?: Header; since?: string; note?: string; arches?: string[];
+  /** Earlier values: each for headers older than its `until`. */
+  was?: { value: IntValue; until: string }[];
 }
 export interface IoctlItemObject {
   ioctl: IoctlSpec; c?: string; header?: Header; since?: string; note?: string; arches?: string[];
@@ -200,6 +202,14 @@ export function loadAbiFiles(dir = ABI_DIR): AbiFiles {
 export interface Constant {
   id: string; ns: string; name: string; c: string; value: bigint; header: string[]; since: string;
   file: string; message?: string; note?: string;
+  /**
+   * Set when this arch numbers the item's namespace its own way (its overrides file changes values of the namespace):
+   * 'own' for an item with a value of the arch's own, 'common' for one that takes the common value unconfirmed by the
+   * overrides (right only if the arch's headers say so: ctest reports such an item as a risk when no header checks it).
+   */
+  perArch?: 'own' | 'common';
+  /** Earlier values, oldest first: each for headers older than its `until` (see valueAt). */
+  was?: { value: bigint; until: string }[];
   /** For an ioctl request: how the spec states it, with the type byte as a number and the argument's size on this arch. */
   ioctl?: ResolvedIoctl;
 }
@@ -237,6 +247,12 @@ const onArch = (arches: string[] | undefined, arch: string) => !arches || arches
 
 export function toBigInt(v: IntValue): bigint {
   return BigInt(v);
+}
+
+/** A constant's value in headers of kernel `version`: an earlier value (`was`) where the headers predate its change. */
+export function valueAt(k: Pick<Constant, 'value' | 'was'>, version: string): bigint {
+  for (const w of k.was ?? []) if (compareVersions(version, w.until) < 0) return w.value;
+  return k.value;
 }
 
 /** An item with a literal value as an object. An ioctl item has none (resolveAbi computes it per arch): it throws. */
@@ -323,6 +339,9 @@ export function resolveAbi(files: AbiFiles, arch: string): ResolvedAbi {
           merged[k] = { ...rest, value: v };
         }
       }
+      const own = ov.constants?.[nsName] ?? {};
+      // literal values of the arch's own (an override that only adds a new item does not make a family per-arch)
+      const numbered = Object.entries(own).some(([k, v]) => k in ns.items && !isIoctlItem(v));
       for (const [name, raw] of Object.entries(merged)) {
         const it = itemSpec(raw);
         const id = `${nsName}.${name}`;
@@ -331,6 +350,10 @@ export function resolveAbi(files: AbiFiles, arch: string): ResolvedAbi {
           id, ns: nsName, name, c: it.c ?? ns.prefix + name, value: 'ioctl' in it ? 0n : toBigInt(it.value),
           header: headerList(it.header, nsHeader), since: it.since ?? ns.since, file: rel(file),
           message: 'ioctl' in it ? undefined : it.message, note: it.note,
+          ...(numbered && !('ioctl' in it) ? { perArch: name in own ? 'own' as const : 'common' as const } : {}),
+          ...('was' in it && it.was ? {
+            was: it.was.map((w) => ({ value: toBigInt(w.value), until: w.until })).sort((a, b) => compareVersions(a.until, b.until)),
+          } : {}),
         };
         if ('ioctl' in it) {
           const inOverride = typeof ov.constants?.[nsName]?.[name] === 'object';

@@ -39,14 +39,15 @@ export function debianArchive(): { uri: string; signedBy: string } {
 }
 
 /**
- * A private apt configuration in `apt` for one Debian release and arch (its own lists, cache and an empty status, the
+ * A private apt configuration in `apt` for Debian releases (one or several suites) and one arch (its own lists, cache and an empty status, the
  * host's archive): the `-o` options for apt-get, after an `apt-get update`. Nothing is installed with it.
  */
-export async function privateApt(apt: string, suite: string, debArch: string): Promise<string[]> {
+export async function privateApt(apt: string, suite: string | readonly string[], debArch: string): Promise<string[]> {
   for (const d of ['lists/partial', 'cache/archives/partial']) mkdirSync(join(apt, d), { recursive: true });
   writeFileSync(join(apt, 'status'), '');
   const { uri, signedBy } = debianArchive();
-  writeFileSync(join(apt, 'sources.list'), `deb [arch=${debArch} signed-by=${signedBy}] ${uri} ${suite} main\n`);
+  const suites = typeof suite === 'string' ? [suite] : suite;
+  writeFileSync(join(apt, 'sources.list'), suites.map((s) => `deb [arch=${debArch} signed-by=${signedBy}] ${uri} ${s} main\n`).join(''));
   const o = [
     `APT::Architecture=${debArch}`, `APT::Architectures::=${debArch}`, `Dir::Etc::SourceList=${apt}/sources.list`,
     'Dir::Etc::SourceParts=/dev/null', `Dir::State::Lists=${apt}/lists`, `Dir::Cache=${apt}/cache`,

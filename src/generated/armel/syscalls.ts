@@ -425,5 +425,7 @@ export const SYS = {
   open_tree_attr: 467,
   file_getattr: 468,
   file_setattr: 469,
+  listns: 470,
+  rseq_slice_yield: 471,
   SYSCALL_MASK: 1048575,
 } as const;

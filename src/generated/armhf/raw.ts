@@ -343,6 +343,8 @@ export interface Raw {
   listen(fd: Int, backlog: Int): number;
   /** long listmount(const struct mnt_id_req *req, u64 *mnt_ids, size_t nr_mnt_ids, unsigned int flags): nr 458 */
   listmount(req: Ptr, mnt_ids: Ptr, nr_mnt_ids: Int, flags: Int): number;
+  /** long listns(const struct ns_id_req *req, __u64 *ns_ids, size_t nr_ns_ids, unsigned int flags): nr 470; list namespace ids (filtered by type and owning user namespace); present in the UAPI headers of Linux 7.2 and absent from 6.12's: the first release is not verified (since says 7.2) */
+  listns(req: Ptr, ns_ids: Ptr, nr_ns_ids: Int, flags: Int): number;
   /** long listxattr(const char *path, char *list, size_t size): nr 232 */
   listxattr(path: Ptr, list: Ptr, size: Int): number;
   /** long listxattrat(int dfd, const char *path, unsigned int at_flags, char *list, size_t size): nr 465 */
@@ -575,6 +577,8 @@ export interface Raw {
   rmdir(pathname: Ptr): number;
   /** long rseq(struct rseq *rseq, u32 rseq_len, int flags, u32 sig): nr 398; the kernel declares rseq_len and sig as uint32_t */
   rseq(rseq: Ptr, rseq_len: Int, flags: Int, sig: Int): number;
+  /** long rseq_slice_yield(): nr 471; yield the time slice extension granted through rseq; present in the UAPI headers of Linux 7.2 and absent from 6.12's: the first release is not verified (since says 7.2) */
+  rseq_slice_yield(): number;
   /** long rt_sigaction(int sig, const struct sigaction *act, struct sigaction *oact, size_t sigsetsize): nr 174 */
   rt_sigaction(sig: Int, act: Ptr, oact: Ptr, sigsetsize: Int): number;
   /** long rt_sigpending(sigset_t *set, size_t sigsetsize): nr 176 */
@@ -1029,6 +1033,7 @@ export const RAW: RawTable = {
   linkat: [330, 'ipipi'],
   listen: [284, 'ii'],
   listmount: [458, 'ppii'],
+  listns: [470, 'ppii'],
   listxattr: [232, 'ppi'],
   listxattrat: [465, 'ipipi'],
   llistxattr: [233, 'ppi'],
@@ -1145,6 +1150,7 @@ export const RAW: RawTable = {
   restart_syscall: [0, ''],
   rmdir: [40, 'p'],
   rseq: [398, 'piii'],
+  rseq_slice_yield: [471, ''],
   rt_sigaction: [174, 'ippi'],
   rt_sigpending: [176, 'pi'],
   rt_sigprocmask: [175, 'ippi'],

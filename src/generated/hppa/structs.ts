@@ -536,7 +536,7 @@ export interface FanotifyResponse extends View {
   response: number;
 }
 
-/** struct landlock_ruleset_attr (linux/landlock.h, Linux 5.13): 24 bytes, aligned 8 */
+/** struct landlock_ruleset_attr (linux/landlock.h, Linux 5.13): 48 bytes, aligned 8 */
 export interface LandlockRulesetAttr extends View {
   /** __u64 at offset 0, 8 bytes */
   get handled_access_fs(): bigint;
@@ -547,6 +547,15 @@ export interface LandlockRulesetAttr extends View {
   /** __u64 at offset 16, 8 bytes (since Linux 6.12) */
   get scoped(): bigint;
   set scoped(v: bigint | number);
+  /** __u64 at offset 24, 8 bytes (since Linux 7.2) */
+  get quiet_access_fs(): bigint;
+  set quiet_access_fs(v: bigint | number);
+  /** __u64 at offset 32, 8 bytes (since Linux 7.2) */
+  get quiet_access_net(): bigint;
+  set quiet_access_net(v: bigint | number);
+  /** __u64 at offset 40, 8 bytes (since Linux 7.2) */
+  get quiet_scoped(): bigint;
+  set quiet_scoped(v: bigint | number);
 }
 
 /** struct landlock_path_beneath_attr (linux/landlock.h, Linux 5.13): 12 bytes, aligned 1 */
@@ -588,8 +597,10 @@ export interface MountAttr extends View {
 export interface MntIdReq extends View {
   /** __u32 at offset 0, 4 bytes */
   size: number;
-  /** __u32 at offset 4, 4 bytes */
-  spare: number;
+  /** __u32 at offset 4, 4 bytes (since Linux 7.2) */
+  mnt_ns_fd: number;
+  /** __u32 at offset 4, 4 bytes (since Linux 7.2) */
+  mnt_fd: number;
   /** __u64 at offset 8, 8 bytes */
   get mnt_id(): bigint;
   set mnt_id(v: bigint | number);
@@ -3043,7 +3054,7 @@ export interface Rusage extends View {
   set ru_nivcsw(v: bigint | number);
 }
 
-/** struct sched_param (linux/sched/types.h, Linux 2.6.12): 4 bytes, aligned 4 */
+/** struct sched_param (sched.h, Linux 2.6.12): 4 bytes, aligned 4 */
 export interface SchedParam extends View {
   /** int at offset 0, 4 bytes */
   sched_priority: number;
@@ -3182,7 +3193,7 @@ export interface RseqCs extends View {
   set abort_ip(v: bigint | number);
 }
 
-/** struct rseq (linux/rseq.h, Linux 4.18): 32 bytes, aligned 32 */
+/** struct rseq (linux/rseq.h, Linux 4.18): 64 bytes, aligned 32 */
 export interface Rseq extends View {
   /** __u32 at offset 0, 4 bytes */
   cpu_id_start: number;
@@ -3197,12 +3208,46 @@ export interface Rseq extends View {
   node_id: number;
   /** __u32 at offset 24, 4 bytes (since Linux 6.3) */
   mm_cid: number;
-  /** char[] at offset 28, flexible (since Linux 6.3) */
+  /** struct rseq_slice_ctrl at offset 28, 4 bytes (since Linux 7.2) */
+  slice_ctrl: RseqSliceCtrl;
+  /** __u8 at offset 32, 1 bytes (since Linux 7.2) */
+  __reserved: number;
+  /** char[] at offset 33, flexible (since Linux 6.3) */
   get end(): Buffer;
   set end(v: Buffer | string);
 }
 
-/** struct pidfd_info (linux/pidfd.h, Linux 6.13): 72 bytes, aligned 8 */
+/** struct rseq_slice_ctrl (linux/rseq.h, Linux 7.2): 4 bytes, aligned 4 */
+export interface RseqSliceCtrl extends View {
+  /** __u32 at offset 0, 4 bytes */
+  all: number;
+  /** __u8 at offset 0, 1 bytes */
+  request: number;
+  /** __u8 at offset 1, 1 bytes */
+  granted: number;
+  /** __u16 at offset 2, 2 bytes */
+  __reserved: number;
+}
+
+/** struct ns_id_req (linux/nsfs.h, Linux 7.2): 32 bytes, aligned 8 */
+export interface NsIdReq extends View {
+  /** __u32 at offset 0, 4 bytes */
+  size: number;
+  /** __u32 at offset 4, 4 bytes */
+  spare: number;
+  /** __u64 at offset 8, 8 bytes */
+  get ns_id(): bigint;
+  set ns_id(v: bigint | number);
+  /** __u32 at offset 16, 4 bytes */
+  ns_type: number;
+  /** __u32 at offset 20, 4 bytes */
+  spare2: number;
+  /** __u64 at offset 24, 8 bytes */
+  get user_ns_id(): bigint;
+  set user_ns_id(v: bigint | number);
+}
+
+/** struct pidfd_info (linux/pidfd.h, Linux 6.13): 88 bytes, aligned 8 */
 export interface PidfdInfo extends View {
   /** __u64 at offset 0, 8 bytes */
   get mask(): bigint;
@@ -3236,8 +3281,15 @@ export interface PidfdInfo extends View {
   exit_code: number;
   /** __u32 at offset 64, 4 bytes (since Linux 6.16) */
   coredump_mask: number;
-  /** __u32 at offset 68, 4 bytes (since Linux 6.16) */
-  __spare1: number;
+  /** __u32 at offset 68, 4 bytes (since Linux 7.2) */
+  coredump_signal: number;
+  /** __u32 at offset 72, 4 bytes (since Linux 7.2) */
+  coredump_code: number;
+  /** __u32 at offset 76, 4 bytes (since Linux 7.2) */
+  coredump_pad: number;
+  /** __u64 at offset 80, 8 bytes (since Linux 7.2) */
+  get supported_mask(): bigint;
+  set supported_mask(v: bigint | number);
 }
 
 /** struct sembuf (linux/sem.h, Linux 2.6.12): 6 bytes, aligned 2 */
@@ -4071,7 +4123,7 @@ export interface Structs {
   readonly FanotifyEventInfoError: StructClass<FanotifyEventInfoError>;
   /** struct fanotify_response (linux/fanotify.h, Linux 2.6.37): 8 bytes, aligned 4 */
   readonly FanotifyResponse: StructClass<FanotifyResponse>;
-  /** struct landlock_ruleset_attr (linux/landlock.h, Linux 5.13): 24 bytes, aligned 8 */
+  /** struct landlock_ruleset_attr (linux/landlock.h, Linux 5.13): 48 bytes, aligned 8 */
   readonly LandlockRulesetAttr: StructClass<LandlockRulesetAttr>;
   /** struct landlock_path_beneath_attr (linux/landlock.h, Linux 5.13): 12 bytes, aligned 1 */
   readonly LandlockPathBeneathAttr: StructClass<LandlockPathBeneathAttr>;
@@ -4415,7 +4467,7 @@ export interface Structs {
   readonly Rlimit64: StructClass<Rlimit64>;
   /** struct rusage (linux/resource.h, Linux 2.6.12): 72 bytes, aligned 4 */
   readonly Rusage: StructClass<Rusage>;
-  /** struct sched_param (linux/sched/types.h, Linux 2.6.12): 4 bytes, aligned 4 */
+  /** struct sched_param (sched.h, Linux 2.6.12): 4 bytes, aligned 4 */
   readonly SchedParam: StructClass<SchedParam>;
   /** struct sched_attr (linux/sched/types.h, Linux 3.14): 56 bytes, aligned 8 */
   readonly SchedAttr: StructClass<SchedAttr>;
@@ -4433,9 +4485,13 @@ export interface Structs {
   readonly RobustListHead: StructClass<RobustListHead>;
   /** struct rseq_cs (linux/rseq.h, Linux 4.18): 32 bytes, aligned 32 */
   readonly RseqCs: StructClass<RseqCs>;
-  /** struct rseq (linux/rseq.h, Linux 4.18): 32 bytes, aligned 32 */
+  /** struct rseq (linux/rseq.h, Linux 4.18): 64 bytes, aligned 32 */
   readonly Rseq: StructClass<Rseq>;
-  /** struct pidfd_info (linux/pidfd.h, Linux 6.13): 72 bytes, aligned 8 */
+  /** struct rseq_slice_ctrl (linux/rseq.h, Linux 7.2): 4 bytes, aligned 4 */
+  readonly RseqSliceCtrl: StructClass<RseqSliceCtrl>;
+  /** struct ns_id_req (linux/nsfs.h, Linux 7.2): 32 bytes, aligned 8 */
+  readonly NsIdReq: StructClass<NsIdReq>;
+  /** struct pidfd_info (linux/pidfd.h, Linux 6.13): 88 bytes, aligned 8 */
   readonly PidfdInfo: StructClass<PidfdInfo>;
   /** struct sembuf (linux/sem.h, Linux 2.6.12): 6 bytes, aligned 2 */
   readonly Sembuf: StructClass<Sembuf>;
@@ -4563,11 +4619,11 @@ export const STRUCTS: StructTable = {
   FanotifyEventInfoPidfd: [8, 4, '[["hdr","view",0,4,"FanotifyEventInfoHeader"],["pidfd","i32",4,4]]'],
   FanotifyEventInfoError: [12, 4, '[["hdr","view",0,4,"FanotifyEventInfoHeader"],["error","i32",4,4],["error_count","u32",8,4]]'],
   FanotifyResponse: [8, 4, '[["fd","i32",0,4],["response","u32",4,4]]'],
-  LandlockRulesetAttr: [24, 8, '[["handled_access_fs","u64",0,8],["handled_access_net","u64",8,8],["scoped","u64",16,8]]'],
+  LandlockRulesetAttr: [48, 8, '[["handled_access_fs","u64",0,8],["handled_access_net","u64",8,8],["scoped","u64",16,8],["quiet_access_fs","u64",24,8],["quiet_access_net","u64",32,8],["quiet_scoped","u64",40,8]]'],
   LandlockPathBeneathAttr: [12, 1, '[["allowed_access","u64",0,8],["parent_fd","i32",8,4]]'],
   LandlockNetPortAttr: [16, 8, '[["allowed_access","u64",0,8],["port","u64",8,8]]'],
   MountAttr: [32, 8, '[["attr_set","u64",0,8],["attr_clr","u64",8,8],["propagation","u64",16,8],["userns_fd","u64",24,8]]'],
-  MntIdReq: [32, 8, '[["size","u32",0,4],["spare","u32",4,4],["mnt_id","u64",8,8],["param","u64",16,8],["mnt_ns_id","u64",24,8]]'],
+  MntIdReq: [32, 8, '[["size","u32",0,4],["mnt_ns_fd","u32",4,4],["mnt_fd","u32",4,4],["mnt_id","u64",8,8],["param","u64",16,8],["mnt_ns_id","u64",24,8]]'],
   Statmount: [512, 8, '[["size","u32",0,4],["mnt_opts","u32",4,4],["mask","u64",8,8],["sb_dev_major","u32",16,4],["sb_dev_minor","u32",20,4],["sb_magic","u64",24,8],["sb_flags","u32",32,4],["fs_type","u32",36,4],["mnt_id","u64",40,8],["mnt_parent_id","u64",48,8],["mnt_id_old","u32",56,4],["mnt_parent_id_old","u32",60,4],["mnt_attr","u64",64,8],["mnt_propagation","u64",72,8],["mnt_peer_group","u64",80,8],["mnt_master","u64",88,8],["propagate_from","u64",96,8],["mnt_root","u32",104,4],["mnt_point","u32",108,4],["mnt_ns_id","u64",112,8],["fs_subtype","u32",120,4],["sb_source","u32",124,4],["opt_num","u32",128,4],["opt_array","u32",132,4],["opt_sec_num","u32",136,4],["opt_sec_array","u32",140,4],["supported_mask","u64",144,8],["mnt_uidmap_num","u32",152,4],["mnt_uidmap","u32",156,4],["mnt_gidmap_num","u32",160,4],["mnt_gidmap","u32",164,4],["__spare2","array",168,344,"u64",43],["str","flex",512,0]]'],
   CachestatRange: [16, 8, '[["off","u64",0,8],["len","u64",8,8]]'],
   Cachestat: [40, 8, '[["nr_cache","u64",0,8],["nr_dirty","u64",8,8],["nr_writeback","u64",16,8],["nr_evicted","u64",24,8],["nr_recently_evicted","u64",32,8]]'],
@@ -4744,8 +4800,10 @@ export const STRUCTS: StructTable = {
   RobustList: [4, 4, '[["next","u32n",0,4]]'],
   RobustListHead: [12, 4, '[["list","view",0,4,"RobustList"],["futex_offset","i32n",4,4],["list_op_pending","u32n",8,4]]'],
   RseqCs: [32, 32, '[["version","u32",0,4],["flags","u32",4,4],["start_ip","u64",8,8],["post_commit_offset","u64",16,8],["abort_ip","u64",24,8]]'],
-  Rseq: [32, 32, '[["cpu_id_start","u32",0,4],["cpu_id","u32",4,4],["rseq_cs","u64",8,8],["flags","u32",16,4],["node_id","u32",20,4],["mm_cid","u32",24,4],["end","flex",28,0]]'],
-  PidfdInfo: [72, 8, '[["mask","u64",0,8],["cgroupid","u64",8,8],["pid","u32",16,4],["tgid","u32",20,4],["ppid","u32",24,4],["ruid","u32",28,4],["rgid","u32",32,4],["euid","u32",36,4],["egid","u32",40,4],["suid","u32",44,4],["sgid","u32",48,4],["fsuid","u32",52,4],["fsgid","u32",56,4],["exit_code","i32",60,4],["coredump_mask","u32",64,4],["__spare1","u32",68,4]]'],
+  Rseq: [64, 32, '[["cpu_id_start","u32",0,4],["cpu_id","u32",4,4],["rseq_cs","u64",8,8],["flags","u32",16,4],["node_id","u32",20,4],["mm_cid","u32",24,4],["slice_ctrl","view",28,4,"RseqSliceCtrl"],["__reserved","u8",32,1],["end","flex",33,0]]'],
+  RseqSliceCtrl: [4, 4, '[["all","u32",0,4],["request","u8",0,1],["granted","u8",1,1],["__reserved","u16",2,2]]'],
+  NsIdReq: [32, 8, '[["size","u32",0,4],["spare","u32",4,4],["ns_id","u64",8,8],["ns_type","u32",16,4],["spare2","u32",20,4],["user_ns_id","u64",24,8]]'],
+  PidfdInfo: [88, 8, '[["mask","u64",0,8],["cgroupid","u64",8,8],["pid","u32",16,4],["tgid","u32",20,4],["ppid","u32",24,4],["ruid","u32",28,4],["rgid","u32",32,4],["euid","u32",36,4],["egid","u32",40,4],["suid","u32",44,4],["sgid","u32",48,4],["fsuid","u32",52,4],["fsgid","u32",56,4],["exit_code","i32",60,4],["coredump_mask","u32",64,4],["coredump_signal","u32",68,4],["coredump_code","u32",72,4],["coredump_pad","u32",76,4],["supported_mask","u64",80,8]]'],
   Sembuf: [6, 2, '[["sem_num","u16",0,2],["sem_op","i16",2,2],["sem_flg","i16",4,2]]'],
   Msgbuf: [8, 4, '[["mtype","i32n",0,4],["mtext","bytes",4,1]]'],
   Ipc64Perm: [48, 8, '[["key","i32",0,4],["uid","u32",4,4],["gid","u32",8,4],["cuid","u32",12,4],["cgid","u32",16,4],["__pad1","u16",20,2],["mode","u16",22,2],["__pad2","u16",24,2],["seq","u16",26,2],["__pad3","u32",28,4],["__unused1","u64",32,8],["__unused2","u64",40,8]]'],

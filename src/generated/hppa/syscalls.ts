@@ -406,4 +406,6 @@ export const SYS = {
   open_tree_attr: 467,
   file_getattr: 468,
   file_setattr: 469,
+  listns: 470,
+  rseq_slice_yield: 471,
 } as const;

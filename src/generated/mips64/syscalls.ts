@@ -375,4 +375,6 @@ export const SYS = {
   open_tree_attr: 5467,
   file_getattr: 5468,
   file_setattr: 5469,
+  listns: 5470,
+  rseq_slice_yield: 5471,
 } as const;

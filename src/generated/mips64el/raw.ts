@@ -305,6 +305,8 @@ export interface Raw {
   listen(fd: Int, backlog: Int): number;
   /** long listmount(const struct mnt_id_req *req, u64 *mnt_ids, size_t nr_mnt_ids, unsigned int flags): nr 5458 */
   listmount(req: Ptr, mnt_ids: Ptr, nr_mnt_ids: Int, flags: Int): number;
+  /** long listns(const struct ns_id_req *req, __u64 *ns_ids, size_t nr_ns_ids, unsigned int flags): nr 5470; list namespace ids (filtered by type and owning user namespace); present in the UAPI headers of Linux 7.2 and absent from 6.12's: the first release is not verified (since says 7.2) */
+  listns(req: Ptr, ns_ids: Ptr, nr_ns_ids: Int, flags: Int): number;
   /** long listxattr(const char *path, char *list, size_t size): nr 5186 */
   listxattr(path: Ptr, list: Ptr, size: Int): number;
   /** long listxattrat(int dfd, const char *path, unsigned int at_flags, char *list, size_t size): nr 5465 */
@@ -525,6 +527,8 @@ export interface Raw {
   rmdir(pathname: Ptr): number;
   /** long rseq(struct rseq *rseq, u32 rseq_len, int flags, u32 sig): nr 5327; the kernel declares rseq_len and sig as uint32_t */
   rseq(rseq: Ptr, rseq_len: Int, flags: Int, sig: Int): number;
+  /** long rseq_slice_yield(): nr 5471; yield the time slice extension granted through rseq; present in the UAPI headers of Linux 7.2 and absent from 6.12's: the first release is not verified (since says 7.2) */
+  rseq_slice_yield(): number;
   /** long rt_sigaction(int sig, const struct sigaction *act, struct sigaction *oact, size_t sigsetsize): nr 5013 */
   rt_sigaction(sig: Int, act: Ptr, oact: Ptr, sigsetsize: Int): number;
   /** long rt_sigpending(sigset_t *set, size_t sigsetsize): nr 5125 */
@@ -908,6 +912,7 @@ export const RAW: RawTable = {
   linkat: [5255, 'ipipi'],
   listen: [5049, 'ii'],
   listmount: [5458, 'ppii'],
+  listns: [5470, 'ppii'],
   listxattr: [5186, 'ppi'],
   listxattrat: [5465, 'ipipi'],
   llistxattr: [5187, 'ppi'],
@@ -1018,6 +1023,7 @@ export const RAW: RawTable = {
   restart_syscall: [5213, ''],
   rmdir: [5082, 'p'],
   rseq: [5327, 'piii'],
+  rseq_slice_yield: [5471, ''],
   rt_sigaction: [5013, 'ippi'],
   rt_sigpending: [5125, 'pi'],
   rt_sigprocmask: [5014, 'ippi'],

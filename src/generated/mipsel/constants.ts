@@ -590,6 +590,8 @@ export interface Constants {
     readonly GETFSUUID: 1074861312;
     /** _IOR(0x15, 1, 129 bytes) */
     readonly GETFSSYSFSPATH: 1082201345;
+    /** _IOR('X', 125, __u32): 4 bytes on this arch */
+    readonly SHUTDOWN: 1074026621;
   };
   /** inode flags (FS_IOC_GETFLAGS/FS_IOC_SETFLAGS) */
   readonly FS_FL: {
@@ -645,6 +647,9 @@ export interface Constants {
     readonly DAX: 32768;
     readonly COWEXTSIZE: 65536;
     readonly HASATTR: 2147483648;
+    readonly VERITY: 131072;
+    readonly CASEFOLD: 262144;
+    readonly CASENONPRESERVING: 524288;
   };
   /** statx(2) mask bits */
   readonly STATX: {
@@ -843,6 +848,7 @@ export interface Constants {
     readonly DSTOPTS: 60;
     readonly MH: 135;
     readonly SMC: 256;
+    readonly AGGFRAG: 144;
   };
   /** IPPROTO_IP (SOL_IP) socket options and their values */
   readonly IP: {
@@ -1595,6 +1601,7 @@ export interface Constants {
     readonly MCAST_QUERIER_STATE: 47;
     readonly FDB_N_LEARNED: 48;
     readonly FDB_MAX_LEARNED: 49;
+    readonly STP_MODE: 50;
   };
   /** bridge port attributes (IFLA_PROTINFO / IFLA_INFO_SLAVE_DATA of a bridge port) */
   readonly IFLA_BRPORT: {
@@ -1638,11 +1645,12 @@ export interface Constants {
     readonly MCAST_EHT_HOSTS_LIMIT: 37;
     readonly MCAST_EHT_HOSTS_CNT: 38;
     readonly LOCKED: 39;
-    readonly MAB: 41;
-    readonly MCAST_N_GROUPS: 42;
-    readonly MCAST_MAX_GROUPS: 43;
-    readonly NEIGH_VLAN_SUPPRESS: 44;
-    readonly BACKUP_NHID: 45;
+    readonly MAB: 40;
+    readonly MCAST_N_GROUPS: 41;
+    readonly MCAST_MAX_GROUPS: 42;
+    readonly NEIGH_VLAN_SUPPRESS: 43;
+    readonly BACKUP_NHID: 44;
+    readonly NEIGH_FORWARD_GRAT: 45;
   };
   /** veth link attributes */
   readonly VETH_INFO: {
@@ -1685,6 +1693,7 @@ export interface Constants {
     readonly LOCALBYPASS: 31;
     readonly LABEL_POLICY: 32;
     readonly RESERVED_BITS: 33;
+    readonly MC_ROUTE: 34;
   };
   /** IFLA_AF_SPEC attributes for AF_INET */
   readonly IFLA_INET: {
@@ -1970,6 +1979,11 @@ export interface Constants {
     readonly XDSA: 248;
     readonly MAP: 249;
     readonly MCTP: 250;
+    readonly "8021AC": 34928;
+    readonly MXLGSW: 35011;
+    readonly YT921X: 39304;
+    readonly NXP_NETC: 64826;
+    readonly GRE_OSI: 254;
   };
   /** Ethernet frame sizes */
   readonly ETH: {
@@ -2161,6 +2175,8 @@ export interface Constants {
     readonly UFO: 16;
     readonly USO4: 32;
     readonly USO6: 64;
+    readonly UDP_TUNNEL_GSO: 128;
+    readonly UDP_TUNNEL_GSO_CSUM: 256;
   };
   /** AF_PACKET packet types (sockaddr_ll.sll_pkttype), SOL_PACKET socket options, fanout modes and flags */
   readonly PACKET: {
@@ -2255,7 +2271,6 @@ export interface Constants {
   };
   /** mmap(2) flags */
   readonly MAP: {
-    readonly ABOVE4G: 128;
     readonly TYPE: 15;
     readonly FIXED: 16;
     readonly ANONYMOUS: 2048;
@@ -2343,15 +2358,9 @@ export interface Constants {
   };
   /** pkey_alloc(2) access rights */
   readonly PKEY: {
-    readonly UNRESTRICTED: 0;
     readonly DISABLE_ACCESS: 1;
     readonly DISABLE_WRITE: 2;
     readonly ACCESS_MASK: 3;
-  };
-  /** map_shadow_stack(2) flags */
-  readonly SHADOW_STACK: {
-    readonly SET_TOKEN: 1;
-    readonly SET_MARKER: 2;
   };
   /** vm.overcommit_memory modes */
   readonly OVERCOMMIT: {
@@ -2482,6 +2491,7 @@ export interface Constants {
   /** fsmount(2) flags */
   readonly FSMOUNT: {
     readonly CLOEXEC: 1;
+    readonly NAMESPACE: 2;
   };
   /** fsconfig(2) commands (enum fsconfig_command) */
   readonly FSCONFIG: {
@@ -2499,6 +2509,7 @@ export interface Constants {
   readonly OPEN_TREE: {
     readonly CLONE: 1;
     readonly CLOEXEC: 524288;
+    readonly NAMESPACE: 2;
   };
   /** statmount(2) request mask bits */
   readonly STATMOUNT: {
@@ -2517,6 +2528,7 @@ export interface Constants {
     readonly SUPPORTED_MASK: 4096;
     readonly MNT_UIDMAP: 8192;
     readonly MNT_GIDMAP: 16384;
+    readonly BY_FD: 1;
   };
   /** struct mnt_id_req sizes (statmount(2), listmount(2)) */
   readonly MNT_ID_REQ: {
@@ -2750,6 +2762,10 @@ export interface Constants {
     readonly ARGS_SIZE_VER0: 64;
     readonly ARGS_SIZE_VER1: 80;
     readonly ARGS_SIZE_VER2: 88;
+    readonly AUTOREAP: 17179869184;
+    readonly NNP: 34359738368;
+    readonly PIDFD_AUTOKILL: 68719476736;
+    readonly EMPTY_MNTNS: 137438953472;
   };
   /** scheduling policies and sched_setattr(2) flags */
   readonly SCHED: {
@@ -2844,7 +2860,7 @@ export interface Constants {
     readonly SELF_THREAD: -10000;
     readonly SELF_THREAD_GROUP: -10001;
     readonly NONBLOCK: 128;
-    readonly THREAD: 128;
+    readonly THREAD: 1024;
     readonly SIGNAL_THREAD: 1;
     readonly SIGNAL_THREAD_GROUP: 2;
     readonly SIGNAL_PROCESS_GROUP: 4;
@@ -2882,8 +2898,13 @@ export interface Constants {
     readonly GET_USER_NAMESPACE: 536936201;
     /** _IO(0xff, 10) */
     readonly GET_UTS_NAMESPACE: 536936202;
-    /** _IOWR(0xff, 11, struct pidfd_info): 72 bytes on this arch */
-    readonly GET_INFO: 3226009355;
+    /** _IOWR(0xff, 11, struct pidfd_info): 88 bytes on this arch */
+    readonly GET_INFO: 3227057931;
+    readonly INFO_SUPPORTED_MASK: 32;
+    readonly INFO_COREDUMP_SIGNAL: 64;
+    readonly INFO_COREDUMP_CODE: 128;
+    readonly INFO_SIZE_VER2: 80;
+    readonly INFO_SIZE_VER3: 88;
   };
   /** namespace file (nsfs) ioctls */
   readonly NS_GET: {
@@ -2967,6 +2988,11 @@ export interface Constants {
     readonly CS_FLAG_NO_RESTART_ON_PREEMPT: 1;
     readonly CS_FLAG_NO_RESTART_ON_SIGNAL: 2;
     readonly CS_FLAG_NO_RESTART_ON_MIGRATE: 4;
+    readonly FLAG_SLICE_EXT_DEFAULT_ON: 2;
+    readonly CS_FLAG_SLICE_EXT_AVAILABLE_BIT: 4;
+    readonly CS_FLAG_SLICE_EXT_ENABLED_BIT: 5;
+    readonly CS_FLAG_SLICE_EXT_AVAILABLE: 16;
+    readonly CS_FLAG_SLICE_EXT_ENABLED: 32;
   };
   /** futex(2) operations and futex word bits */
   readonly FUTEX: {
@@ -2987,7 +3013,9 @@ export interface Constants {
     readonly LOCK_PI2: 13;
     readonly PRIVATE_FLAG: 128;
     readonly CLOCK_REALTIME: 256;
-    readonly CMD_MASK: -385;
+    readonly ROBUST_UNLOCK: 512;
+    readonly ROBUST_LIST32: 1024;
+    readonly CMD_MASK: -1921;
     readonly WAIT_PRIVATE: 128;
     readonly WAKE_PRIVATE: 129;
     readonly REQUEUE_PRIVATE: 131;
@@ -3008,6 +3036,18 @@ export interface Constants {
     readonly TID_MASK: 1073741823;
     readonly ROBUST_LIST_LIMIT: 2048;
     readonly BITSET_MATCH_ANY: 4294967295;
+    readonly UNLOCK_PI_LIST64: 519;
+    readonly UNLOCK_PI_LIST64_PRIVATE: 647;
+    readonly UNLOCK_PI_LIST32: 1543;
+    readonly UNLOCK_PI_LIST32_PRIVATE: 1671;
+    readonly UNLOCK_WAKE_LIST64: 513;
+    readonly UNLOCK_WAKE_LIST64_PRIVATE: 641;
+    readonly UNLOCK_WAKE_LIST32: 1537;
+    readonly UNLOCK_WAKE_LIST32_PRIVATE: 1665;
+    readonly UNLOCK_BITSET_LIST64: 522;
+    readonly UNLOCK_BITSET_LIST64_PRIVATE: 650;
+    readonly UNLOCK_BITSET_LIST32: 1546;
+    readonly UNLOCK_BITSET_LIST32_PRIVATE: 1674;
   };
   /** FUTEX_WAKE_OP operations and comparisons */
   readonly FUTEX_OP: {
@@ -3273,6 +3313,9 @@ export interface Constants {
     readonly FUTEX_HASH: 78;
     readonly FUTEX_HASH_SET_SLOTS: 1;
     readonly FUTEX_HASH_GET_SLOTS: 2;
+    readonly RSEQ_SLICE_EXTENSION: 79;
+    readonly GET_CFI: 80;
+    readonly SET_CFI: 81;
   };
   /** rtnetlink message types (nlmsg_type) */
   readonly RTM: {
@@ -3410,9 +3453,9 @@ export interface Constants {
     readonly MCTP_IFADDR: 34;
     readonly TUNNEL: 35;
     readonly STATS: 36;
-    readonly IPV4_MCADDR: 38;
-    readonly IPV6_MCADDR: 39;
-    readonly IPV6_ACADDR: 40;
+    readonly IPV4_MCADDR: 37;
+    readonly IPV6_MCADDR: 38;
+    readonly IPV6_ACADDR: 39;
   };
   /** route attributes (RTM_NEWROUTE and friends) */
   readonly RTA: {
@@ -3554,7 +3597,8 @@ export interface Constants {
     readonly FEATURE_SACK: 2;
     readonly FEATURE_TIMESTAMP: 4;
     readonly FEATURE_ALLFRAG: 8;
-    readonly FEATURE_MASK: 15;
+    readonly FEATURE_TCP_USEC_TS: 16;
+    readonly FEATURE_MASK: 31;
   };
   /** IFLA_EXT_MASK bits for RTM_GETLINK dumps */
   readonly RTEXT_FILTER: {
@@ -3566,6 +3610,7 @@ export interface Constants {
     readonly CFM_CONFIG: 32;
     readonly CFM_STATUS: 64;
     readonly MST: 128;
+    readonly NAME_ONLY: 256;
   };
   /** address attributes (RTM_NEWADDR and friends) */
   readonly IFA: {
@@ -3653,6 +3698,7 @@ export interface Constants {
   readonly NTF_EXT: {
     readonly MANAGED: 1;
     readonly LOCKED: 2;
+    readonly EXT_VALIDATED: 4;
   };
   /** neighbour table attributes (RTM_NEWNEIGHTBL and friends) */
   readonly NDTA: {
@@ -3802,6 +3848,7 @@ export interface Constants {
     readonly EXEC_RESTRICT_FILE_LOCKED: 9;
     readonly EXEC_DENY_INTERACTIVE: 10;
     readonly EXEC_DENY_INTERACTIVE_LOCKED: 11;
+    readonly ALL_UNPRIVILEGED: 1280;
   };
   /** seccomp modes (prctl(PR_GET_SECCOMP)) and seccomp(2) operations */
   readonly SECCOMP: {
@@ -4006,11 +4053,14 @@ export interface Constants {
     readonly REFER: 8192;
     readonly TRUNCATE: 16384;
     readonly IOCTL_DEV: 32768;
+    readonly RESOLVE_UNIX: 65536;
   };
   /** Landlock network access rights */
   readonly LANDLOCK_ACCESS_NET: {
     readonly BIND_TCP: 1;
     readonly CONNECT_TCP: 2;
+    readonly BIND_UDP: 4;
+    readonly CONNECT_SEND_UDP: 8;
   };
   /** landlock_create_ruleset(2) flags */
   readonly LANDLOCK_CREATE_RULESET: {
@@ -4032,6 +4082,7 @@ export interface Constants {
     readonly LOG_SAME_EXEC_OFF: 1;
     readonly LOG_NEW_EXEC_ON: 2;
     readonly LOG_SUBDOMAINS_OFF: 4;
+    readonly TSYNC: 8;
   };
   /** signal numbers */
   readonly SIG: {
@@ -4510,7 +4561,7 @@ export interface Constants {
     readonly OPT_PKTINFO: 8192;
     readonly OPT_TX_SWHW: 16384;
     readonly BIND_PHC: 32768;
-    readonly TX_RECORD_MASK: 771;
+    readonly TX_RECORD_MASK: 262915;
     readonly OPT_ID_TCP: 65536;
     readonly OPT_RX_FILTER: 131072;
     readonly TX_COMPLETION: 262144;
@@ -4925,7 +4976,7 @@ export interface Constants {
   /** strerror text by errno value. */
   readonly ERRNO_MESSAGES: Readonly<Record<number, string>>;
   /** Every namespace by name. */
-  readonly NAMESPACES: { readonly ALG: Constants['ALG']; readonly E: Constants['E']; readonly EPOLL: Constants['EPOLL']; readonly EPOLL_CTL: Constants['EPOLL_CTL']; readonly EPIOC: Constants['EPIOC']; readonly POLL: Constants['POLL']; readonly INOTIFY: Constants['INOTIFY']; readonly FAN: Constants['FAN']; readonly EFD: Constants['EFD']; readonly TFD: Constants['TFD']; readonly O: Constants['O']; readonly F: Constants['F']; readonly F_SEAL: Constants['F_SEAL']; readonly F_OWNER: Constants['F_OWNER']; readonly FD: Constants['FD']; readonly LOCK: Constants['LOCK']; readonly DN: Constants['DN']; readonly RWH: Constants['RWH']; readonly AT: Constants['AT']; readonly SEEK: Constants['SEEK']; readonly RENAME: Constants['RENAME']; readonly RWF: Constants['RWF']; readonly FILE_DEDUPE_RANGE: Constants['FILE_DEDUPE_RANGE']; readonly SYNC_FILE_RANGE: Constants['SYNC_FILE_RANGE']; readonly FS_IOC: Constants['FS_IOC']; readonly FS_FL: Constants['FS_FL']; readonly FS_XFLAG: Constants['FS_XFLAG']; readonly STATX: Constants['STATX']; readonly STATX_ATTR: Constants['STATX_ATTR']; readonly S: Constants['S']; readonly UTIME: Constants['UTIME']; readonly XATTR: Constants['XATTR']; readonly FALLOC: Constants['FALLOC']; readonly SPLICE: Constants['SPLICE']; readonly CLOSE_RANGE: Constants['CLOSE_RANGE']; readonly RESOLVE: Constants['RESOLVE']; readonly LIMITS: Constants['LIMITS']; readonly DT: Constants['DT']; readonly POSIX_FADV: Constants['POSIX_FADV']; readonly ACCESS: Constants['ACCESS']; readonly UIO: Constants['UIO']; readonly HANDLE: Constants['HANDLE']; readonly IPPROTO: Constants['IPPROTO']; readonly IP: Constants['IP']; readonly MCAST: Constants['MCAST']; readonly INADDR: Constants['INADDR']; readonly IN: Constants['IN']; readonly IPV6: Constants['IPV6']; readonly TCP: Constants['TCP']; readonly TCPI: Constants['TCPI']; readonly TCP_CA: Constants['TCP_CA']; readonly TCP_NLA: Constants['TCP_NLA']; readonly UDP: Constants['UDP']; readonly ICMP: Constants['ICMP']; readonly ICMPV6: Constants['ICMPV6']; readonly IPTOS: Constants['IPTOS']; readonly IPOPT: Constants['IPOPT']; readonly KEYCTL: Constants['KEYCTL']; readonly KEY_SPEC: Constants['KEY_SPEC']; readonly KEY_REQKEY_DEFL: Constants['KEY_REQKEY_DEFL']; readonly IFLA: Constants['IFLA']; readonly IFLA_INFO: Constants['IFLA_INFO']; readonly IFLA_VLAN: Constants['IFLA_VLAN']; readonly IFLA_VLAN_QOS: Constants['IFLA_VLAN_QOS']; readonly IFLA_MACVLAN: Constants['IFLA_MACVLAN']; readonly MACVLAN_MODE: Constants['MACVLAN_MODE']; readonly MACVLAN_MACADDR: Constants['MACVLAN_MACADDR']; readonly MACVLAN_FLAG: Constants['MACVLAN_FLAG']; readonly IFLA_BR: Constants['IFLA_BR']; readonly IFLA_BRPORT: Constants['IFLA_BRPORT']; readonly VETH_INFO: Constants['VETH_INFO']; readonly IFLA_VXLAN: Constants['IFLA_VXLAN']; readonly IFLA_INET: Constants['IFLA_INET']; readonly IFLA_INET6: Constants['IFLA_INET6']; readonly IN6_ADDR_GEN_MODE: Constants['IN6_ADDR_GEN_MODE']; readonly IFLA_XDP: Constants['IFLA_XDP']; readonly XDP_FLAGS: Constants['XDP_FLAGS']; readonly XDP_ATTACHED: Constants['XDP_ATTACHED']; readonly IFF: Constants['IFF']; readonly IF_OPER: Constants['IF_OPER']; readonly IF_LINK_MODE: Constants['IF_LINK_MODE']; readonly IF_LIMITS: Constants['IF_LIMITS']; readonly ARPHRD: Constants['ARPHRD']; readonly ARPOP: Constants['ARPOP']; readonly ETH_P: Constants['ETH_P']; readonly ETH: Constants['ETH']; readonly SIOC: Constants['SIOC']; readonly TUN: Constants['TUN']; readonly TUN_IFF: Constants['TUN_IFF']; readonly TUN_F: Constants['TUN_F']; readonly PACKET: Constants['PACKET']; readonly PACKET_MR: Constants['PACKET_MR']; readonly TP_STATUS: Constants['TP_STATUS']; readonly TPACKET: Constants['TPACKET']; readonly PROT: Constants['PROT']; readonly MAP: Constants['MAP']; readonly MADV: Constants['MADV']; readonly MREMAP: Constants['MREMAP']; readonly MLOCK: Constants['MLOCK']; readonly MCL: Constants['MCL']; readonly MSYNC: Constants['MSYNC']; readonly PKEY: Constants['PKEY']; readonly SHADOW_STACK: Constants['SHADOW_STACK']; readonly OVERCOMMIT: Constants['OVERCOMMIT']; readonly MFD: Constants['MFD']; readonly MEMBARRIER_CMD: Constants['MEMBARRIER_CMD']; readonly MS: Constants['MS']; readonly MNT: Constants['MNT']; readonly MOUNT_ATTR: Constants['MOUNT_ATTR']; readonly MOVE_MOUNT: Constants['MOVE_MOUNT']; readonly FSOPEN: Constants['FSOPEN']; readonly FSPICK: Constants['FSPICK']; readonly FSMOUNT: Constants['FSMOUNT']; readonly FSCONFIG: Constants['FSCONFIG']; readonly OPEN_TREE: Constants['OPEN_TREE']; readonly STATMOUNT: Constants['STATMOUNT']; readonly MNT_ID_REQ: Constants['MNT_ID_REQ']; readonly LISTMOUNT: Constants['LISTMOUNT']; readonly NETLINK: Constants['NETLINK']; readonly NLM_F: Constants['NLM_F']; readonly NLMSG: Constants['NLMSG']; readonly NLA_F: Constants['NLA_F']; readonly NLA: Constants['NLA']; readonly NLMSGERR_ATTR: Constants['NLMSGERR_ATTR']; readonly NL_ATTR_TYPE: Constants['NL_ATTR_TYPE']; readonly NL_POLICY_TYPE_ATTR: Constants['NL_POLICY_TYPE_ATTR']; readonly GENL: Constants['GENL']; readonly CTRL_CMD: Constants['CTRL_CMD']; readonly CTRL_ATTR: Constants['CTRL_ATTR']; readonly CTRL_ATTR_OP: Constants['CTRL_ATTR_OP']; readonly CTRL_ATTR_MCAST_GRP: Constants['CTRL_ATTR_MCAST_GRP']; readonly CTRL_ATTR_POLICY: Constants['CTRL_ATTR_POLICY']; readonly CLONE: Constants['CLONE']; readonly SCHED: Constants['SCHED']; readonly W: Constants['W']; readonly P: Constants['P']; readonly RLIMIT: Constants['RLIMIT']; readonly RLIM: Constants['RLIM']; readonly PRIO: Constants['PRIO']; readonly RUSAGE: Constants['RUSAGE']; readonly GRND: Constants['GRND']; readonly PIDFD: Constants['PIDFD']; readonly NS_GET: Constants['NS_GET']; readonly PERSONALITY: Constants['PERSONALITY']; readonly RSEQ: Constants['RSEQ']; readonly FUTEX: Constants['FUTEX']; readonly FUTEX_OP: Constants['FUTEX_OP']; readonly FUTEX2: Constants['FUTEX2']; readonly IOPRIO: Constants['IOPRIO']; readonly PR: Constants['PR']; readonly RTM: Constants['RTM']; readonly RTMGRP: Constants['RTMGRP']; readonly RTNLGRP: Constants['RTNLGRP']; readonly RTA: Constants['RTA']; readonly RTN: Constants['RTN']; readonly RTPROT: Constants['RTPROT']; readonly RT_SCOPE: Constants['RT_SCOPE']; readonly RT_TABLE: Constants['RT_TABLE']; readonly RTM_F: Constants['RTM_F']; readonly RTNH_F: Constants['RTNH_F']; readonly RTAX: Constants['RTAX']; readonly RTEXT_FILTER: Constants['RTEXT_FILTER']; readonly IFA: Constants['IFA']; readonly IFA_F: Constants['IFA_F']; readonly IFAPROT: Constants['IFAPROT']; readonly NDA: Constants['NDA']; readonly NUD: Constants['NUD']; readonly NTF: Constants['NTF']; readonly NTF_EXT: Constants['NTF_EXT']; readonly NDTA: Constants['NDTA']; readonly NDTPA: Constants['NDTPA']; readonly NETNSA: Constants['NETNSA']; readonly CAP: Constants['CAP']; readonly CAP_VERSION: Constants['CAP_VERSION']; readonly VFS_CAP: Constants['VFS_CAP']; readonly SECBIT: Constants['SECBIT']; readonly SECURE: Constants['SECURE']; readonly SECCOMP: Constants['SECCOMP']; readonly SECCOMP_FILTER_FLAG: Constants['SECCOMP_FILTER_FLAG']; readonly SECCOMP_RET: Constants['SECCOMP_RET']; readonly SECCOMP_USER_NOTIF_FLAG: Constants['SECCOMP_USER_NOTIF_FLAG']; readonly SECCOMP_USER_NOTIF_FD: Constants['SECCOMP_USER_NOTIF_FD']; readonly SECCOMP_ADDFD_FLAG: Constants['SECCOMP_ADDFD_FLAG']; readonly SECCOMP_IOCTL_NOTIF: Constants['SECCOMP_IOCTL_NOTIF']; readonly BPF: Constants['BPF']; readonly SKF: Constants['SKF']; readonly AUDIT_ARCH: Constants['AUDIT_ARCH']; readonly LANDLOCK_ACCESS_FS: Constants['LANDLOCK_ACCESS_FS']; readonly LANDLOCK_ACCESS_NET: Constants['LANDLOCK_ACCESS_NET']; readonly LANDLOCK_CREATE_RULESET: Constants['LANDLOCK_CREATE_RULESET']; readonly LANDLOCK_RULE: Constants['LANDLOCK_RULE']; readonly LANDLOCK_SCOPE: Constants['LANDLOCK_SCOPE']; readonly LANDLOCK_RESTRICT_SELF: Constants['LANDLOCK_RESTRICT_SELF']; readonly SIG: Constants['SIG']; readonly SIG_HOW: Constants['SIG_HOW']; readonly SA: Constants['SA']; readonly SS: Constants['SS']; readonly SI: Constants['SI']; readonly ILL: Constants['ILL']; readonly FPE: Constants['FPE']; readonly SEGV: Constants['SEGV']; readonly BUS: Constants['BUS']; readonly TRAP: Constants['TRAP']; readonly CLD: Constants['CLD']; readonly POLL_CODE: Constants['POLL_CODE']; readonly SYS_CODE: Constants['SYS_CODE']; readonly SIGEV: Constants['SIGEV']; readonly SFD: Constants['SFD']; readonly AF: Constants['AF']; readonly SOCK: Constants['SOCK']; readonly SOL: Constants['SOL']; readonly SO: Constants['SO']; readonly SCM: Constants['SCM']; readonly MSG: Constants['MSG']; readonly SHUT: Constants['SHUT']; readonly SOMAXCONN: Constants['SOMAXCONN']; readonly CLOCK: Constants['CLOCK']; readonly TIMER: Constants['TIMER']; readonly ITIMER: Constants['ITIMER']; readonly SOF_TIMESTAMPING: Constants['SOF_TIMESTAMPING']; readonly SOF_TXTIME: Constants['SOF_TXTIME']; readonly SCM_TSTAMP: Constants['SCM_TSTAMP']; readonly HWTSTAMP_TX: Constants['HWTSTAMP_TX']; readonly HWTSTAMP_FILTER: Constants['HWTSTAMP_FILTER']; readonly HWTSTAMP_FLAG: Constants['HWTSTAMP_FLAG']; readonly TC: Constants['TC']; readonly TIOC: Constants['TIOC']; readonly FIO: Constants['FIO']; readonly TIOCPKT: Constants['TIOCPKT']; readonly TIOCSER: Constants['TIOCSER']; readonly TIOCM: Constants['TIOCM']; readonly TCSA: Constants['TCSA']; readonly TCFLSH: Constants['TCFLSH']; readonly TCOOI: Constants['TCOOI']; readonly CC: Constants['CC']; readonly IFLAG: Constants['IFLAG']; readonly OFLAG: Constants['OFLAG']; readonly CFLAG: Constants['CFLAG']; readonly LFLAG: Constants['LFLAG']; readonly B: Constants['B']; readonly N: Constants['N']; readonly VMADDR: Constants['VMADDR']; readonly SO_VM_SOCKETS: Constants['SO_VM_SOCKETS']; readonly VSOCK: Constants['VSOCK']; readonly IOCTL_VM_SOCKETS: Constants['IOCTL_VM_SOCKETS'] };
+  readonly NAMESPACES: { readonly ALG: Constants['ALG']; readonly E: Constants['E']; readonly EPOLL: Constants['EPOLL']; readonly EPOLL_CTL: Constants['EPOLL_CTL']; readonly EPIOC: Constants['EPIOC']; readonly POLL: Constants['POLL']; readonly INOTIFY: Constants['INOTIFY']; readonly FAN: Constants['FAN']; readonly EFD: Constants['EFD']; readonly TFD: Constants['TFD']; readonly O: Constants['O']; readonly F: Constants['F']; readonly F_SEAL: Constants['F_SEAL']; readonly F_OWNER: Constants['F_OWNER']; readonly FD: Constants['FD']; readonly LOCK: Constants['LOCK']; readonly DN: Constants['DN']; readonly RWH: Constants['RWH']; readonly AT: Constants['AT']; readonly SEEK: Constants['SEEK']; readonly RENAME: Constants['RENAME']; readonly RWF: Constants['RWF']; readonly FILE_DEDUPE_RANGE: Constants['FILE_DEDUPE_RANGE']; readonly SYNC_FILE_RANGE: Constants['SYNC_FILE_RANGE']; readonly FS_IOC: Constants['FS_IOC']; readonly FS_FL: Constants['FS_FL']; readonly FS_XFLAG: Constants['FS_XFLAG']; readonly STATX: Constants['STATX']; readonly STATX_ATTR: Constants['STATX_ATTR']; readonly S: Constants['S']; readonly UTIME: Constants['UTIME']; readonly XATTR: Constants['XATTR']; readonly FALLOC: Constants['FALLOC']; readonly SPLICE: Constants['SPLICE']; readonly CLOSE_RANGE: Constants['CLOSE_RANGE']; readonly RESOLVE: Constants['RESOLVE']; readonly LIMITS: Constants['LIMITS']; readonly DT: Constants['DT']; readonly POSIX_FADV: Constants['POSIX_FADV']; readonly ACCESS: Constants['ACCESS']; readonly UIO: Constants['UIO']; readonly HANDLE: Constants['HANDLE']; readonly IPPROTO: Constants['IPPROTO']; readonly IP: Constants['IP']; readonly MCAST: Constants['MCAST']; readonly INADDR: Constants['INADDR']; readonly IN: Constants['IN']; readonly IPV6: Constants['IPV6']; readonly TCP: Constants['TCP']; readonly TCPI: Constants['TCPI']; readonly TCP_CA: Constants['TCP_CA']; readonly TCP_NLA: Constants['TCP_NLA']; readonly UDP: Constants['UDP']; readonly ICMP: Constants['ICMP']; readonly ICMPV6: Constants['ICMPV6']; readonly IPTOS: Constants['IPTOS']; readonly IPOPT: Constants['IPOPT']; readonly KEYCTL: Constants['KEYCTL']; readonly KEY_SPEC: Constants['KEY_SPEC']; readonly KEY_REQKEY_DEFL: Constants['KEY_REQKEY_DEFL']; readonly IFLA: Constants['IFLA']; readonly IFLA_INFO: Constants['IFLA_INFO']; readonly IFLA_VLAN: Constants['IFLA_VLAN']; readonly IFLA_VLAN_QOS: Constants['IFLA_VLAN_QOS']; readonly IFLA_MACVLAN: Constants['IFLA_MACVLAN']; readonly MACVLAN_MODE: Constants['MACVLAN_MODE']; readonly MACVLAN_MACADDR: Constants['MACVLAN_MACADDR']; readonly MACVLAN_FLAG: Constants['MACVLAN_FLAG']; readonly IFLA_BR: Constants['IFLA_BR']; readonly IFLA_BRPORT: Constants['IFLA_BRPORT']; readonly VETH_INFO: Constants['VETH_INFO']; readonly IFLA_VXLAN: Constants['IFLA_VXLAN']; readonly IFLA_INET: Constants['IFLA_INET']; readonly IFLA_INET6: Constants['IFLA_INET6']; readonly IN6_ADDR_GEN_MODE: Constants['IN6_ADDR_GEN_MODE']; readonly IFLA_XDP: Constants['IFLA_XDP']; readonly XDP_FLAGS: Constants['XDP_FLAGS']; readonly XDP_ATTACHED: Constants['XDP_ATTACHED']; readonly IFF: Constants['IFF']; readonly IF_OPER: Constants['IF_OPER']; readonly IF_LINK_MODE: Constants['IF_LINK_MODE']; readonly IF_LIMITS: Constants['IF_LIMITS']; readonly ARPHRD: Constants['ARPHRD']; readonly ARPOP: Constants['ARPOP']; readonly ETH_P: Constants['ETH_P']; readonly ETH: Constants['ETH']; readonly SIOC: Constants['SIOC']; readonly TUN: Constants['TUN']; readonly TUN_IFF: Constants['TUN_IFF']; readonly TUN_F: Constants['TUN_F']; readonly PACKET: Constants['PACKET']; readonly PACKET_MR: Constants['PACKET_MR']; readonly TP_STATUS: Constants['TP_STATUS']; readonly TPACKET: Constants['TPACKET']; readonly PROT: Constants['PROT']; readonly MAP: Constants['MAP']; readonly MADV: Constants['MADV']; readonly MREMAP: Constants['MREMAP']; readonly MLOCK: Constants['MLOCK']; readonly MCL: Constants['MCL']; readonly MSYNC: Constants['MSYNC']; readonly PKEY: Constants['PKEY']; readonly OVERCOMMIT: Constants['OVERCOMMIT']; readonly MFD: Constants['MFD']; readonly MEMBARRIER_CMD: Constants['MEMBARRIER_CMD']; readonly MS: Constants['MS']; readonly MNT: Constants['MNT']; readonly MOUNT_ATTR: Constants['MOUNT_ATTR']; readonly MOVE_MOUNT: Constants['MOVE_MOUNT']; readonly FSOPEN: Constants['FSOPEN']; readonly FSPICK: Constants['FSPICK']; readonly FSMOUNT: Constants['FSMOUNT']; readonly FSCONFIG: Constants['FSCONFIG']; readonly OPEN_TREE: Constants['OPEN_TREE']; readonly STATMOUNT: Constants['STATMOUNT']; readonly MNT_ID_REQ: Constants['MNT_ID_REQ']; readonly LISTMOUNT: Constants['LISTMOUNT']; readonly NETLINK: Constants['NETLINK']; readonly NLM_F: Constants['NLM_F']; readonly NLMSG: Constants['NLMSG']; readonly NLA_F: Constants['NLA_F']; readonly NLA: Constants['NLA']; readonly NLMSGERR_ATTR: Constants['NLMSGERR_ATTR']; readonly NL_ATTR_TYPE: Constants['NL_ATTR_TYPE']; readonly NL_POLICY_TYPE_ATTR: Constants['NL_POLICY_TYPE_ATTR']; readonly GENL: Constants['GENL']; readonly CTRL_CMD: Constants['CTRL_CMD']; readonly CTRL_ATTR: Constants['CTRL_ATTR']; readonly CTRL_ATTR_OP: Constants['CTRL_ATTR_OP']; readonly CTRL_ATTR_MCAST_GRP: Constants['CTRL_ATTR_MCAST_GRP']; readonly CTRL_ATTR_POLICY: Constants['CTRL_ATTR_POLICY']; readonly CLONE: Constants['CLONE']; readonly SCHED: Constants['SCHED']; readonly W: Constants['W']; readonly P: Constants['P']; readonly RLIMIT: Constants['RLIMIT']; readonly RLIM: Constants['RLIM']; readonly PRIO: Constants['PRIO']; readonly RUSAGE: Constants['RUSAGE']; readonly GRND: Constants['GRND']; readonly PIDFD: Constants['PIDFD']; readonly NS_GET: Constants['NS_GET']; readonly PERSONALITY: Constants['PERSONALITY']; readonly RSEQ: Constants['RSEQ']; readonly FUTEX: Constants['FUTEX']; readonly FUTEX_OP: Constants['FUTEX_OP']; readonly FUTEX2: Constants['FUTEX2']; readonly IOPRIO: Constants['IOPRIO']; readonly PR: Constants['PR']; readonly RTM: Constants['RTM']; readonly RTMGRP: Constants['RTMGRP']; readonly RTNLGRP: Constants['RTNLGRP']; readonly RTA: Constants['RTA']; readonly RTN: Constants['RTN']; readonly RTPROT: Constants['RTPROT']; readonly RT_SCOPE: Constants['RT_SCOPE']; readonly RT_TABLE: Constants['RT_TABLE']; readonly RTM_F: Constants['RTM_F']; readonly RTNH_F: Constants['RTNH_F']; readonly RTAX: Constants['RTAX']; readonly RTEXT_FILTER: Constants['RTEXT_FILTER']; readonly IFA: Constants['IFA']; readonly IFA_F: Constants['IFA_F']; readonly IFAPROT: Constants['IFAPROT']; readonly NDA: Constants['NDA']; readonly NUD: Constants['NUD']; readonly NTF: Constants['NTF']; readonly NTF_EXT: Constants['NTF_EXT']; readonly NDTA: Constants['NDTA']; readonly NDTPA: Constants['NDTPA']; readonly NETNSA: Constants['NETNSA']; readonly CAP: Constants['CAP']; readonly CAP_VERSION: Constants['CAP_VERSION']; readonly VFS_CAP: Constants['VFS_CAP']; readonly SECBIT: Constants['SECBIT']; readonly SECURE: Constants['SECURE']; readonly SECCOMP: Constants['SECCOMP']; readonly SECCOMP_FILTER_FLAG: Constants['SECCOMP_FILTER_FLAG']; readonly SECCOMP_RET: Constants['SECCOMP_RET']; readonly SECCOMP_USER_NOTIF_FLAG: Constants['SECCOMP_USER_NOTIF_FLAG']; readonly SECCOMP_USER_NOTIF_FD: Constants['SECCOMP_USER_NOTIF_FD']; readonly SECCOMP_ADDFD_FLAG: Constants['SECCOMP_ADDFD_FLAG']; readonly SECCOMP_IOCTL_NOTIF: Constants['SECCOMP_IOCTL_NOTIF']; readonly BPF: Constants['BPF']; readonly SKF: Constants['SKF']; readonly AUDIT_ARCH: Constants['AUDIT_ARCH']; readonly LANDLOCK_ACCESS_FS: Constants['LANDLOCK_ACCESS_FS']; readonly LANDLOCK_ACCESS_NET: Constants['LANDLOCK_ACCESS_NET']; readonly LANDLOCK_CREATE_RULESET: Constants['LANDLOCK_CREATE_RULESET']; readonly LANDLOCK_RULE: Constants['LANDLOCK_RULE']; readonly LANDLOCK_SCOPE: Constants['LANDLOCK_SCOPE']; readonly LANDLOCK_RESTRICT_SELF: Constants['LANDLOCK_RESTRICT_SELF']; readonly SIG: Constants['SIG']; readonly SIG_HOW: Constants['SIG_HOW']; readonly SA: Constants['SA']; readonly SS: Constants['SS']; readonly SI: Constants['SI']; readonly ILL: Constants['ILL']; readonly FPE: Constants['FPE']; readonly SEGV: Constants['SEGV']; readonly BUS: Constants['BUS']; readonly TRAP: Constants['TRAP']; readonly CLD: Constants['CLD']; readonly POLL_CODE: Constants['POLL_CODE']; readonly SYS_CODE: Constants['SYS_CODE']; readonly SIGEV: Constants['SIGEV']; readonly SFD: Constants['SFD']; readonly AF: Constants['AF']; readonly SOCK: Constants['SOCK']; readonly SOL: Constants['SOL']; readonly SO: Constants['SO']; readonly SCM: Constants['SCM']; readonly MSG: Constants['MSG']; readonly SHUT: Constants['SHUT']; readonly SOMAXCONN: Constants['SOMAXCONN']; readonly CLOCK: Constants['CLOCK']; readonly TIMER: Constants['TIMER']; readonly ITIMER: Constants['ITIMER']; readonly SOF_TIMESTAMPING: Constants['SOF_TIMESTAMPING']; readonly SOF_TXTIME: Constants['SOF_TXTIME']; readonly SCM_TSTAMP: Constants['SCM_TSTAMP']; readonly HWTSTAMP_TX: Constants['HWTSTAMP_TX']; readonly HWTSTAMP_FILTER: Constants['HWTSTAMP_FILTER']; readonly HWTSTAMP_FLAG: Constants['HWTSTAMP_FLAG']; readonly TC: Constants['TC']; readonly TIOC: Constants['TIOC']; readonly FIO: Constants['FIO']; readonly TIOCPKT: Constants['TIOCPKT']; readonly TIOCSER: Constants['TIOCSER']; readonly TIOCM: Constants['TIOCM']; readonly TCSA: Constants['TCSA']; readonly TCFLSH: Constants['TCFLSH']; readonly TCOOI: Constants['TCOOI']; readonly CC: Constants['CC']; readonly IFLAG: Constants['IFLAG']; readonly OFLAG: Constants['OFLAG']; readonly CFLAG: Constants['CFLAG']; readonly LFLAG: Constants['LFLAG']; readonly B: Constants['B']; readonly N: Constants['N']; readonly VMADDR: Constants['VMADDR']; readonly SO_VM_SOCKETS: Constants['SO_VM_SOCKETS']; readonly VSOCK: Constants['VSOCK']; readonly IOCTL_VM_SOCKETS: Constants['IOCTL_VM_SOCKETS'] };
 }
 
 export const CONSTANTS: Readonly<Record<string, string>> = {
@@ -4953,9 +5004,9 @@ export const CONSTANTS: Readonly<Record<string, string>> = {
   RWF: '{"HIPRI":1,"DSYNC":2,"SYNC":4,"NOWAIT":8,"APPEND":16,"NOAPPEND":32,"ATOMIC":64,"DONTCACHE":128,"NOSIGNAL":256}',
   FILE_DEDUPE_RANGE: '{"SAME":0,"DIFFERS":1}',
   SYNC_FILE_RANGE: '{"WAIT_BEFORE":1,"WRITE":2,"WAIT_AFTER":4,"WRITE_AND_WAIT":7}',
-  FS_IOC: '{"SET_ENCRYPTION_POLICY":1074554387,"GET_ENCRYPTION_PWSALT":2148558356,"GET_ENCRYPTION_POLICY":2148296213,"GET_ENCRYPTION_POLICY_EX":3221841430,"ADD_ENCRYPTION_KEY":3226494487,"REMOVE_ENCRYPTION_KEY":3225445912,"REMOVE_ENCRYPTION_KEY_ALL_USERS":3225445913,"GET_ENCRYPTION_KEY_STATUS":3229640218,"GET_ENCRYPTION_NONCE":1074816539,"FIBMAP":536870913,"FIGETBSZ":536870914,"FIFREEZE":3221510263,"FITHAW":3221510264,"FITRIM":3222820985,"FICLONE":2147783689,"FICLONERANGE":2149618701,"FIDEDUPERANGE":3222836278,"GETFLAGS":1074030081,"SETFLAGS":2147771906,"GETVERSION":1074034177,"SETVERSION":2147776002,"FIEMAP":3223348747,"IOC32_GETFLAGS":1074030081,"IOC32_SETFLAGS":2147771906,"IOC32_GETVERSION":1074034177,"IOC32_SETVERSION":2147776002,"FSGETXATTR":1075599391,"FSSETXATTR":2149341216,"GETFSLABEL":1090556977,"SETFSLABEL":2164298802,"GETFSUUID":1074861312,"GETFSSYSFSPATH":1082201345}',
+  FS_IOC: '{"SET_ENCRYPTION_POLICY":1074554387,"GET_ENCRYPTION_PWSALT":2148558356,"GET_ENCRYPTION_POLICY":2148296213,"GET_ENCRYPTION_POLICY_EX":3221841430,"ADD_ENCRYPTION_KEY":3226494487,"REMOVE_ENCRYPTION_KEY":3225445912,"REMOVE_ENCRYPTION_KEY_ALL_USERS":3225445913,"GET_ENCRYPTION_KEY_STATUS":3229640218,"GET_ENCRYPTION_NONCE":1074816539,"FIBMAP":536870913,"FIGETBSZ":536870914,"FIFREEZE":3221510263,"FITHAW":3221510264,"FITRIM":3222820985,"FICLONE":2147783689,"FICLONERANGE":2149618701,"FIDEDUPERANGE":3222836278,"GETFLAGS":1074030081,"SETFLAGS":2147771906,"GETVERSION":1074034177,"SETVERSION":2147776002,"FIEMAP":3223348747,"IOC32_GETFLAGS":1074030081,"IOC32_SETFLAGS":2147771906,"IOC32_GETVERSION":1074034177,"IOC32_SETVERSION":2147776002,"FSGETXATTR":1075599391,"FSSETXATTR":2149341216,"GETFSLABEL":1090556977,"SETFSLABEL":2164298802,"GETFSUUID":1074861312,"GETFSSYSFSPATH":1082201345,"SHUTDOWN":1074026621}',
   FS_FL: '{"SECRM_FL":1,"UNRM_FL":2,"COMPR_FL":4,"SYNC_FL":8,"IMMUTABLE_FL":16,"APPEND_FL":32,"NODUMP_FL":64,"NOATIME_FL":128,"DIRTY_FL":256,"COMPRBLK_FL":512,"NOCOMP_FL":1024,"ENCRYPT_FL":2048,"BTREE_FL":4096,"INDEX_FL":4096,"IMAGIC_FL":8192,"JOURNAL_DATA_FL":16384,"NOTAIL_FL":32768,"DIRSYNC_FL":65536,"TOPDIR_FL":131072,"HUGE_FILE_FL":262144,"EXTENT_FL":524288,"VERITY_FL":1048576,"EA_INODE_FL":2097152,"EOFBLOCKS_FL":4194304,"NOCOW_FL":8388608,"DAX_FL":33554432,"INLINE_DATA_FL":268435456,"PROJINHERIT_FL":536870912,"CASEFOLD_FL":1073741824,"RESERVED_FL":2147483648,"FL_USER_VISIBLE":253951,"FL_USER_MODIFIABLE":229631}',
-  FS_XFLAG: '{"REALTIME":1,"PREALLOC":2,"IMMUTABLE":8,"APPEND":16,"SYNC":32,"NOATIME":64,"NODUMP":128,"RTINHERIT":256,"PROJINHERIT":512,"NOSYMLINKS":1024,"EXTSIZE":2048,"EXTSZINHERIT":4096,"NODEFRAG":8192,"FILESTREAM":16384,"DAX":32768,"COWEXTSIZE":65536,"HASATTR":2147483648}',
+  FS_XFLAG: '{"REALTIME":1,"PREALLOC":2,"IMMUTABLE":8,"APPEND":16,"SYNC":32,"NOATIME":64,"NODUMP":128,"RTINHERIT":256,"PROJINHERIT":512,"NOSYMLINKS":1024,"EXTSIZE":2048,"EXTSZINHERIT":4096,"NODEFRAG":8192,"FILESTREAM":16384,"DAX":32768,"COWEXTSIZE":65536,"HASATTR":2147483648,"VERITY":131072,"CASEFOLD":262144,"CASENONPRESERVING":524288}',
   STATX: '{"TYPE":1,"MODE":2,"NLINK":4,"UID":8,"GID":16,"ATIME":32,"MTIME":64,"CTIME":128,"INO":256,"SIZE":512,"BLOCKS":1024,"BASIC_STATS":2047,"BTIME":2048,"MNT_ID":4096,"DIOALIGN":8192,"MNT_ID_UNIQUE":16384,"SUBVOL":32768,"WRITE_ATOMIC":65536,"DIO_READ_ALIGN":131072,"_RESERVED":2147483648,"ALL":4095}',
   STATX_ATTR: '{"COMPRESSED":4,"IMMUTABLE":16,"APPEND":32,"NODUMP":64,"ENCRYPTED":2048,"AUTOMOUNT":4096,"MOUNT_ROOT":8192,"VERITY":1048576,"DAX":2097152,"WRITE_ATOMIC":4194304}',
   S: '{"IFMT":61440,"IFSOCK":49152,"IFLNK":40960,"IFREG":32768,"IFBLK":24576,"IFDIR":16384,"IFCHR":8192,"IFIFO":4096,"ISUID":2048,"ISGID":1024,"ISVTX":512,"IRWXU":448,"IRUSR":256,"IWUSR":128,"IXUSR":64,"IRWXG":56,"IRGRP":32,"IWGRP":16,"IXGRP":8,"IRWXO":7,"IROTH":4,"IWOTH":2,"IXOTH":1}',
@@ -4971,7 +5022,7 @@ export const CONSTANTS: Readonly<Record<string, string>> = {
   ACCESS: '{"F":0,"R":4,"W":2,"X":1}',
   UIO: '{"FASTIOV":8,"MAXIOV":1024}',
   HANDLE: '{"MAX_SZ":128}',
-  IPPROTO: '{"IP":0,"ICMP":1,"IGMP":2,"IPIP":4,"TCP":6,"EGP":8,"PUP":12,"UDP":17,"IDP":22,"TP":29,"DCCP":33,"IPV6":41,"RSVP":46,"GRE":47,"ESP":50,"AH":51,"MTP":92,"BEETPH":94,"ENCAP":98,"PIM":103,"COMP":108,"L2TP":115,"SCTP":132,"UDPLITE":136,"MPLS":137,"ETHERNET":143,"RAW":255,"MPTCP":262,"HOPOPTS":0,"ROUTING":43,"FRAGMENT":44,"ICMPV6":58,"NONE":59,"DSTOPTS":60,"MH":135,"SMC":256}',
+  IPPROTO: '{"IP":0,"ICMP":1,"IGMP":2,"IPIP":4,"TCP":6,"EGP":8,"PUP":12,"UDP":17,"IDP":22,"TP":29,"DCCP":33,"IPV6":41,"RSVP":46,"GRE":47,"ESP":50,"AH":51,"MTP":92,"BEETPH":94,"ENCAP":98,"PIM":103,"COMP":108,"L2TP":115,"SCTP":132,"UDPLITE":136,"MPLS":137,"ETHERNET":143,"RAW":255,"MPTCP":262,"HOPOPTS":0,"ROUTING":43,"FRAGMENT":44,"ICMPV6":58,"NONE":59,"DSTOPTS":60,"MH":135,"SMC":256,"AGGFRAG":144}',
   IP: '{"TOS":1,"TTL":2,"HDRINCL":3,"OPTIONS":4,"ROUTER_ALERT":5,"RECVOPTS":6,"RETOPTS":7,"PKTINFO":8,"PKTOPTIONS":9,"MTU_DISCOVER":10,"RECVERR":11,"RECVTTL":12,"RECVTOS":13,"MTU":14,"FREEBIND":15,"IPSEC_POLICY":16,"XFRM_POLICY":17,"PASSSEC":18,"TRANSPARENT":19,"RECVRETOPTS":7,"ORIGDSTADDR":20,"RECVORIGDSTADDR":20,"MINTTL":21,"NODEFRAG":22,"CHECKSUM":23,"BIND_ADDRESS_NO_PORT":24,"RECVFRAGSIZE":25,"RECVERR_RFC4884":26,"PMTUDISC_DONT":0,"PMTUDISC_WANT":1,"PMTUDISC_DO":2,"PMTUDISC_PROBE":3,"PMTUDISC_INTERFACE":4,"PMTUDISC_OMIT":5,"MULTICAST_IF":32,"MULTICAST_TTL":33,"MULTICAST_LOOP":34,"ADD_MEMBERSHIP":35,"DROP_MEMBERSHIP":36,"UNBLOCK_SOURCE":37,"BLOCK_SOURCE":38,"ADD_SOURCE_MEMBERSHIP":39,"DROP_SOURCE_MEMBERSHIP":40,"MSFILTER":41,"MULTICAST_ALL":49,"UNICAST_IF":50,"LOCAL_PORT_RANGE":51,"PROTOCOL":52,"DEFAULT_MULTICAST_TTL":1,"DEFAULT_MULTICAST_LOOP":1}',
   MCAST: '{"JOIN_GROUP":42,"BLOCK_SOURCE":43,"UNBLOCK_SOURCE":44,"LEAVE_GROUP":45,"JOIN_SOURCE_GROUP":46,"LEAVE_SOURCE_GROUP":47,"MSFILTER":48,"EXCLUDE":0,"INCLUDE":1}',
   INADDR: '{"ANY":0,"BROADCAST":4294967295,"NONE":4294967295,"DUMMY":3221225480,"LOOPBACK":2130706433,"UNSPEC_GROUP":3758096384,"ALLHOSTS_GROUP":3758096385,"ALLRTRS_GROUP":3758096386,"ALLSNOOPERS_GROUP":3758096490,"MAX_LOCAL_GROUP":3758096639}',
@@ -4997,10 +5048,10 @@ export const CONSTANTS: Readonly<Record<string, string>> = {
   MACVLAN_MODE: '{"PRIVATE":1,"VEPA":2,"BRIDGE":4,"PASSTHRU":8,"SOURCE":16}',
   MACVLAN_MACADDR: '{"ADD":0,"DEL":1,"FLUSH":2,"SET":3}',
   MACVLAN_FLAG: '{"NOPROMISC":1,"NODST":2}',
-  IFLA_BR: '{"UNSPEC":0,"FORWARD_DELAY":1,"HELLO_TIME":2,"MAX_AGE":3,"AGEING_TIME":4,"STP_STATE":5,"PRIORITY":6,"VLAN_FILTERING":7,"VLAN_PROTOCOL":8,"GROUP_FWD_MASK":9,"ROOT_ID":10,"BRIDGE_ID":11,"ROOT_PORT":12,"ROOT_PATH_COST":13,"TOPOLOGY_CHANGE":14,"TOPOLOGY_CHANGE_DETECTED":15,"HELLO_TIMER":16,"TCN_TIMER":17,"TOPOLOGY_CHANGE_TIMER":18,"GC_TIMER":19,"GROUP_ADDR":20,"FDB_FLUSH":21,"MCAST_ROUTER":22,"MCAST_SNOOPING":23,"MCAST_QUERY_USE_IFADDR":24,"MCAST_QUERIER":25,"MCAST_HASH_ELASTICITY":26,"MCAST_HASH_MAX":27,"MCAST_LAST_MEMBER_CNT":28,"MCAST_STARTUP_QUERY_CNT":29,"MCAST_LAST_MEMBER_INTVL":30,"MCAST_MEMBERSHIP_INTVL":31,"MCAST_QUERIER_INTVL":32,"MCAST_QUERY_INTVL":33,"MCAST_QUERY_RESPONSE_INTVL":34,"MCAST_STARTUP_QUERY_INTVL":35,"NF_CALL_IPTABLES":36,"NF_CALL_IP6TABLES":37,"NF_CALL_ARPTABLES":38,"VLAN_DEFAULT_PVID":39,"PAD":40,"VLAN_STATS_ENABLED":41,"MCAST_STATS_ENABLED":42,"MCAST_IGMP_VERSION":43,"MCAST_MLD_VERSION":44,"VLAN_STATS_PER_PORT":45,"MULTI_BOOLOPT":46,"MCAST_QUERIER_STATE":47,"FDB_N_LEARNED":48,"FDB_MAX_LEARNED":49}',
-  IFLA_BRPORT: '{"UNSPEC":0,"STATE":1,"PRIORITY":2,"COST":3,"MODE":4,"GUARD":5,"PROTECT":6,"FAST_LEAVE":7,"LEARNING":8,"UNICAST_FLOOD":9,"PROXYARP":10,"LEARNING_SYNC":11,"PROXYARP_WIFI":12,"ROOT_ID":13,"BRIDGE_ID":14,"DESIGNATED_PORT":15,"DESIGNATED_COST":16,"ID":17,"NO":18,"TOPOLOGY_CHANGE_ACK":19,"CONFIG_PENDING":20,"MESSAGE_AGE_TIMER":21,"FORWARD_DELAY_TIMER":22,"HOLD_TIMER":23,"FLUSH":24,"MULTICAST_ROUTER":25,"PAD":26,"MCAST_FLOOD":27,"MCAST_TO_UCAST":28,"VLAN_TUNNEL":29,"BCAST_FLOOD":30,"GROUP_FWD_MASK":31,"NEIGH_SUPPRESS":32,"ISOLATED":33,"BACKUP_PORT":34,"MRP_RING_OPEN":35,"MRP_IN_OPEN":36,"MCAST_EHT_HOSTS_LIMIT":37,"MCAST_EHT_HOSTS_CNT":38,"LOCKED":39,"MAB":41,"MCAST_N_GROUPS":42,"MCAST_MAX_GROUPS":43,"NEIGH_VLAN_SUPPRESS":44,"BACKUP_NHID":45}',
+  IFLA_BR: '{"UNSPEC":0,"FORWARD_DELAY":1,"HELLO_TIME":2,"MAX_AGE":3,"AGEING_TIME":4,"STP_STATE":5,"PRIORITY":6,"VLAN_FILTERING":7,"VLAN_PROTOCOL":8,"GROUP_FWD_MASK":9,"ROOT_ID":10,"BRIDGE_ID":11,"ROOT_PORT":12,"ROOT_PATH_COST":13,"TOPOLOGY_CHANGE":14,"TOPOLOGY_CHANGE_DETECTED":15,"HELLO_TIMER":16,"TCN_TIMER":17,"TOPOLOGY_CHANGE_TIMER":18,"GC_TIMER":19,"GROUP_ADDR":20,"FDB_FLUSH":21,"MCAST_ROUTER":22,"MCAST_SNOOPING":23,"MCAST_QUERY_USE_IFADDR":24,"MCAST_QUERIER":25,"MCAST_HASH_ELASTICITY":26,"MCAST_HASH_MAX":27,"MCAST_LAST_MEMBER_CNT":28,"MCAST_STARTUP_QUERY_CNT":29,"MCAST_LAST_MEMBER_INTVL":30,"MCAST_MEMBERSHIP_INTVL":31,"MCAST_QUERIER_INTVL":32,"MCAST_QUERY_INTVL":33,"MCAST_QUERY_RESPONSE_INTVL":34,"MCAST_STARTUP_QUERY_INTVL":35,"NF_CALL_IPTABLES":36,"NF_CALL_IP6TABLES":37,"NF_CALL_ARPTABLES":38,"VLAN_DEFAULT_PVID":39,"PAD":40,"VLAN_STATS_ENABLED":41,"MCAST_STATS_ENABLED":42,"MCAST_IGMP_VERSION":43,"MCAST_MLD_VERSION":44,"VLAN_STATS_PER_PORT":45,"MULTI_BOOLOPT":46,"MCAST_QUERIER_STATE":47,"FDB_N_LEARNED":48,"FDB_MAX_LEARNED":49,"STP_MODE":50}',
+  IFLA_BRPORT: '{"UNSPEC":0,"STATE":1,"PRIORITY":2,"COST":3,"MODE":4,"GUARD":5,"PROTECT":6,"FAST_LEAVE":7,"LEARNING":8,"UNICAST_FLOOD":9,"PROXYARP":10,"LEARNING_SYNC":11,"PROXYARP_WIFI":12,"ROOT_ID":13,"BRIDGE_ID":14,"DESIGNATED_PORT":15,"DESIGNATED_COST":16,"ID":17,"NO":18,"TOPOLOGY_CHANGE_ACK":19,"CONFIG_PENDING":20,"MESSAGE_AGE_TIMER":21,"FORWARD_DELAY_TIMER":22,"HOLD_TIMER":23,"FLUSH":24,"MULTICAST_ROUTER":25,"PAD":26,"MCAST_FLOOD":27,"MCAST_TO_UCAST":28,"VLAN_TUNNEL":29,"BCAST_FLOOD":30,"GROUP_FWD_MASK":31,"NEIGH_SUPPRESS":32,"ISOLATED":33,"BACKUP_PORT":34,"MRP_RING_OPEN":35,"MRP_IN_OPEN":36,"MCAST_EHT_HOSTS_LIMIT":37,"MCAST_EHT_HOSTS_CNT":38,"LOCKED":39,"MAB":40,"MCAST_N_GROUPS":41,"MCAST_MAX_GROUPS":42,"NEIGH_VLAN_SUPPRESS":43,"BACKUP_NHID":44,"NEIGH_FORWARD_GRAT":45}',
   VETH_INFO: '{"UNSPEC":0,"PEER":1}',
-  IFLA_VXLAN: '{"UNSPEC":0,"ID":1,"GROUP":2,"LINK":3,"LOCAL":4,"TTL":5,"TOS":6,"LEARNING":7,"AGEING":8,"LIMIT":9,"PORT_RANGE":10,"PROXY":11,"RSC":12,"L2MISS":13,"L3MISS":14,"PORT":15,"GROUP6":16,"LOCAL6":17,"UDP_CSUM":18,"UDP_ZERO_CSUM6_TX":19,"UDP_ZERO_CSUM6_RX":20,"REMCSUM_TX":21,"REMCSUM_RX":22,"GBP":23,"REMCSUM_NOPARTIAL":24,"COLLECT_METADATA":25,"LABEL":26,"GPE":27,"TTL_INHERIT":28,"DF":29,"VNIFILTER":30,"LOCALBYPASS":31,"LABEL_POLICY":32,"RESERVED_BITS":33}',
+  IFLA_VXLAN: '{"UNSPEC":0,"ID":1,"GROUP":2,"LINK":3,"LOCAL":4,"TTL":5,"TOS":6,"LEARNING":7,"AGEING":8,"LIMIT":9,"PORT_RANGE":10,"PROXY":11,"RSC":12,"L2MISS":13,"L3MISS":14,"PORT":15,"GROUP6":16,"LOCAL6":17,"UDP_CSUM":18,"UDP_ZERO_CSUM6_TX":19,"UDP_ZERO_CSUM6_RX":20,"REMCSUM_TX":21,"REMCSUM_RX":22,"GBP":23,"REMCSUM_NOPARTIAL":24,"COLLECT_METADATA":25,"LABEL":26,"GPE":27,"TTL_INHERIT":28,"DF":29,"VNIFILTER":30,"LOCALBYPASS":31,"LABEL_POLICY":32,"RESERVED_BITS":33,"MC_ROUTE":34}',
   IFLA_INET: '{"UNSPEC":0,"CONF":1}',
   IFLA_INET6: '{"UNSPEC":0,"FLAGS":1,"CONF":2,"STATS":3,"MCAST":4,"CACHEINFO":5,"ICMP6STATS":6,"TOKEN":7,"ADDR_GEN_MODE":8,"RA_MTU":9}',
   IN6_ADDR_GEN_MODE: '{"EUI64":0,"NONE":1,"STABLE_PRIVACY":2,"RANDOM":3}',
@@ -5013,25 +5064,24 @@ export const CONSTANTS: Readonly<Record<string, string>> = {
   IF_LIMITS: '{"IFNAMSIZ":16,"IFALIASZ":256,"ALTIFNAMSIZ":128,"IFHWADDRLEN":6}',
   ARPHRD: '{"NETROM":0,"ETHER":1,"EETHER":2,"AX25":3,"PRONET":4,"CHAOS":5,"IEEE802":6,"ARCNET":7,"APPLETLK":8,"DLCI":15,"ATM":19,"METRICOM":23,"IEEE1394":24,"EUI64":27,"INFINIBAND":32,"SLIP":256,"CSLIP":257,"SLIP6":258,"CSLIP6":259,"RSRVD":260,"ADAPT":264,"ROSE":270,"X25":271,"HWX25":272,"CAN":280,"MCTP":290,"PPP":512,"CISCO":513,"HDLC":513,"LAPB":516,"DDCMP":517,"RAWHDLC":518,"RAWIP":519,"TUNNEL":768,"TUNNEL6":769,"FRAD":770,"SKIP":771,"LOOPBACK":772,"LOCALTLK":773,"FDDI":774,"BIF":775,"SIT":776,"IPDDP":777,"IPGRE":778,"PIMREG":779,"HIPPI":780,"ASH":781,"ECONET":782,"IRDA":783,"FCPP":784,"FCAL":785,"FCPL":786,"FCFABRIC":787,"IEEE802_TR":800,"IEEE80211":801,"IEEE80211_PRISM":802,"IEEE80211_RADIOTAP":803,"IEEE802154":804,"IEEE802154_MONITOR":805,"PHONET":820,"PHONET_PIPE":821,"CAIF":822,"IP6GRE":823,"NETLINK":824,"6LOWPAN":825,"VSOCKMON":826,"VOID":65535,"NONE":65534}',
   ARPOP: '{"REQUEST":1,"REPLY":2,"RREQUEST":3,"RREPLY":4,"InREQUEST":8,"InREPLY":9,"NAK":10}',
-  ETH_P: '{"1588":35063,"80221":35095,"LOOP":96,"PUP":512,"PUPAT":513,"TSN":8944,"ERSPAN2":8939,"IP":2048,"X25":2053,"ARP":2054,"BPQ":2303,"IEEEPUP":2560,"IEEEPUPAT":2561,"BATMAN":17157,"DEC":24576,"DNA_DL":24577,"DNA_RC":24578,"DNA_RT":24579,"LAT":24580,"DIAG":24581,"CUST":24582,"SCA":24583,"TEB":25944,"RARP":32821,"ATALK":32923,"AARP":33011,"8021Q":33024,"ERSPAN":35006,"IPX":33079,"IPV6":34525,"PAUSE":34824,"SLOW":34825,"WCCP":34878,"MPLS_UC":34887,"MPLS_MC":34888,"ATMMPOA":34892,"PPP_DISC":34915,"PPP_SES":34916,"LINK_CTL":34924,"ATMFATE":34948,"PAE":34958,"PROFINET":34962,"REALTEK":34969,"AOE":34978,"ETHERCAT":34980,"8021AD":34984,"802_EX1":34997,"PREAUTH":35015,"TIPC":35018,"LLDP":35020,"MRP":35043,"MACSEC":35045,"8021AH":35047,"MVRP":35061,"NCSI":35064,"PRP":35067,"CFM":35074,"FCOE":35078,"IBOE":35093,"TDLS":35085,"FIP":35092,"HSR":35119,"NSH":35151,"LOOPBACK":36864,"QINQ1":37120,"QINQ2":37376,"QINQ3":37632,"EDSA":56026,"DSA_8021Q":56027,"DSA_A5PSW":57345,"IFE":60734,"AF_IUCV":64507,"802_3_MIN":1536,"802_3":1,"AX25":2,"ALL":3,"802_2":4,"SNAP":5,"DDCMP":6,"WAN_PPP":7,"PPP_MP":8,"LOCALTALK":9,"CAN":12,"CANFD":13,"CANXL":14,"PPPTALK":16,"TR_802_2":17,"MOBITEX":21,"CONTROL":22,"IRDA":23,"ECONET":24,"HDLC":25,"ARCNET":26,"DSA":27,"TRAILER":28,"PHONET":245,"IEEE802154":246,"CAIF":247,"XDSA":248,"MAP":249,"MCTP":250}',
+  ETH_P: '{"1588":35063,"80221":35095,"LOOP":96,"PUP":512,"PUPAT":513,"TSN":8944,"ERSPAN2":8939,"IP":2048,"X25":2053,"ARP":2054,"BPQ":2303,"IEEEPUP":2560,"IEEEPUPAT":2561,"BATMAN":17157,"DEC":24576,"DNA_DL":24577,"DNA_RC":24578,"DNA_RT":24579,"LAT":24580,"DIAG":24581,"CUST":24582,"SCA":24583,"TEB":25944,"RARP":32821,"ATALK":32923,"AARP":33011,"8021Q":33024,"ERSPAN":35006,"IPX":33079,"IPV6":34525,"PAUSE":34824,"SLOW":34825,"WCCP":34878,"MPLS_UC":34887,"MPLS_MC":34888,"ATMMPOA":34892,"PPP_DISC":34915,"PPP_SES":34916,"LINK_CTL":34924,"ATMFATE":34948,"PAE":34958,"PROFINET":34962,"REALTEK":34969,"AOE":34978,"ETHERCAT":34980,"8021AD":34984,"802_EX1":34997,"PREAUTH":35015,"TIPC":35018,"LLDP":35020,"MRP":35043,"MACSEC":35045,"8021AH":35047,"MVRP":35061,"NCSI":35064,"PRP":35067,"CFM":35074,"FCOE":35078,"IBOE":35093,"TDLS":35085,"FIP":35092,"HSR":35119,"NSH":35151,"LOOPBACK":36864,"QINQ1":37120,"QINQ2":37376,"QINQ3":37632,"EDSA":56026,"DSA_8021Q":56027,"DSA_A5PSW":57345,"IFE":60734,"AF_IUCV":64507,"802_3_MIN":1536,"802_3":1,"AX25":2,"ALL":3,"802_2":4,"SNAP":5,"DDCMP":6,"WAN_PPP":7,"PPP_MP":8,"LOCALTALK":9,"CAN":12,"CANFD":13,"CANXL":14,"PPPTALK":16,"TR_802_2":17,"MOBITEX":21,"CONTROL":22,"IRDA":23,"ECONET":24,"HDLC":25,"ARCNET":26,"DSA":27,"TRAILER":28,"PHONET":245,"IEEE802154":246,"CAIF":247,"XDSA":248,"MAP":249,"MCTP":250,"8021AC":34928,"MXLGSW":35011,"YT921X":39304,"NXP_NETC":64826,"GRE_OSI":254}',
   ETH: '{"ALEN":6,"TLEN":2,"HLEN":14,"ZLEN":60,"DATA_LEN":1500,"FRAME_LEN":1514,"FCS_LEN":4,"MIN_MTU":68,"MAX_MTU":65535}',
   SIOC: '{"INQ":18047,"OUTQ":29810,"GSTAMP_NEW":1074825478,"GSTAMPNS_NEW":1074825479,"GSTAMP":35078,"GSTAMPNS":35079,"ADDRT":35083,"DELRT":35084,"RTMSG":35085,"GIFNAME":35088,"SIFLINK":35089,"GIFCONF":35090,"GIFFLAGS":35091,"SIFFLAGS":35092,"GIFADDR":35093,"SIFADDR":35094,"GIFDSTADDR":35095,"SIFDSTADDR":35096,"GIFBRDADDR":35097,"SIFBRDADDR":35098,"GIFNETMASK":35099,"SIFNETMASK":35100,"GIFMETRIC":35101,"SIFMETRIC":35102,"GIFMEM":35103,"SIFMEM":35104,"GIFMTU":35105,"SIFMTU":35106,"SIFNAME":35107,"SIFHWADDR":35108,"GIFENCAP":35109,"SIFENCAP":35110,"GIFHWADDR":35111,"GIFSLAVE":35113,"SIFSLAVE":35120,"ADDMULTI":35121,"DELMULTI":35122,"GIFINDEX":35123,"SIOGIFINDEX":35123,"SIFPFLAGS":35124,"GIFPFLAGS":35125,"DIFADDR":35126,"SIFHWBROADCAST":35127,"GIFCOUNT":35128,"GIFBR":35136,"SIFBR":35137,"GIFTXQLEN":35138,"SIFTXQLEN":35139,"ETHTOOL":35142,"GMIIPHY":35143,"GMIIREG":35144,"SMIIREG":35145,"WANDEV":35146,"OUTQNSD":35147,"GSKNS":35148,"DARP":35155,"GARP":35156,"SARP":35157,"DRARP":35168,"GRARP":35169,"SRARP":35170,"GIFMAP":35184,"SIFMAP":35185,"ADDDLCI":35200,"DELDLCI":35201,"GIFVLAN":35202,"SIFVLAN":35203,"BONDENSLAVE":35216,"BONDRELEASE":35217,"BONDSETHWADDR":35218,"BONDSLAVEINFOQUERY":35219,"BONDINFOQUERY":35220,"BONDCHANGEACTIVE":35221,"BRADDBR":35232,"BRDELBR":35233,"BRADDIF":35234,"BRDELIF":35235,"SHWTSTAMP":35248,"GHWTSTAMP":35249,"DEVPRIVATE":35312,"PROTOPRIVATE":35296,"FIOSETOWN":2147772028,"SPGRP":2147775240,"FIOGETOWN":1074030203,"GPGRP":1074033417,"ATMARK":1074033415,"GSTAMP_OLD":35078,"GSTAMPNS_OLD":35079}',
   TUN: '{"SETNOCSUM":2147767496,"SETDEBUG":2147767497,"SETIFF":2147767498,"SETPERSIST":2147767499,"SETOWNER":2147767500,"SETLINK":2147767501,"SETGROUP":2147767502,"GETFEATURES":1074025679,"SETOFFLOAD":2147767504,"SETTXFILTER":2147767505,"GETIFF":1074025682,"GETSNDBUF":1074025683,"SETSNDBUF":2147767508,"ATTACHFILTER":2148029653,"DETACHFILTER":2148029654,"GETVNETHDRSZ":1074025687,"SETVNETHDRSZ":2147767512,"SETQUEUE":2147767513,"SETIFINDEX":2147767514,"GETFILTER":1074287835,"SETVNETLE":2147767516,"GETVNETLE":1074025693,"SETVNETBE":2147767518,"GETVNETBE":1074025695,"SETSTEERINGEBPF":1074025696,"SETFILTEREBPF":1074025697,"SETCARRIER":2147767522,"GETDEVNETNS":536892643}',
   TUN_IFF: '{"TUN":1,"TAP":2,"NAPI":16,"NAPI_FRAGS":32,"NO_CARRIER":64,"NO_PI":4096,"ONE_QUEUE":8192,"VNET_HDR":16384,"TUN_EXCL":32768,"MULTI_QUEUE":256,"ATTACH_QUEUE":512,"DETACH_QUEUE":1024,"PERSIST":2048,"NOFILTER":4096}',
-  TUN_F: '{"CSUM":1,"TSO4":2,"TSO6":4,"TSO_ECN":8,"UFO":16,"USO4":32,"USO6":64}',
+  TUN_F: '{"CSUM":1,"TSO4":2,"TSO6":4,"TSO_ECN":8,"UFO":16,"USO4":32,"USO6":64,"UDP_TUNNEL_GSO":128,"UDP_TUNNEL_GSO_CSUM":256}',
   PACKET: '{"HOST":0,"BROADCAST":1,"MULTICAST":2,"OTHERHOST":3,"OUTGOING":4,"LOOPBACK":5,"USER":6,"KERNEL":7,"FASTROUTE":6,"ADD_MEMBERSHIP":1,"DROP_MEMBERSHIP":2,"RECV_OUTPUT":3,"RX_RING":5,"STATISTICS":6,"COPY_THRESH":7,"AUXDATA":8,"ORIGDEV":9,"VERSION":10,"HDRLEN":11,"RESERVE":12,"TX_RING":13,"LOSS":14,"VNET_HDR":15,"TX_TIMESTAMP":16,"TIMESTAMP":17,"FANOUT":18,"TX_HAS_OFF":19,"QDISC_BYPASS":20,"ROLLOVER_STATS":21,"FANOUT_DATA":22,"IGNORE_OUTGOING":23,"FANOUT_HASH":0,"FANOUT_LB":1,"FANOUT_CPU":2,"FANOUT_ROLLOVER":3,"FANOUT_RND":4,"FANOUT_QM":5,"FANOUT_CBPF":6,"FANOUT_EBPF":7,"FANOUT_FLAG_ROLLOVER":4096,"FANOUT_FLAG_UNIQUEID":8192,"FANOUT_FLAG_DEFRAG":32768,"VNET_HDR_SZ":24,"FANOUT_FLAG_IGNORE_OUTGOING":16384}',
   PACKET_MR: '{"MULTICAST":0,"PROMISC":1,"ALLMULTI":2,"UNICAST":3}',
   TP_STATUS: '{"KERNEL":0,"USER":1,"COPY":2,"LOSING":4,"CSUMNOTREADY":8,"VLAN_VALID":16,"BLK_TMO":32,"VLAN_TPID_VALID":64,"CSUM_VALID":128,"AVAILABLE":0,"SEND_REQUEST":1,"SENDING":2,"WRONG_FORMAT":4,"TS_SOFTWARE":536870912,"TS_SYS_HARDWARE":1073741824,"TS_RAW_HARDWARE":2147483648,"GSO_TCP":256}',
   TPACKET: '{"V1":0,"V2":1,"V3":2,"ALIGNMENT":16}',
   PROT: '{"READ":1,"WRITE":2,"EXEC":4,"SEM":16,"NONE":0,"GROWSDOWN":16777216,"GROWSUP":33554432}',
-  MAP: '{"ABOVE4G":128,"TYPE":15,"FIXED":16,"ANONYMOUS":2048,"POPULATE":65536,"NONBLOCK":131072,"STACK":262144,"HUGETLB":524288,"FIXED_NOREPLACE":1048576,"FILE":0,"GROWSDOWN":4096,"DENYWRITE":8192,"EXECUTABLE":16384,"LOCKED":32768,"NORESERVE":1024,"SHARED":1,"PRIVATE":2,"SHARED_VALIDATE":3,"DROPPABLE":8,"HUGE_SHIFT":26,"HUGE_MASK":63,"HUGE_16KB":939524096,"HUGE_64KB":1073741824,"HUGE_512KB":1275068416,"HUGE_1MB":1342177280,"HUGE_2MB":1409286144,"HUGE_8MB":1543503872,"HUGE_16MB":1610612736,"HUGE_32MB":1677721600,"HUGE_256MB":1879048192,"HUGE_512MB":1946157056,"HUGE_1GB":2013265920,"HUGE_2GB":2080374784,"HUGE_16GB":2281701376}',
+  MAP: '{"TYPE":15,"FIXED":16,"ANONYMOUS":2048,"POPULATE":65536,"NONBLOCK":131072,"STACK":262144,"HUGETLB":524288,"FIXED_NOREPLACE":1048576,"FILE":0,"GROWSDOWN":4096,"DENYWRITE":8192,"EXECUTABLE":16384,"LOCKED":32768,"NORESERVE":1024,"SHARED":1,"PRIVATE":2,"SHARED_VALIDATE":3,"DROPPABLE":8,"HUGE_SHIFT":26,"HUGE_MASK":63,"HUGE_16KB":939524096,"HUGE_64KB":1073741824,"HUGE_512KB":1275068416,"HUGE_1MB":1342177280,"HUGE_2MB":1409286144,"HUGE_8MB":1543503872,"HUGE_16MB":1610612736,"HUGE_32MB":1677721600,"HUGE_256MB":1879048192,"HUGE_512MB":1946157056,"HUGE_1GB":2013265920,"HUGE_2GB":2080374784,"HUGE_16GB":2281701376}',
   MADV: '{"NORMAL":0,"RANDOM":1,"SEQUENTIAL":2,"WILLNEED":3,"DONTNEED":4,"FREE":8,"REMOVE":9,"DONTFORK":10,"DOFORK":11,"HWPOISON":100,"MERGEABLE":12,"UNMERGEABLE":13,"HUGEPAGE":14,"NOHUGEPAGE":15,"DONTDUMP":16,"DODUMP":17,"WIPEONFORK":18,"KEEPONFORK":19,"COLD":20,"PAGEOUT":21,"POPULATE_READ":22,"POPULATE_WRITE":23,"DONTNEED_LOCKED":24,"COLLAPSE":25,"GUARD_INSTALL":102,"GUARD_REMOVE":103}',
   MREMAP: '{"MAYMOVE":1,"FIXED":2,"DONTUNMAP":4}',
   MLOCK: '{"ONFAULT":1}',
   MCL: '{"CURRENT":1,"FUTURE":2,"ONFAULT":4}',
   MSYNC: '{"ASYNC":1,"INVALIDATE":2,"SYNC":4}',
-  PKEY: '{"UNRESTRICTED":0,"DISABLE_ACCESS":1,"DISABLE_WRITE":2,"ACCESS_MASK":3}',
-  SHADOW_STACK: '{"SET_TOKEN":1,"SET_MARKER":2}',
+  PKEY: '{"DISABLE_ACCESS":1,"DISABLE_WRITE":2,"ACCESS_MASK":3}',
   OVERCOMMIT: '{"GUESS":0,"ALWAYS":1,"NEVER":2}',
   MFD: '{"CLOEXEC":1,"ALLOW_SEALING":2,"HUGETLB":4,"NOEXEC_SEAL":8,"EXEC":16,"HUGE_SHIFT":26,"HUGE_MASK":63,"HUGE_64KB":1073741824,"HUGE_512KB":1275068416,"HUGE_1MB":1342177280,"HUGE_2MB":1409286144,"HUGE_8MB":1543503872,"HUGE_16MB":1610612736,"HUGE_32MB":1677721600,"HUGE_256MB":1879048192,"HUGE_512MB":1946157056,"HUGE_1GB":2013265920,"HUGE_2GB":2080374784,"HUGE_16GB":2281701376}',
   MEMBARRIER_CMD: '{"QUERY":0,"GLOBAL":1,"GLOBAL_EXPEDITED":2,"REGISTER_GLOBAL_EXPEDITED":4,"PRIVATE_EXPEDITED":8,"REGISTER_PRIVATE_EXPEDITED":16,"PRIVATE_EXPEDITED_SYNC_CORE":32,"REGISTER_PRIVATE_EXPEDITED_SYNC_CORE":64,"PRIVATE_EXPEDITED_RSEQ":128,"REGISTER_PRIVATE_EXPEDITED_RSEQ":256,"GET_REGISTRATIONS":512,"SHARED":1,"FLAG_CPU":1}',
@@ -5041,10 +5091,10 @@ export const CONSTANTS: Readonly<Record<string, string>> = {
   MOVE_MOUNT: '{"F_SYMLINKS":1,"F_AUTOMOUNTS":2,"F_EMPTY_PATH":4,"T_SYMLINKS":16,"T_AUTOMOUNTS":32,"T_EMPTY_PATH":64,"SET_GROUP":256,"BENEATH":512}',
   FSOPEN: '{"CLOEXEC":1}',
   FSPICK: '{"CLOEXEC":1,"SYMLINK_NOFOLLOW":2,"NO_AUTOMOUNT":4,"EMPTY_PATH":8}',
-  FSMOUNT: '{"CLOEXEC":1}',
+  FSMOUNT: '{"CLOEXEC":1,"NAMESPACE":2}',
   FSCONFIG: '{"SET_FLAG":0,"SET_STRING":1,"SET_BINARY":2,"SET_PATH":3,"SET_PATH_EMPTY":4,"SET_FD":5,"CMD_CREATE":6,"CMD_RECONFIGURE":7,"CMD_CREATE_EXCL":8}',
-  OPEN_TREE: '{"CLONE":1,"CLOEXEC":524288}',
-  STATMOUNT: '{"SB_BASIC":1,"MNT_BASIC":2,"PROPAGATE_FROM":4,"MNT_ROOT":8,"MNT_POINT":16,"FS_TYPE":32,"MNT_NS_ID":64,"MNT_OPTS":128,"FS_SUBTYPE":256,"SB_SOURCE":512,"OPT_ARRAY":1024,"OPT_SEC_ARRAY":2048,"SUPPORTED_MASK":4096,"MNT_UIDMAP":8192,"MNT_GIDMAP":16384}',
+  OPEN_TREE: '{"CLONE":1,"CLOEXEC":524288,"NAMESPACE":2}',
+  STATMOUNT: '{"SB_BASIC":1,"MNT_BASIC":2,"PROPAGATE_FROM":4,"MNT_ROOT":8,"MNT_POINT":16,"FS_TYPE":32,"MNT_NS_ID":64,"MNT_OPTS":128,"FS_SUBTYPE":256,"SB_SOURCE":512,"OPT_ARRAY":1024,"OPT_SEC_ARRAY":2048,"SUPPORTED_MASK":4096,"MNT_UIDMAP":8192,"MNT_GIDMAP":16384,"BY_FD":1}',
   MNT_ID_REQ: '{"SIZE_VER0":24,"SIZE_VER1":32}',
   LISTMOUNT: '{"LSMT_ROOT":"18446744073709551615","REVERSE":1}',
   NETLINK: '{"ROUTE":0,"UNUSED":1,"USERSOCK":2,"FIREWALL":3,"SOCK_DIAG":4,"INET_DIAG":4,"NFLOG":5,"XFRM":6,"SELINUX":7,"ISCSI":8,"AUDIT":9,"FIB_LOOKUP":10,"CONNECTOR":11,"NETFILTER":12,"IP6_FW":13,"DNRTMSG":14,"KOBJECT_UEVENT":15,"GENERIC":16,"SCSITRANSPORT":18,"ECRYPTFS":19,"RDMA":20,"CRYPTO":21,"SMC":22,"ADD_MEMBERSHIP":1,"DROP_MEMBERSHIP":2,"PKTINFO":3,"BROADCAST_ERROR":4,"NO_ENOBUFS":5,"RX_RING":6,"TX_RING":7,"LISTEN_ALL_NSID":8,"LIST_MEMBERSHIPS":9,"CAP_ACK":10,"EXT_ACK":11,"GET_STRICT_CHK":12}',
@@ -5061,7 +5111,7 @@ export const CONSTANTS: Readonly<Record<string, string>> = {
   CTRL_ATTR_OP: '{"UNSPEC":0,"ID":1,"FLAGS":2}',
   CTRL_ATTR_MCAST_GRP: '{"UNSPEC":0,"NAME":1,"ID":2}',
   CTRL_ATTR_POLICY: '{"UNSPEC":0,"DO":1,"DUMP":2}',
-  CLONE: '{"CSIGNAL":255,"VM":256,"FS":512,"FILES":1024,"SIGHAND":2048,"PIDFD":4096,"PTRACE":8192,"VFORK":16384,"PARENT":32768,"THREAD":65536,"NEWNS":131072,"SYSVSEM":262144,"SETTLS":524288,"PARENT_SETTID":1048576,"CHILD_CLEARTID":2097152,"DETACHED":4194304,"UNTRACED":8388608,"CHILD_SETTID":16777216,"NEWCGROUP":33554432,"NEWUTS":67108864,"NEWIPC":134217728,"NEWUSER":268435456,"NEWPID":536870912,"NEWNET":1073741824,"IO":2147483648,"CLEAR_SIGHAND":4294967296,"INTO_CGROUP":8589934592,"NEWTIME":128,"ARGS_SIZE_VER0":64,"ARGS_SIZE_VER1":80,"ARGS_SIZE_VER2":88}',
+  CLONE: '{"CSIGNAL":255,"VM":256,"FS":512,"FILES":1024,"SIGHAND":2048,"PIDFD":4096,"PTRACE":8192,"VFORK":16384,"PARENT":32768,"THREAD":65536,"NEWNS":131072,"SYSVSEM":262144,"SETTLS":524288,"PARENT_SETTID":1048576,"CHILD_CLEARTID":2097152,"DETACHED":4194304,"UNTRACED":8388608,"CHILD_SETTID":16777216,"NEWCGROUP":33554432,"NEWUTS":67108864,"NEWIPC":134217728,"NEWUSER":268435456,"NEWPID":536870912,"NEWNET":1073741824,"IO":2147483648,"CLEAR_SIGHAND":4294967296,"INTO_CGROUP":8589934592,"NEWTIME":128,"ARGS_SIZE_VER0":64,"ARGS_SIZE_VER1":80,"ARGS_SIZE_VER2":88,"AUTOREAP":17179869184,"NNP":34359738368,"PIDFD_AUTOKILL":68719476736,"EMPTY_MNTNS":137438953472}',
   SCHED: '{"NORMAL":0,"FIFO":1,"RR":2,"BATCH":3,"IDLE":5,"DEADLINE":6,"EXT":7,"RESET_ON_FORK":1073741824,"FLAG_RESET_ON_FORK":1,"FLAG_RECLAIM":2,"FLAG_DL_OVERRUN":4,"FLAG_KEEP_POLICY":8,"FLAG_KEEP_PARAMS":16,"FLAG_UTIL_CLAMP_MIN":32,"FLAG_UTIL_CLAMP_MAX":64,"FLAG_KEEP_ALL":24,"FLAG_UTIL_CLAMP":96,"FLAG_ALL":127,"ATTR_SIZE_VER0":48,"ATTR_SIZE_VER1":56}',
   W: '{"NOHANG":1,"UNTRACED":2,"STOPPED":2,"EXITED":4,"CONTINUED":8,"NOWAIT":16777216,"NOTHREAD":536870912,"ALL":1073741824,"CLONE":2147483648}',
   P: '{"ALL":0,"PID":1,"PGID":2,"PIDFD":3}',
@@ -5070,18 +5120,18 @@ export const CONSTANTS: Readonly<Record<string, string>> = {
   PRIO: '{"MIN":-20,"MAX":20,"PROCESS":0,"PGRP":1,"USER":2}',
   RUSAGE: '{"SELF":0,"CHILDREN":-1,"BOTH":-2,"THREAD":1}',
   GRND: '{"NONBLOCK":1,"RANDOM":2,"INSECURE":4}',
-  PIDFD: '{"SELF_THREAD":-10000,"SELF_THREAD_GROUP":-10001,"NONBLOCK":128,"THREAD":128,"SIGNAL_THREAD":1,"SIGNAL_THREAD_GROUP":2,"SIGNAL_PROCESS_GROUP":4,"INFO_PID":1,"INFO_CREDS":2,"INFO_CGROUPID":4,"INFO_EXIT":8,"INFO_COREDUMP":16,"INFO_SIZE_VER0":64,"INFO_SIZE_VER1":72,"COREDUMPED":1,"COREDUMP_SKIP":2,"COREDUMP_USER":4,"COREDUMP_ROOT":8,"SELF":-10000,"SELF_PROCESS":-10001,"PIDFS_IOCTL_MAGIC":255,"GET_CGROUP_NAMESPACE":536936193,"GET_IPC_NAMESPACE":536936194,"GET_MNT_NAMESPACE":536936195,"GET_NET_NAMESPACE":536936196,"GET_PID_NAMESPACE":536936197,"GET_PID_FOR_CHILDREN_NAMESPACE":536936198,"GET_TIME_NAMESPACE":536936199,"GET_TIME_FOR_CHILDREN_NAMESPACE":536936200,"GET_USER_NAMESPACE":536936201,"GET_UTS_NAMESPACE":536936202,"GET_INFO":3226009355}',
+  PIDFD: '{"SELF_THREAD":-10000,"SELF_THREAD_GROUP":-10001,"NONBLOCK":128,"THREAD":1024,"SIGNAL_THREAD":1,"SIGNAL_THREAD_GROUP":2,"SIGNAL_PROCESS_GROUP":4,"INFO_PID":1,"INFO_CREDS":2,"INFO_CGROUPID":4,"INFO_EXIT":8,"INFO_COREDUMP":16,"INFO_SIZE_VER0":64,"INFO_SIZE_VER1":72,"COREDUMPED":1,"COREDUMP_SKIP":2,"COREDUMP_USER":4,"COREDUMP_ROOT":8,"SELF":-10000,"SELF_PROCESS":-10001,"PIDFS_IOCTL_MAGIC":255,"GET_CGROUP_NAMESPACE":536936193,"GET_IPC_NAMESPACE":536936194,"GET_MNT_NAMESPACE":536936195,"GET_NET_NAMESPACE":536936196,"GET_PID_NAMESPACE":536936197,"GET_PID_FOR_CHILDREN_NAMESPACE":536936198,"GET_TIME_NAMESPACE":536936199,"GET_TIME_FOR_CHILDREN_NAMESPACE":536936200,"GET_USER_NAMESPACE":536936201,"GET_UTS_NAMESPACE":536936202,"GET_INFO":3227057931,"INFO_SUPPORTED_MASK":32,"INFO_COREDUMP_SIGNAL":64,"INFO_COREDUMP_CODE":128,"INFO_SIZE_VER2":80,"INFO_SIZE_VER3":88}',
   NS_GET: '{"NSIO":183,"USERNS":536917761,"PARENT":536917762,"NSTYPE":536917763,"OWNER_UID":536917764,"MNTNS_ID":1074312965,"ID":1074312973,"NSFS_FILE_HANDLE_SIZE_VER0":16,"NSFS_FILE_HANDLE_SIZE_LATEST":16,"PID_FROM_PIDNS":1074050822,"TGID_FROM_PIDNS":1074050823,"PID_IN_PIDNS":1074050824,"TGID_IN_PIDNS":1074050825,"MNT_NS_INFO_SIZE_VER0":16,"NS_MNT_GET_INFO":1074837258,"NS_MNT_GET_NEXT":1074837259,"NS_MNT_GET_PREV":1074837260}',
   PERSONALITY: '{"UNAME26":131072,"ADDR_NO_RANDOMIZE":262144,"FDPIC_FUNCPTRS":524288,"MMAP_PAGE_ZERO":1048576,"ADDR_COMPAT_LAYOUT":2097152,"READ_IMPLIES_EXEC":4194304,"ADDR_LIMIT_32BIT":8388608,"SHORT_INODE":16777216,"WHOLE_SECONDS":33554432,"STICKY_TIMEOUTS":67108864,"ADDR_LIMIT_3GB":134217728,"PER_CLEAR_ON_SETID":7602176,"PER_LINUX":0,"PER_LINUX_32BIT":8388608,"PER_LINUX_FDPIC":524288,"PER_SVR4":68157441,"PER_SVR3":83886082,"PER_SCOSVR3":117440515,"PER_OSR5":100663299,"PER_WYSEV386":83886084,"PER_ISCR4":67108869,"PER_BSD":6,"PER_SUNOS":67108870,"PER_XENIX":83886087,"PER_LINUX32":8,"PER_LINUX32_3GB":134217736,"PER_IRIX32":67108873,"PER_IRIXN32":67108874,"PER_IRIX64":67108875,"PER_RISCOS":12,"PER_SOLARIS":67108877,"PER_UW7":68157454,"PER_OSF4":15,"PER_HPUX":16,"PER_MASK":255}',
-  RSEQ: '{"CPU_ID_UNINITIALIZED":-1,"CPU_ID_REGISTRATION_FAILED":-2,"FLAG_UNREGISTER":1,"CS_FLAG_NO_RESTART_ON_PREEMPT_BIT":0,"CS_FLAG_NO_RESTART_ON_SIGNAL_BIT":1,"CS_FLAG_NO_RESTART_ON_MIGRATE_BIT":2,"CS_FLAG_NO_RESTART_ON_PREEMPT":1,"CS_FLAG_NO_RESTART_ON_SIGNAL":2,"CS_FLAG_NO_RESTART_ON_MIGRATE":4}',
-  FUTEX: '{"32":2,"WAIT":0,"WAKE":1,"FD":2,"REQUEUE":3,"CMP_REQUEUE":4,"WAKE_OP":5,"LOCK_PI":6,"UNLOCK_PI":7,"TRYLOCK_PI":8,"WAIT_BITSET":9,"WAKE_BITSET":10,"WAIT_REQUEUE_PI":11,"CMP_REQUEUE_PI":12,"LOCK_PI2":13,"PRIVATE_FLAG":128,"CLOCK_REALTIME":256,"CMD_MASK":-385,"WAIT_PRIVATE":128,"WAKE_PRIVATE":129,"REQUEUE_PRIVATE":131,"CMP_REQUEUE_PRIVATE":132,"WAKE_OP_PRIVATE":133,"LOCK_PI_PRIVATE":134,"LOCK_PI2_PRIVATE":141,"UNLOCK_PI_PRIVATE":135,"TRYLOCK_PI_PRIVATE":136,"WAIT_BITSET_PRIVATE":137,"WAKE_BITSET_PRIVATE":138,"WAIT_REQUEUE_PI_PRIVATE":139,"CMP_REQUEUE_PI_PRIVATE":140,"NO_NODE":-1,"WAITV_MAX":128,"WAITERS":2147483648,"OWNER_DIED":1073741824,"TID_MASK":1073741823,"ROBUST_LIST_LIMIT":2048,"BITSET_MATCH_ANY":4294967295}',
+  RSEQ: '{"CPU_ID_UNINITIALIZED":-1,"CPU_ID_REGISTRATION_FAILED":-2,"FLAG_UNREGISTER":1,"CS_FLAG_NO_RESTART_ON_PREEMPT_BIT":0,"CS_FLAG_NO_RESTART_ON_SIGNAL_BIT":1,"CS_FLAG_NO_RESTART_ON_MIGRATE_BIT":2,"CS_FLAG_NO_RESTART_ON_PREEMPT":1,"CS_FLAG_NO_RESTART_ON_SIGNAL":2,"CS_FLAG_NO_RESTART_ON_MIGRATE":4,"FLAG_SLICE_EXT_DEFAULT_ON":2,"CS_FLAG_SLICE_EXT_AVAILABLE_BIT":4,"CS_FLAG_SLICE_EXT_ENABLED_BIT":5,"CS_FLAG_SLICE_EXT_AVAILABLE":16,"CS_FLAG_SLICE_EXT_ENABLED":32}',
+  FUTEX: '{"32":2,"WAIT":0,"WAKE":1,"FD":2,"REQUEUE":3,"CMP_REQUEUE":4,"WAKE_OP":5,"LOCK_PI":6,"UNLOCK_PI":7,"TRYLOCK_PI":8,"WAIT_BITSET":9,"WAKE_BITSET":10,"WAIT_REQUEUE_PI":11,"CMP_REQUEUE_PI":12,"LOCK_PI2":13,"PRIVATE_FLAG":128,"CLOCK_REALTIME":256,"ROBUST_UNLOCK":512,"ROBUST_LIST32":1024,"CMD_MASK":-1921,"WAIT_PRIVATE":128,"WAKE_PRIVATE":129,"REQUEUE_PRIVATE":131,"CMP_REQUEUE_PRIVATE":132,"WAKE_OP_PRIVATE":133,"LOCK_PI_PRIVATE":134,"LOCK_PI2_PRIVATE":141,"UNLOCK_PI_PRIVATE":135,"TRYLOCK_PI_PRIVATE":136,"WAIT_BITSET_PRIVATE":137,"WAKE_BITSET_PRIVATE":138,"WAIT_REQUEUE_PI_PRIVATE":139,"CMP_REQUEUE_PI_PRIVATE":140,"NO_NODE":-1,"WAITV_MAX":128,"WAITERS":2147483648,"OWNER_DIED":1073741824,"TID_MASK":1073741823,"ROBUST_LIST_LIMIT":2048,"BITSET_MATCH_ANY":4294967295,"UNLOCK_PI_LIST64":519,"UNLOCK_PI_LIST64_PRIVATE":647,"UNLOCK_PI_LIST32":1543,"UNLOCK_PI_LIST32_PRIVATE":1671,"UNLOCK_WAKE_LIST64":513,"UNLOCK_WAKE_LIST64_PRIVATE":641,"UNLOCK_WAKE_LIST32":1537,"UNLOCK_WAKE_LIST32_PRIVATE":1665,"UNLOCK_BITSET_LIST64":522,"UNLOCK_BITSET_LIST64_PRIVATE":650,"UNLOCK_BITSET_LIST32":1546,"UNLOCK_BITSET_LIST32_PRIVATE":1674}',
   FUTEX_OP: '{"SET":0,"ADD":1,"OR":2,"ANDN":3,"XOR":4,"OPARG_SHIFT":8,"CMP_EQ":0,"CMP_NE":1,"CMP_LT":2,"CMP_LE":3,"CMP_GT":4,"CMP_GE":5}',
   FUTEX2: '{"SIZE_U8":0,"SIZE_U16":1,"SIZE_U32":2,"SIZE_U64":3,"NUMA":4,"MPOL":8,"PRIVATE":128,"SIZE_MASK":3}',
   IOPRIO: '{"CLASS_SHIFT":13,"NR_CLASSES":8,"CLASS_MASK":7,"PRIO_MASK":8191,"LEVEL_NR_BITS":3,"NR_LEVELS":8,"LEVEL_MASK":7,"BE_NR":8,"NORM":4,"BE_NORM":4,"HINT_SHIFT":3,"HINT_NR_BITS":10,"NR_HINTS":1024,"HINT_MASK":1023,"CLASS_NONE":0,"CLASS_RT":1,"CLASS_BE":2,"CLASS_IDLE":3,"CLASS_INVALID":7,"WHO_PROCESS":1,"WHO_PGRP":2,"WHO_USER":3,"HINT_NONE":0,"HINT_DEV_DURATION_LIMIT_1":1,"HINT_DEV_DURATION_LIMIT_2":2,"HINT_DEV_DURATION_LIMIT_3":3,"HINT_DEV_DURATION_LIMIT_4":4,"HINT_DEV_DURATION_LIMIT_5":5,"HINT_DEV_DURATION_LIMIT_6":6,"HINT_DEV_DURATION_LIMIT_7":7}',
-  PR: '{"SET_PDEATHSIG":1,"GET_PDEATHSIG":2,"GET_DUMPABLE":3,"SET_DUMPABLE":4,"GET_UNALIGN":5,"SET_UNALIGN":6,"UNALIGN_NOPRINT":1,"UNALIGN_SIGBUS":2,"GET_KEEPCAPS":7,"SET_KEEPCAPS":8,"GET_FPEMU":9,"SET_FPEMU":10,"FPEMU_NOPRINT":1,"FPEMU_SIGFPE":2,"GET_FPEXC":11,"SET_FPEXC":12,"FP_EXC_SW_ENABLE":128,"FP_EXC_DIV":65536,"FP_EXC_OVF":131072,"FP_EXC_UND":262144,"FP_EXC_RES":524288,"FP_EXC_INV":1048576,"FP_EXC_DISABLED":0,"FP_EXC_NONRECOV":1,"FP_EXC_ASYNC":2,"FP_EXC_PRECISE":3,"GET_TIMING":13,"SET_TIMING":14,"TIMING_STATISTICAL":0,"TIMING_TIMESTAMP":1,"SET_NAME":15,"GET_NAME":16,"GET_ENDIAN":19,"SET_ENDIAN":20,"ENDIAN_BIG":0,"ENDIAN_LITTLE":1,"ENDIAN_PPC_LITTLE":2,"GET_SECCOMP":21,"SET_SECCOMP":22,"CAPBSET_READ":23,"CAPBSET_DROP":24,"GET_TSC":25,"SET_TSC":26,"TSC_ENABLE":1,"TSC_SIGSEGV":2,"GET_SECUREBITS":27,"SET_SECUREBITS":28,"SET_TIMERSLACK":29,"GET_TIMERSLACK":30,"TASK_PERF_EVENTS_DISABLE":31,"TASK_PERF_EVENTS_ENABLE":32,"MCE_KILL":33,"MCE_KILL_CLEAR":0,"MCE_KILL_SET":1,"MCE_KILL_LATE":0,"MCE_KILL_EARLY":1,"MCE_KILL_DEFAULT":2,"MCE_KILL_GET":34,"SET_MM":35,"SET_MM_START_CODE":1,"SET_MM_END_CODE":2,"SET_MM_START_DATA":3,"SET_MM_END_DATA":4,"SET_MM_START_STACK":5,"SET_MM_START_BRK":6,"SET_MM_BRK":7,"SET_MM_ARG_START":8,"SET_MM_ARG_END":9,"SET_MM_ENV_START":10,"SET_MM_ENV_END":11,"SET_MM_AUXV":12,"SET_MM_EXE_FILE":13,"SET_MM_MAP":14,"SET_MM_MAP_SIZE":15,"SET_PTRACER":1499557217,"SET_PTRACER_ANY":4294967295,"SET_CHILD_SUBREAPER":36,"GET_CHILD_SUBREAPER":37,"SET_NO_NEW_PRIVS":38,"GET_NO_NEW_PRIVS":39,"GET_TID_ADDRESS":40,"SET_THP_DISABLE":41,"THP_DISABLE_EXCEPT_ADVISED":2,"GET_THP_DISABLE":42,"MPX_ENABLE_MANAGEMENT":43,"MPX_DISABLE_MANAGEMENT":44,"SET_FP_MODE":45,"GET_FP_MODE":46,"FP_MODE_FR":1,"FP_MODE_FRE":2,"CAP_AMBIENT":47,"CAP_AMBIENT_IS_SET":1,"CAP_AMBIENT_RAISE":2,"CAP_AMBIENT_LOWER":3,"CAP_AMBIENT_CLEAR_ALL":4,"SVE_SET_VL":50,"SVE_SET_VL_ONEXEC":262144,"SVE_GET_VL":51,"SVE_VL_LEN_MASK":65535,"SVE_VL_INHERIT":131072,"GET_SPECULATION_CTRL":52,"SET_SPECULATION_CTRL":53,"SPEC_STORE_BYPASS":0,"SPEC_INDIRECT_BRANCH":1,"SPEC_L1D_FLUSH":2,"SPEC_NOT_AFFECTED":0,"SPEC_PRCTL":1,"SPEC_ENABLE":2,"SPEC_DISABLE":4,"SPEC_FORCE_DISABLE":8,"SPEC_DISABLE_NOEXEC":16,"PAC_RESET_KEYS":54,"PAC_APIAKEY":1,"PAC_APIBKEY":2,"PAC_APDAKEY":4,"PAC_APDBKEY":8,"PAC_APGAKEY":16,"SET_TAGGED_ADDR_CTRL":55,"GET_TAGGED_ADDR_CTRL":56,"TAGGED_ADDR_ENABLE":1,"MTE_TCF_NONE":0,"MTE_TCF_SYNC":2,"MTE_TCF_ASYNC":4,"MTE_TCF_MASK":6,"MTE_TAG_SHIFT":3,"MTE_TAG_MASK":524280,"MTE_TCF_SHIFT":1,"MTE_STORE_ONLY":524288,"PMLEN_SHIFT":24,"PMLEN_MASK":2130706432,"SET_IO_FLUSHER":57,"GET_IO_FLUSHER":58,"SET_SYSCALL_USER_DISPATCH":59,"SYS_DISPATCH_OFF":0,"SYS_DISPATCH_EXCLUSIVE_ON":1,"SYS_DISPATCH_INCLUSIVE_ON":2,"SYS_DISPATCH_ON":1,"SYSCALL_DISPATCH_FILTER_ALLOW":0,"SYSCALL_DISPATCH_FILTER_BLOCK":1,"PAC_SET_ENABLED_KEYS":60,"PAC_GET_ENABLED_KEYS":61,"SCHED_CORE":62,"SCHED_CORE_GET":0,"SCHED_CORE_CREATE":1,"SCHED_CORE_SHARE_TO":2,"SCHED_CORE_SHARE_FROM":3,"SCHED_CORE_MAX":4,"SCHED_CORE_SCOPE_THREAD":0,"SCHED_CORE_SCOPE_THREAD_GROUP":1,"SCHED_CORE_SCOPE_PROCESS_GROUP":2,"SME_SET_VL":63,"SME_SET_VL_ONEXEC":262144,"SME_GET_VL":64,"SME_VL_LEN_MASK":65535,"SME_VL_INHERIT":131072,"SET_MDWE":65,"MDWE_REFUSE_EXEC_GAIN":1,"MDWE_NO_INHERIT":2,"GET_MDWE":66,"SET_VMA":1398164801,"SET_VMA_ANON_NAME":0,"GET_AUXV":1096112214,"SET_MEMORY_MERGE":67,"GET_MEMORY_MERGE":68,"RISCV_V_SET_CONTROL":69,"RISCV_V_GET_CONTROL":70,"RISCV_V_VSTATE_CTRL_DEFAULT":0,"RISCV_V_VSTATE_CTRL_OFF":1,"RISCV_V_VSTATE_CTRL_ON":2,"RISCV_V_VSTATE_CTRL_INHERIT":16,"RISCV_V_VSTATE_CTRL_CUR_MASK":3,"RISCV_V_VSTATE_CTRL_NEXT_MASK":12,"RISCV_V_VSTATE_CTRL_MASK":31,"RISCV_SET_ICACHE_FLUSH_CTX":71,"RISCV_CTX_SW_FENCEI_ON":0,"RISCV_CTX_SW_FENCEI_OFF":1,"RISCV_SCOPE_PER_PROCESS":0,"RISCV_SCOPE_PER_THREAD":1,"PPC_GET_DEXCR":72,"PPC_SET_DEXCR":73,"PPC_DEXCR_SBHE":0,"PPC_DEXCR_IBRTPD":1,"PPC_DEXCR_SRAPD":2,"PPC_DEXCR_NPHIE":3,"PPC_DEXCR_CTRL_EDITABLE":1,"PPC_DEXCR_CTRL_SET":2,"PPC_DEXCR_CTRL_CLEAR":4,"PPC_DEXCR_CTRL_SET_ONEXEC":8,"PPC_DEXCR_CTRL_CLEAR_ONEXEC":16,"PPC_DEXCR_CTRL_MASK":31,"GET_SHADOW_STACK_STATUS":74,"SET_SHADOW_STACK_STATUS":75,"SHADOW_STACK_ENABLE":1,"SHADOW_STACK_WRITE":2,"SHADOW_STACK_PUSH":4,"LOCK_SHADOW_STACK_STATUS":76,"TIMER_CREATE_RESTORE_IDS":77,"TIMER_CREATE_RESTORE_IDS_OFF":0,"TIMER_CREATE_RESTORE_IDS_ON":1,"TIMER_CREATE_RESTORE_IDS_GET":2,"FUTEX_HASH":78,"FUTEX_HASH_SET_SLOTS":1,"FUTEX_HASH_GET_SLOTS":2}',
+  PR: '{"SET_PDEATHSIG":1,"GET_PDEATHSIG":2,"GET_DUMPABLE":3,"SET_DUMPABLE":4,"GET_UNALIGN":5,"SET_UNALIGN":6,"UNALIGN_NOPRINT":1,"UNALIGN_SIGBUS":2,"GET_KEEPCAPS":7,"SET_KEEPCAPS":8,"GET_FPEMU":9,"SET_FPEMU":10,"FPEMU_NOPRINT":1,"FPEMU_SIGFPE":2,"GET_FPEXC":11,"SET_FPEXC":12,"FP_EXC_SW_ENABLE":128,"FP_EXC_DIV":65536,"FP_EXC_OVF":131072,"FP_EXC_UND":262144,"FP_EXC_RES":524288,"FP_EXC_INV":1048576,"FP_EXC_DISABLED":0,"FP_EXC_NONRECOV":1,"FP_EXC_ASYNC":2,"FP_EXC_PRECISE":3,"GET_TIMING":13,"SET_TIMING":14,"TIMING_STATISTICAL":0,"TIMING_TIMESTAMP":1,"SET_NAME":15,"GET_NAME":16,"GET_ENDIAN":19,"SET_ENDIAN":20,"ENDIAN_BIG":0,"ENDIAN_LITTLE":1,"ENDIAN_PPC_LITTLE":2,"GET_SECCOMP":21,"SET_SECCOMP":22,"CAPBSET_READ":23,"CAPBSET_DROP":24,"GET_TSC":25,"SET_TSC":26,"TSC_ENABLE":1,"TSC_SIGSEGV":2,"GET_SECUREBITS":27,"SET_SECUREBITS":28,"SET_TIMERSLACK":29,"GET_TIMERSLACK":30,"TASK_PERF_EVENTS_DISABLE":31,"TASK_PERF_EVENTS_ENABLE":32,"MCE_KILL":33,"MCE_KILL_CLEAR":0,"MCE_KILL_SET":1,"MCE_KILL_LATE":0,"MCE_KILL_EARLY":1,"MCE_KILL_DEFAULT":2,"MCE_KILL_GET":34,"SET_MM":35,"SET_MM_START_CODE":1,"SET_MM_END_CODE":2,"SET_MM_START_DATA":3,"SET_MM_END_DATA":4,"SET_MM_START_STACK":5,"SET_MM_START_BRK":6,"SET_MM_BRK":7,"SET_MM_ARG_START":8,"SET_MM_ARG_END":9,"SET_MM_ENV_START":10,"SET_MM_ENV_END":11,"SET_MM_AUXV":12,"SET_MM_EXE_FILE":13,"SET_MM_MAP":14,"SET_MM_MAP_SIZE":15,"SET_PTRACER":1499557217,"SET_PTRACER_ANY":4294967295,"SET_CHILD_SUBREAPER":36,"GET_CHILD_SUBREAPER":37,"SET_NO_NEW_PRIVS":38,"GET_NO_NEW_PRIVS":39,"GET_TID_ADDRESS":40,"SET_THP_DISABLE":41,"THP_DISABLE_EXCEPT_ADVISED":2,"GET_THP_DISABLE":42,"MPX_ENABLE_MANAGEMENT":43,"MPX_DISABLE_MANAGEMENT":44,"SET_FP_MODE":45,"GET_FP_MODE":46,"FP_MODE_FR":1,"FP_MODE_FRE":2,"CAP_AMBIENT":47,"CAP_AMBIENT_IS_SET":1,"CAP_AMBIENT_RAISE":2,"CAP_AMBIENT_LOWER":3,"CAP_AMBIENT_CLEAR_ALL":4,"SVE_SET_VL":50,"SVE_SET_VL_ONEXEC":262144,"SVE_GET_VL":51,"SVE_VL_LEN_MASK":65535,"SVE_VL_INHERIT":131072,"GET_SPECULATION_CTRL":52,"SET_SPECULATION_CTRL":53,"SPEC_STORE_BYPASS":0,"SPEC_INDIRECT_BRANCH":1,"SPEC_L1D_FLUSH":2,"SPEC_NOT_AFFECTED":0,"SPEC_PRCTL":1,"SPEC_ENABLE":2,"SPEC_DISABLE":4,"SPEC_FORCE_DISABLE":8,"SPEC_DISABLE_NOEXEC":16,"PAC_RESET_KEYS":54,"PAC_APIAKEY":1,"PAC_APIBKEY":2,"PAC_APDAKEY":4,"PAC_APDBKEY":8,"PAC_APGAKEY":16,"SET_TAGGED_ADDR_CTRL":55,"GET_TAGGED_ADDR_CTRL":56,"TAGGED_ADDR_ENABLE":1,"MTE_TCF_NONE":0,"MTE_TCF_SYNC":2,"MTE_TCF_ASYNC":4,"MTE_TCF_MASK":6,"MTE_TAG_SHIFT":3,"MTE_TAG_MASK":524280,"MTE_TCF_SHIFT":1,"MTE_STORE_ONLY":524288,"PMLEN_SHIFT":24,"PMLEN_MASK":2130706432,"SET_IO_FLUSHER":57,"GET_IO_FLUSHER":58,"SET_SYSCALL_USER_DISPATCH":59,"SYS_DISPATCH_OFF":0,"SYS_DISPATCH_EXCLUSIVE_ON":1,"SYS_DISPATCH_INCLUSIVE_ON":2,"SYS_DISPATCH_ON":1,"SYSCALL_DISPATCH_FILTER_ALLOW":0,"SYSCALL_DISPATCH_FILTER_BLOCK":1,"PAC_SET_ENABLED_KEYS":60,"PAC_GET_ENABLED_KEYS":61,"SCHED_CORE":62,"SCHED_CORE_GET":0,"SCHED_CORE_CREATE":1,"SCHED_CORE_SHARE_TO":2,"SCHED_CORE_SHARE_FROM":3,"SCHED_CORE_MAX":4,"SCHED_CORE_SCOPE_THREAD":0,"SCHED_CORE_SCOPE_THREAD_GROUP":1,"SCHED_CORE_SCOPE_PROCESS_GROUP":2,"SME_SET_VL":63,"SME_SET_VL_ONEXEC":262144,"SME_GET_VL":64,"SME_VL_LEN_MASK":65535,"SME_VL_INHERIT":131072,"SET_MDWE":65,"MDWE_REFUSE_EXEC_GAIN":1,"MDWE_NO_INHERIT":2,"GET_MDWE":66,"SET_VMA":1398164801,"SET_VMA_ANON_NAME":0,"GET_AUXV":1096112214,"SET_MEMORY_MERGE":67,"GET_MEMORY_MERGE":68,"RISCV_V_SET_CONTROL":69,"RISCV_V_GET_CONTROL":70,"RISCV_V_VSTATE_CTRL_DEFAULT":0,"RISCV_V_VSTATE_CTRL_OFF":1,"RISCV_V_VSTATE_CTRL_ON":2,"RISCV_V_VSTATE_CTRL_INHERIT":16,"RISCV_V_VSTATE_CTRL_CUR_MASK":3,"RISCV_V_VSTATE_CTRL_NEXT_MASK":12,"RISCV_V_VSTATE_CTRL_MASK":31,"RISCV_SET_ICACHE_FLUSH_CTX":71,"RISCV_CTX_SW_FENCEI_ON":0,"RISCV_CTX_SW_FENCEI_OFF":1,"RISCV_SCOPE_PER_PROCESS":0,"RISCV_SCOPE_PER_THREAD":1,"PPC_GET_DEXCR":72,"PPC_SET_DEXCR":73,"PPC_DEXCR_SBHE":0,"PPC_DEXCR_IBRTPD":1,"PPC_DEXCR_SRAPD":2,"PPC_DEXCR_NPHIE":3,"PPC_DEXCR_CTRL_EDITABLE":1,"PPC_DEXCR_CTRL_SET":2,"PPC_DEXCR_CTRL_CLEAR":4,"PPC_DEXCR_CTRL_SET_ONEXEC":8,"PPC_DEXCR_CTRL_CLEAR_ONEXEC":16,"PPC_DEXCR_CTRL_MASK":31,"GET_SHADOW_STACK_STATUS":74,"SET_SHADOW_STACK_STATUS":75,"SHADOW_STACK_ENABLE":1,"SHADOW_STACK_WRITE":2,"SHADOW_STACK_PUSH":4,"LOCK_SHADOW_STACK_STATUS":76,"TIMER_CREATE_RESTORE_IDS":77,"TIMER_CREATE_RESTORE_IDS_OFF":0,"TIMER_CREATE_RESTORE_IDS_ON":1,"TIMER_CREATE_RESTORE_IDS_GET":2,"FUTEX_HASH":78,"FUTEX_HASH_SET_SLOTS":1,"FUTEX_HASH_GET_SLOTS":2,"RSEQ_SLICE_EXTENSION":79,"GET_CFI":80,"SET_CFI":81}',
   RTM: '{"BASE":16,"NEWLINK":16,"DELLINK":17,"GETLINK":18,"SETLINK":19,"NEWADDR":20,"DELADDR":21,"GETADDR":22,"NEWROUTE":24,"DELROUTE":25,"GETROUTE":26,"NEWNEIGH":28,"DELNEIGH":29,"GETNEIGH":30,"NEWRULE":32,"DELRULE":33,"GETRULE":34,"NEWQDISC":36,"DELQDISC":37,"GETQDISC":38,"NEWTCLASS":40,"DELTCLASS":41,"GETTCLASS":42,"NEWTFILTER":44,"DELTFILTER":45,"GETTFILTER":46,"NEWACTION":48,"DELACTION":49,"GETACTION":50,"NEWPREFIX":52,"NEWMULTICAST":56,"DELMULTICAST":57,"GETMULTICAST":58,"NEWANYCAST":60,"DELANYCAST":61,"GETANYCAST":62,"NEWNEIGHTBL":64,"GETNEIGHTBL":66,"SETNEIGHTBL":67,"NEWNDUSEROPT":68,"NEWADDRLABEL":72,"DELADDRLABEL":73,"GETADDRLABEL":74,"GETDCB":78,"SETDCB":79,"NEWNETCONF":80,"DELNETCONF":81,"GETNETCONF":82,"NEWMDB":84,"DELMDB":85,"GETMDB":86,"NEWNSID":88,"DELNSID":89,"GETNSID":90,"NEWSTATS":92,"GETSTATS":94,"SETSTATS":95,"NEWCACHEREPORT":96,"NEWCHAIN":100,"DELCHAIN":101,"GETCHAIN":102,"NEWNEXTHOP":104,"DELNEXTHOP":105,"GETNEXTHOP":106,"NEWLINKPROP":108,"DELLINKPROP":109,"GETLINKPROP":110,"NEWVLAN":112,"DELVLAN":113,"GETVLAN":114,"NEWNEXTHOPBUCKET":116,"DELNEXTHOPBUCKET":117,"GETNEXTHOPBUCKET":118,"NEWTUNNEL":120,"DELTUNNEL":121,"GETTUNNEL":122}',
   RTMGRP: '{"LINK":1,"NOTIFY":2,"NEIGH":4,"TC":8,"IPV4_IFADDR":16,"IPV4_MROUTE":32,"IPV4_ROUTE":64,"IPV4_RULE":128,"IPV6_IFADDR":256,"IPV6_MROUTE":512,"IPV6_ROUTE":1024,"IPV6_IFINFO":2048,"DECnet_IFADDR":4096,"DECnet_ROUTE":16384,"IPV6_PREFIX":131072}',
-  RTNLGRP: '{"NONE":0,"LINK":1,"NOTIFY":2,"NEIGH":3,"TC":4,"IPV4_IFADDR":5,"IPV4_MROUTE":6,"IPV4_ROUTE":7,"IPV4_RULE":8,"IPV6_IFADDR":9,"IPV6_MROUTE":10,"IPV6_ROUTE":11,"IPV6_IFINFO":12,"DECnet_IFADDR":13,"NOP2":14,"DECnet_ROUTE":15,"DECnet_RULE":16,"NOP4":17,"IPV6_PREFIX":18,"IPV6_RULE":19,"ND_USEROPT":20,"PHONET_IFADDR":21,"PHONET_ROUTE":22,"DCB":23,"IPV4_NETCONF":24,"IPV6_NETCONF":25,"MDB":26,"MPLS_ROUTE":27,"NSID":28,"MPLS_NETCONF":29,"IPV4_MROUTE_R":30,"IPV6_MROUTE_R":31,"NEXTHOP":32,"BRVLAN":33,"MCTP_IFADDR":34,"TUNNEL":35,"STATS":36,"IPV4_MCADDR":38,"IPV6_MCADDR":39,"IPV6_ACADDR":40}',
+  RTNLGRP: '{"NONE":0,"LINK":1,"NOTIFY":2,"NEIGH":3,"TC":4,"IPV4_IFADDR":5,"IPV4_MROUTE":6,"IPV4_ROUTE":7,"IPV4_RULE":8,"IPV6_IFADDR":9,"IPV6_MROUTE":10,"IPV6_ROUTE":11,"IPV6_IFINFO":12,"DECnet_IFADDR":13,"NOP2":14,"DECnet_ROUTE":15,"DECnet_RULE":16,"NOP4":17,"IPV6_PREFIX":18,"IPV6_RULE":19,"ND_USEROPT":20,"PHONET_IFADDR":21,"PHONET_ROUTE":22,"DCB":23,"IPV4_NETCONF":24,"IPV6_NETCONF":25,"MDB":26,"MPLS_ROUTE":27,"NSID":28,"MPLS_NETCONF":29,"IPV4_MROUTE_R":30,"IPV6_MROUTE_R":31,"NEXTHOP":32,"BRVLAN":33,"MCTP_IFADDR":34,"TUNNEL":35,"STATS":36,"IPV4_MCADDR":37,"IPV6_MCADDR":38,"IPV6_ACADDR":39}',
   RTA: '{"UNSPEC":0,"DST":1,"SRC":2,"IIF":3,"OIF":4,"GATEWAY":5,"PRIORITY":6,"PREFSRC":7,"METRICS":8,"MULTIPATH":9,"PROTOINFO":10,"FLOW":11,"CACHEINFO":12,"SESSION":13,"MP_ALGO":14,"TABLE":15,"MARK":16,"MFC_STATS":17,"VIA":18,"NEWDST":19,"PREF":20,"ENCAP_TYPE":21,"ENCAP":22,"EXPIRES":23,"PAD":24,"UID":25,"TTL_PROPAGATE":26,"IP_PROTO":27,"SPORT":28,"DPORT":29,"NH_ID":30,"FLOWLABEL":31}',
   RTN: '{"UNSPEC":0,"UNICAST":1,"LOCAL":2,"BROADCAST":3,"ANYCAST":4,"MULTICAST":5,"BLACKHOLE":6,"UNREACHABLE":7,"PROHIBIT":8,"THROW":9,"NAT":10,"XRESOLVE":11}',
   RTPROT: '{"UNSPEC":0,"REDIRECT":1,"KERNEL":2,"BOOT":3,"STATIC":4,"GATED":8,"RA":9,"MRT":10,"ZEBRA":11,"BIRD":12,"DNROUTED":13,"XORP":14,"NTK":15,"DHCP":16,"MROUTED":17,"KEEPALIVED":18,"BABEL":42,"OVN":84,"OPENR":99,"BGP":186,"ISIS":187,"OSPF":188,"RIP":189,"EIGRP":192}',
@@ -5089,15 +5139,15 @@ export const CONSTANTS: Readonly<Record<string, string>> = {
   RT_TABLE: '{"UNSPEC":0,"COMPAT":252,"DEFAULT":253,"MAIN":254,"LOCAL":255,"MAX":4294967295}',
   RTM_F: '{"NOTIFY":256,"CLONED":512,"EQUALIZE":1024,"PREFIX":2048,"LOOKUP_TABLE":4096,"FIB_MATCH":8192,"OFFLOAD":16384,"TRAP":32768,"OFFLOAD_FAILED":536870912}',
   RTNH_F: '{"DEAD":1,"PERVASIVE":2,"ONLINK":4,"OFFLOAD":8,"LINKDOWN":16,"UNRESOLVED":32,"TRAP":64}',
-  RTAX: '{"UNSPEC":0,"LOCK":1,"MTU":2,"WINDOW":3,"RTT":4,"RTTVAR":5,"SSTHRESH":6,"CWND":7,"ADVMSS":8,"REORDERING":9,"HOPLIMIT":10,"INITCWND":11,"FEATURES":12,"RTO_MIN":13,"INITRWND":14,"QUICKACK":15,"CC_ALGO":16,"FASTOPEN_NO_COOKIE":17,"FEATURE_ECN":1,"FEATURE_SACK":2,"FEATURE_TIMESTAMP":4,"FEATURE_ALLFRAG":8,"FEATURE_MASK":15}',
-  RTEXT_FILTER: '{"VF":1,"BRVLAN":2,"BRVLAN_COMPRESSED":4,"SKIP_STATS":8,"MRP":16,"CFM_CONFIG":32,"CFM_STATUS":64,"MST":128}',
+  RTAX: '{"UNSPEC":0,"LOCK":1,"MTU":2,"WINDOW":3,"RTT":4,"RTTVAR":5,"SSTHRESH":6,"CWND":7,"ADVMSS":8,"REORDERING":9,"HOPLIMIT":10,"INITCWND":11,"FEATURES":12,"RTO_MIN":13,"INITRWND":14,"QUICKACK":15,"CC_ALGO":16,"FASTOPEN_NO_COOKIE":17,"FEATURE_ECN":1,"FEATURE_SACK":2,"FEATURE_TIMESTAMP":4,"FEATURE_ALLFRAG":8,"FEATURE_TCP_USEC_TS":16,"FEATURE_MASK":31}',
+  RTEXT_FILTER: '{"VF":1,"BRVLAN":2,"BRVLAN_COMPRESSED":4,"SKIP_STATS":8,"MRP":16,"CFM_CONFIG":32,"CFM_STATUS":64,"MST":128,"NAME_ONLY":256}',
   IFA: '{"UNSPEC":0,"ADDRESS":1,"LOCAL":2,"LABEL":3,"BROADCAST":4,"ANYCAST":5,"CACHEINFO":6,"MULTICAST":7,"FLAGS":8,"RT_PRIORITY":9,"TARGET_NETNSID":10,"PROTO":11}',
   IFA_F: '{"SECONDARY":1,"TEMPORARY":1,"NODAD":2,"OPTIMISTIC":4,"DADFAILED":8,"HOMEADDRESS":16,"DEPRECATED":32,"TENTATIVE":64,"PERMANENT":128,"MANAGETEMPADDR":256,"NOPREFIXROUTE":512,"MCAUTOJOIN":1024,"STABLE_PRIVACY":2048}',
   IFAPROT: '{"UNSPEC":0,"KERNEL_LO":1,"KERNEL_RA":2,"KERNEL_LL":3}',
   NDA: '{"UNSPEC":0,"DST":1,"LLADDR":2,"CACHEINFO":3,"PROBES":4,"VLAN":5,"PORT":6,"VNI":7,"IFINDEX":8,"MASTER":9,"LINK_NETNSID":10,"SRC_VNI":11,"PROTOCOL":12,"NH_ID":13,"FDB_EXT_ATTRS":14,"FLAGS_EXT":15,"NDM_STATE_MASK":16,"NDM_FLAGS_MASK":17}',
   NUD: '{"INCOMPLETE":1,"REACHABLE":2,"STALE":4,"DELAY":8,"PROBE":16,"FAILED":32,"NOARP":64,"PERMANENT":128,"NONE":0}',
   NTF: '{"USE":1,"SELF":2,"MASTER":4,"PROXY":8,"EXT_LEARNED":16,"OFFLOADED":32,"STICKY":64,"ROUTER":128}',
-  NTF_EXT: '{"MANAGED":1,"LOCKED":2}',
+  NTF_EXT: '{"MANAGED":1,"LOCKED":2,"EXT_VALIDATED":4}',
   NDTA: '{"UNSPEC":0,"NAME":1,"THRESH1":2,"THRESH2":3,"THRESH3":4,"CONFIG":5,"PARMS":6,"STATS":7,"GC_INTERVAL":8,"PAD":9}',
   NDTPA: '{"UNSPEC":0,"IFINDEX":1,"REFCNT":2,"REACHABLE_TIME":3,"BASE_REACHABLE_TIME":4,"RETRANS_TIME":5,"GC_STALETIME":6,"DELAY_PROBE_TIME":7,"QUEUE_LEN":8,"APP_PROBES":9,"UCAST_PROBES":10,"MCAST_PROBES":11,"ANYCAST_DELAY":12,"PROXY_DELAY":13,"PROXY_QLEN":14,"LOCKTIME":15,"QUEUE_LENBYTES":16,"MCAST_REPROBES":17,"PAD":18,"INTERVAL_PROBE_TIME_MS":19}',
   NETNSA: '{"NONE":0,"NSID":1,"PID":2,"FD":3,"TARGET_NSID":4,"CURRENT_NSID":5,"NSID_NOT_ASSIGNED":-1}',
@@ -5105,7 +5155,7 @@ export const CONSTANTS: Readonly<Record<string, string>> = {
   CAP_VERSION: '{"VERSION_1":429392688,"U32S_1":1,"VERSION_2":537333798,"U32S_2":2,"VERSION_3":537396514,"U32S_3":2}',
   VFS_CAP: '{"REVISION_MASK":4278190080,"REVISION_SHIFT":24,"FLAGS_MASK":16777215,"FLAGS_EFFECTIVE":1,"REVISION_1":16777216,"U32_1":1,"XATTR_CAPS_SZ_1":12,"REVISION_2":33554432,"U32_2":2,"XATTR_CAPS_SZ_2":20,"REVISION_3":50331648,"U32_3":2,"XATTR_CAPS_SZ_3":24,"XATTR_CAPS_SZ":24,"U32":2,"REVISION":50331648}',
   SECBIT: '{"NOROOT":1,"NOROOT_LOCKED":2,"NO_SETUID_FIXUP":4,"NO_SETUID_FIXUP_LOCKED":8,"KEEP_CAPS":16,"KEEP_CAPS_LOCKED":32,"NO_CAP_AMBIENT_RAISE":64,"NO_CAP_AMBIENT_RAISE_LOCKED":128,"EXEC_RESTRICT_FILE":256,"EXEC_RESTRICT_FILE_LOCKED":512,"EXEC_DENY_INTERACTIVE":1024,"EXEC_DENY_INTERACTIVE_LOCKED":2048}',
-  SECURE: '{"NOROOT":0,"NOROOT_LOCKED":1,"NO_SETUID_FIXUP":2,"NO_SETUID_FIXUP_LOCKED":3,"KEEP_CAPS":4,"KEEP_CAPS_LOCKED":5,"NO_CAP_AMBIENT_RAISE":6,"NO_CAP_AMBIENT_RAISE_LOCKED":7,"EXEC_RESTRICT_FILE":8,"EXEC_RESTRICT_FILE_LOCKED":9,"EXEC_DENY_INTERACTIVE":10,"EXEC_DENY_INTERACTIVE_LOCKED":11}',
+  SECURE: '{"NOROOT":0,"NOROOT_LOCKED":1,"NO_SETUID_FIXUP":2,"NO_SETUID_FIXUP_LOCKED":3,"KEEP_CAPS":4,"KEEP_CAPS_LOCKED":5,"NO_CAP_AMBIENT_RAISE":6,"NO_CAP_AMBIENT_RAISE_LOCKED":7,"EXEC_RESTRICT_FILE":8,"EXEC_RESTRICT_FILE_LOCKED":9,"EXEC_DENY_INTERACTIVE":10,"EXEC_DENY_INTERACTIVE_LOCKED":11,"ALL_UNPRIVILEGED":1280}',
   SECCOMP: '{"MODE_DISABLED":0,"MODE_STRICT":1,"MODE_FILTER":2,"SET_MODE_STRICT":0,"SET_MODE_FILTER":1,"GET_ACTION_AVAIL":2,"GET_NOTIF_SIZES":3}',
   SECCOMP_FILTER_FLAG: '{"TSYNC":1,"LOG":2,"SPEC_ALLOW":4,"NEW_LISTENER":8,"TSYNC_ESRCH":16,"WAIT_KILLABLE_RECV":32}',
   SECCOMP_RET: '{"KILL_PROCESS":2147483648,"KILL_THREAD":0,"KILL":0,"TRAP":196608,"ERRNO":327680,"USER_NOTIF":2143289344,"TRACE":2146435072,"LOG":2147221504,"ALLOW":2147418112,"ACTION_FULL":4294901760,"ACTION":2147418112,"DATA":65535}',
@@ -5116,12 +5166,12 @@ export const CONSTANTS: Readonly<Record<string, string>> = {
   BPF: '{"LD":0,"LDX":1,"ST":2,"STX":3,"ALU":4,"JMP":5,"RET":6,"MISC":7,"W":0,"H":8,"B":16,"IMM":0,"ABS":32,"IND":64,"MEM":96,"LEN":128,"MSH":160,"ADD":0,"SUB":16,"MUL":32,"DIV":48,"OR":64,"AND":80,"LSH":96,"RSH":112,"NEG":128,"MOD":144,"XOR":160,"JA":0,"JEQ":16,"JGT":32,"JGE":48,"JSET":64,"K":0,"X":8,"MAXINSNS":4096,"A":16,"TAX":0,"TXA":128,"MEMWORDS":16,"MAJOR_VERSION":1,"MINOR_VERSION":1,"NET_OFF":-1048576,"LL_OFF":-2097152}',
   SKF: '{"AD_OFF":-4096,"AD_PROTOCOL":0,"AD_PKTTYPE":4,"AD_IFINDEX":8,"AD_NLATTR":12,"AD_NLATTR_NEST":16,"AD_MARK":20,"AD_QUEUE":24,"AD_HATYPE":28,"AD_RXHASH":32,"AD_CPU":36,"AD_ALU_XOR_X":40,"AD_VLAN_TAG":44,"AD_VLAN_TAG_PRESENT":48,"AD_PAY_OFFSET":52,"AD_RANDOM":56,"AD_VLAN_TPID":60,"NET_OFF":-1048576,"LL_OFF":-2097152}',
   AUDIT_ARCH: '{"AARCH64":3221225655,"ALPHA":3221262374,"ARCOMPACT":1073741917,"ARCOMPACTBE":93,"ARCV2":1073742019,"ARCV2BE":195,"ARM":1073741864,"ARMEB":40,"C6X":1073741964,"C6XBE":140,"CRIS":1073741900,"CSKY":1073742076,"FRV":21569,"H8300":46,"HEXAGON":164,"I386":1073741827,"IA64":3221225522,"M32R":88,"M68K":4,"MICROBLAZE":189,"MIPS":8,"MIPSEL":1073741832,"MIPS64":2147483656,"MIPS64N32":2684354568,"MIPSEL64":3221225480,"MIPSEL64N32":3758096392,"NDS32":1073741991,"NDS32BE":167,"NIOS2":1073741937,"OPENRISC":92,"PARISC":15,"PARISC64":2147483663,"PPC":20,"PPC64":2147483669,"PPC64LE":3221225493,"RISCV32":1073742067,"RISCV64":3221225715,"S390":22,"S390X":2147483670,"SH":42,"SHEL":1073741866,"SH64":2147483690,"SHEL64":3221225514,"SPARC":2,"SPARC64":2147483691,"TILEGX":3221225663,"TILEGX32":1073742015,"TILEPRO":1073742012,"UNICORE":1073741934,"X86_64":3221225534,"XTENSA":94,"LOONGARCH32":1073742082,"LOONGARCH64":3221225730}',
-  LANDLOCK_ACCESS_FS: '{"EXECUTE":1,"WRITE_FILE":2,"READ_FILE":4,"READ_DIR":8,"REMOVE_DIR":16,"REMOVE_FILE":32,"MAKE_CHAR":64,"MAKE_DIR":128,"MAKE_REG":256,"MAKE_SOCK":512,"MAKE_FIFO":1024,"MAKE_BLOCK":2048,"MAKE_SYM":4096,"REFER":8192,"TRUNCATE":16384,"IOCTL_DEV":32768}',
-  LANDLOCK_ACCESS_NET: '{"BIND_TCP":1,"CONNECT_TCP":2}',
+  LANDLOCK_ACCESS_FS: '{"EXECUTE":1,"WRITE_FILE":2,"READ_FILE":4,"READ_DIR":8,"REMOVE_DIR":16,"REMOVE_FILE":32,"MAKE_CHAR":64,"MAKE_DIR":128,"MAKE_REG":256,"MAKE_SOCK":512,"MAKE_FIFO":1024,"MAKE_BLOCK":2048,"MAKE_SYM":4096,"REFER":8192,"TRUNCATE":16384,"IOCTL_DEV":32768,"RESOLVE_UNIX":65536}',
+  LANDLOCK_ACCESS_NET: '{"BIND_TCP":1,"CONNECT_TCP":2,"BIND_UDP":4,"CONNECT_SEND_UDP":8}',
   LANDLOCK_CREATE_RULESET: '{"VERSION":1,"ERRATA":2}',
   LANDLOCK_RULE: '{"PATH_BENEATH":1,"NET_PORT":2}',
   LANDLOCK_SCOPE: '{"ABSTRACT_UNIX_SOCKET":1,"SIGNAL":2}',
-  LANDLOCK_RESTRICT_SELF: '{"LOG_SAME_EXEC_OFF":1,"LOG_NEW_EXEC_ON":2,"LOG_SUBDOMAINS_OFF":4}',
+  LANDLOCK_RESTRICT_SELF: '{"LOG_SAME_EXEC_OFF":1,"LOG_NEW_EXEC_ON":2,"LOG_SUBDOMAINS_OFF":4,"TSYNC":8}',
   SIG: '{"HUP":1,"INT":2,"QUIT":3,"ILL":4,"TRAP":5,"ABRT":6,"IOT":6,"BUS":10,"FPE":8,"KILL":9,"USR1":16,"SEGV":11,"USR2":17,"PIPE":13,"ALRM":14,"TERM":15,"CHLD":18,"CONT":25,"STOP":23,"TSTP":24,"TTIN":26,"TTOU":27,"URG":21,"XCPU":30,"XFSZ":31,"VTALRM":28,"PROF":29,"WINCH":20,"IO":22,"POLL":22,"PWR":19,"SYS":12,"RTMIN":32,"RTMAX":127}',
   SIG_HOW: '{"BLOCK":1,"UNBLOCK":2,"SETMASK":3}',
   SA: '{"NOCLDSTOP":1,"NOCLDWAIT":65536,"SIGINFO":8,"UNSUPPORTED":1024,"EXPOSE_TAGBITS":2048,"ONSTACK":134217728,"RESTART":268435456,"NODEFER":1073741824,"RESETHAND":2147483648,"NOMASK":1073741824,"ONESHOT":2147483648}',
@@ -5148,7 +5198,7 @@ export const CONSTANTS: Readonly<Record<string, string>> = {
   CLOCK: '{"REALTIME":0,"MONOTONIC":1,"PROCESS_CPUTIME_ID":2,"THREAD_CPUTIME_ID":3,"MONOTONIC_RAW":4,"REALTIME_COARSE":5,"MONOTONIC_COARSE":6,"BOOTTIME":7,"REALTIME_ALARM":8,"BOOTTIME_ALARM":9,"SGI_CYCLE":10,"TAI":11,"MAX_CLOCKS":16,"AUX":16,"MAX_AUX_CLOCKS":8,"AUX_LAST":23,"CLOCKS_MASK":1,"CLOCKS_MONO":1}',
   TIMER: '{"ABSTIME":1}',
   ITIMER: '{"REAL":0,"VIRTUAL":1,"PROF":2}',
-  SOF_TIMESTAMPING: '{"TX_HARDWARE":1,"TX_SOFTWARE":2,"RX_HARDWARE":4,"RX_SOFTWARE":8,"SOFTWARE":16,"SYS_HARDWARE":32,"RAW_HARDWARE":64,"OPT_ID":128,"TX_SCHED":256,"TX_ACK":512,"OPT_CMSG":1024,"OPT_TSONLY":2048,"OPT_STATS":4096,"OPT_PKTINFO":8192,"OPT_TX_SWHW":16384,"BIND_PHC":32768,"TX_RECORD_MASK":771,"OPT_ID_TCP":65536,"OPT_RX_FILTER":131072,"TX_COMPLETION":262144}',
+  SOF_TIMESTAMPING: '{"TX_HARDWARE":1,"TX_SOFTWARE":2,"RX_HARDWARE":4,"RX_SOFTWARE":8,"SOFTWARE":16,"SYS_HARDWARE":32,"RAW_HARDWARE":64,"OPT_ID":128,"TX_SCHED":256,"TX_ACK":512,"OPT_CMSG":1024,"OPT_TSONLY":2048,"OPT_STATS":4096,"OPT_PKTINFO":8192,"OPT_TX_SWHW":16384,"BIND_PHC":32768,"TX_RECORD_MASK":262915,"OPT_ID_TCP":65536,"OPT_RX_FILTER":131072,"TX_COMPLETION":262144}',
   SOF_TXTIME: '{"DEADLINE_MODE":1,"REPORT_ERRORS":2}',
   SCM_TSTAMP: '{"SND":0,"SCHED":1,"ACK":2,"COMPLETION":3}',
   HWTSTAMP_TX: '{"OFF":0,"ON":1,"ONESTEP_SYNC":2,"ONESTEP_P2P":3}',

@@ -347,6 +347,8 @@ export interface Raw {
   listen(fd: Int, backlog: Int): number;
   /** long listmount(const struct mnt_id_req *req, u64 *mnt_ids, size_t nr_mnt_ids, unsigned int flags): nr 4458 */
   listmount(req: Ptr, mnt_ids: Ptr, nr_mnt_ids: Int, flags: Int): number;
+  /** long listns(const struct ns_id_req *req, __u64 *ns_ids, size_t nr_ns_ids, unsigned int flags): nr 4470; list namespace ids (filtered by type and owning user namespace); present in the UAPI headers of Linux 7.2 and absent from 6.12's: the first release is not verified (since says 7.2) */
+  listns(req: Ptr, ns_ids: Ptr, nr_ns_ids: Int, flags: Int): number;
   /** long listxattr(const char *path, char *list, size_t size): nr 4230 */
   listxattr(path: Ptr, list: Ptr, size: Int): number;
   /** long listxattrat(int dfd, const char *path, unsigned int at_flags, char *list, size_t size): nr 4465 */
@@ -595,6 +597,8 @@ export interface Raw {
   rmdir(pathname: Ptr): number;
   /** long rseq(struct rseq *rseq, u32 rseq_len, int flags, u32 sig): nr 4367; the kernel declares rseq_len and sig as uint32_t */
   rseq(rseq: Ptr, rseq_len: Int, flags: Int, sig: Int): number;
+  /** long rseq_slice_yield(): nr 4471; yield the time slice extension granted through rseq; present in the UAPI headers of Linux 7.2 and absent from 6.12's: the first release is not verified (since says 7.2) */
+  rseq_slice_yield(): number;
   /** long rt_sigaction(int sig, const struct sigaction *act, struct sigaction *oact, size_t sigsetsize): nr 4194 */
   rt_sigaction(sig: Int, act: Ptr, oact: Ptr, sigsetsize: Int): number;
   /** long rt_sigpending(sigset_t *set, size_t sigsetsize): nr 4196 */
@@ -1069,6 +1073,7 @@ export const RAW: RawTable = {
   linkat: [4296, 'ipipi'],
   listen: [4174, 'ii'],
   listmount: [4458, 'ppii'],
+  listns: [4470, 'ppii'],
   listxattr: [4230, 'ppi'],
   listxattrat: [4465, 'ipipi'],
   llistxattr: [4231, 'ppi'],
@@ -1193,6 +1198,7 @@ export const RAW: RawTable = {
   restart_syscall: [4253, ''],
   rmdir: [4040, 'p'],
   rseq: [4367, 'piii'],
+  rseq_slice_yield: [4471, ''],
   rt_sigaction: [4194, 'ippi'],
   rt_sigpending: [4196, 'pi'],
   rt_sigprocmask: [4195, 'ippi'],

@@ -445,4 +445,6 @@ export const SYS = {
   open_tree_attr: 4467,
   file_getattr: 4468,
   file_setattr: 4469,
+  listns: 4470,
+  rseq_slice_yield: 4471,
 } as const;

@@ -259,6 +259,8 @@ export interface Raw {
   listen(fd: Int, backlog: Int): number;
   /** long listmount(const struct mnt_id_req *req, u64 *mnt_ids, size_t nr_mnt_ids, unsigned int flags): nr 458 */
   listmount(req: Ptr, mnt_ids: Ptr, nr_mnt_ids: Int, flags: Int): number;
+  /** long listns(const struct ns_id_req *req, __u64 *ns_ids, size_t nr_ns_ids, unsigned int flags): nr 470; list namespace ids (filtered by type and owning user namespace); present in the UAPI headers of Linux 7.2 and absent from 6.12's: the first release is not verified (since says 7.2) */
+  listns(req: Ptr, ns_ids: Ptr, nr_ns_ids: Int, flags: Int): number;
   /** long listxattr(const char *path, char *list, size_t size): nr 11 */
   listxattr(path: Ptr, list: Ptr, size: Int): number;
   /** long listxattrat(int dfd, const char *path, unsigned int at_flags, char *list, size_t size): nr 465 */
@@ -453,6 +455,8 @@ export interface Raw {
   riscv_flush_icache(): number;
   /** long rseq(struct rseq *rseq, u32 rseq_len, int flags, u32 sig): nr 293; the kernel declares rseq_len and sig as uint32_t */
   rseq(rseq: Ptr, rseq_len: Int, flags: Int, sig: Int): number;
+  /** long rseq_slice_yield(): nr 471; yield the time slice extension granted through rseq; present in the UAPI headers of Linux 7.2 and absent from 6.12's: the first release is not verified (since says 7.2) */
+  rseq_slice_yield(): number;
   /** long rt_sigaction(int sig, const struct sigaction *act, struct sigaction *oact, size_t sigsetsize): nr 134 */
   rt_sigaction(sig: Int, act: Ptr, oact: Ptr, sigsetsize: Int): number;
   /** long rt_sigpending(sigset_t *set, size_t sigsetsize): nr 136 */
@@ -789,6 +793,7 @@ export const RAW: RawTable = {
   linkat: [37, 'ipipi'],
   listen: [201, 'ii'],
   listmount: [458, 'ppii'],
+  listns: [470, 'ppii'],
   listxattr: [11, 'ppi'],
   listxattrat: [465, 'ipipi'],
   llistxattr: [12, 'ppi'],
@@ -886,6 +891,7 @@ export const RAW: RawTable = {
   restart_syscall: [128, ''],
   riscv_flush_icache: [259, ''],
   rseq: [293, 'piii'],
+  rseq_slice_yield: [471, ''],
   rt_sigaction: [134, 'ippi'],
   rt_sigpending: [136, 'pi'],
   rt_sigprocmask: [135, 'ippi'],

@@ -301,6 +301,8 @@ export interface Raw {
   listen(fd: Int, backlog: Int): number;
   /** long listmount(const struct mnt_id_req *req, u64 *mnt_ids, size_t nr_mnt_ids, unsigned int flags): nr 1073742282 */
   listmount(req: Ptr, mnt_ids: Ptr, nr_mnt_ids: Int, flags: Int): number;
+  /** long listns(const struct ns_id_req *req, __u64 *ns_ids, size_t nr_ns_ids, unsigned int flags): nr 1073742294; list namespace ids (filtered by type and owning user namespace); present in the UAPI headers of Linux 7.2 and absent from 6.12's: the first release is not verified (since says 7.2) */
+  listns(req: Ptr, ns_ids: Ptr, nr_ns_ids: Int, flags: Int): number;
   /** long listxattr(const char *path, char *list, size_t size): nr 1073742018 */
   listxattr(path: Ptr, list: Ptr, size: Int): number;
   /** long listxattrat(int dfd, const char *path, unsigned int at_flags, char *list, size_t size): nr 1073742289 */
@@ -517,6 +519,8 @@ export interface Raw {
   rmdir(pathname: Ptr): number;
   /** long rseq(struct rseq *rseq, u32 rseq_len, int flags, u32 sig): nr 1073742158; the kernel declares rseq_len and sig as uint32_t */
   rseq(rseq: Ptr, rseq_len: Int, flags: Int, sig: Int): number;
+  /** long rseq_slice_yield(): nr 1073742295; yield the time slice extension granted through rseq; present in the UAPI headers of Linux 7.2 and absent from 6.12's: the first release is not verified (since says 7.2) */
+  rseq_slice_yield(): number;
   /** long rt_sigaction(int sig, const struct sigaction *act, struct sigaction *oact, size_t sigsetsize): nr 1073742336 */
   rt_sigaction(sig: Int, act: Ptr, oact: Ptr, sigsetsize: Int): number;
   /** long rt_sigpending(sigset_t *set, size_t sigsetsize): nr 1073742346 */
@@ -902,6 +906,7 @@ export const RAW: RawTable = {
   linkat: [1073742089, 'ipipi'],
   listen: [1073741874, 'ii'],
   listmount: [1073742282, 'ppii'],
+  listns: [1073742294, 'ppii'],
   listxattr: [1073742018, 'ppi'],
   listxattrat: [1073742289, 'ipipi'],
   llistxattr: [1073742019, 'ppi'],
@@ -1010,6 +1015,7 @@ export const RAW: RawTable = {
   restart_syscall: [1073742043, ''],
   rmdir: [1073741908, 'p'],
   rseq: [1073742158, 'piii'],
+  rseq_slice_yield: [1073742295, ''],
   rt_sigaction: [1073742336, 'ippi'],
   rt_sigpending: [1073742346, 'pi'],
   rt_sigprocmask: [1073741838, 'ippi'],

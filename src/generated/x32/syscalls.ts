@@ -337,6 +337,8 @@ export const SYS = {
   open_tree_attr: 1073742291,
   file_getattr: 1073742292,
   file_setattr: 1073742293,
+  listns: 1073742294,
+  rseq_slice_yield: 1073742295,
   rt_sigaction: 1073742336,
   rt_sigreturn: 1073742337,
   ioctl: 1073742338,

@@ -313,6 +313,8 @@ export interface Raw {
   listen(fd: Int, backlog: Int): number;
   /** long listmount(const struct mnt_id_req *req, u64 *mnt_ids, size_t nr_mnt_ids, unsigned int flags): nr 458 */
   listmount(req: Ptr, mnt_ids: Ptr, nr_mnt_ids: Int, flags: Int): number;
+  /** long listns(const struct ns_id_req *req, __u64 *ns_ids, size_t nr_ns_ids, unsigned int flags): nr 470; list namespace ids (filtered by type and owning user namespace); present in the UAPI headers of Linux 7.2 and absent from 6.12's: the first release is not verified (since says 7.2) */
+  listns(req: Ptr, ns_ids: Ptr, nr_ns_ids: Int, flags: Int): number;
   /** long listxattr(const char *path, char *list, size_t size): nr 194 */
   listxattr(path: Ptr, list: Ptr, size: Int): number;
   /** long listxattrat(int dfd, const char *path, unsigned int at_flags, char *list, size_t size): nr 465 */
@@ -533,6 +535,8 @@ export interface Raw {
   rmdir(pathname: Ptr): number;
   /** long rseq(struct rseq *rseq, u32 rseq_len, int flags, u32 sig): nr 334; the kernel declares rseq_len and sig as uint32_t */
   rseq(rseq: Ptr, rseq_len: Int, flags: Int, sig: Int): number;
+  /** long rseq_slice_yield(): nr 471; yield the time slice extension granted through rseq; present in the UAPI headers of Linux 7.2 and absent from 6.12's: the first release is not verified (since says 7.2) */
+  rseq_slice_yield(): number;
   /** long rt_sigaction(int sig, const struct sigaction *act, struct sigaction *oact, size_t sigsetsize): nr 13 */
   rt_sigaction(sig: Int, act: Ptr, oact: Ptr, sigsetsize: Int): number;
   /** long rt_sigpending(sigset_t *set, size_t sigsetsize): nr 127 */
@@ -932,6 +936,7 @@ export const RAW: RawTable = {
   linkat: [265, 'ipipi'],
   listen: [50, 'ii'],
   listmount: [458, 'ppii'],
+  listns: [470, 'ppii'],
   listxattr: [194, 'ppi'],
   listxattrat: [465, 'ipipi'],
   llistxattr: [195, 'ppi'],
@@ -1042,6 +1047,7 @@ export const RAW: RawTable = {
   restart_syscall: [219, ''],
   rmdir: [84, 'p'],
   rseq: [334, 'piii'],
+  rseq_slice_yield: [471, ''],
   rt_sigaction: [13, 'ippi'],
   rt_sigpending: [127, 'pi'],
   rt_sigprocmask: [14, 'ippi'],
