@@ -4,7 +4,13 @@ import { join } from 'node:path';
 import { countKinds } from '../ctest/main.ts';
 import type { CtestRun } from '../ctest/ctest.ts';
 import { ABI_DIR, ctest, editJson, mismatches, scratchAbi } from './helpers.ts';
-import { loadAbiFiles } from '../tools/lib/abi.ts';
+import { loadAbiFiles, resolveAbi, valueAt } from '../tools/lib/abi.ts';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { buildChecks, hostTarget, runCtest } from '../ctest/ctest.ts';
+import { newestHeaders, type UapiHeaders } from '../ctest/headers.ts';
+import { mergeRuns } from '../qemu/matrix.ts';
+import { uapiTriplet } from '../qemu/targets.ts';
 
 let host: Promise<CtestRun>;
 test.before(() => { host = ctest(ABI_DIR, { name: 'host' }); });
@@ -74,4 +80,87 @@ test('an item the headers lack is a mismatch; one newer than the headers is repo
   t.is(r.get('O.FROM_THE_FUTURE')?.status, 'unchecked');
   t.regex(r.get('O.FROM_THE_FUTURE')?.reason ?? '', /newer than the headers \(since 99\.0/);
   t.is(r.get('O.RDONLY')?.status, 'ok');
+});
+
+// ---------------------------------------------------------------------------------------------------------------
+// The second header set (ctest/headers.ts): the newest kernel's UAPI headers, values that changed between kernels,
+// and the risks of per-arch families.
+
+
+test('a value that changed between kernels: the headers\' version decides which one ctest expects', (t) => {
+  const x86 = resolveAbi(loadAbiFiles(), 'x86_64');
+  const mask = x86.constants.find((k) => k.id === 'RTAX.FEATURE_MASK')!;
+  t.is(mask.value, 31n); // the library exports the spec kernel's value
+  t.is(valueAt(mask, '6.1.4'), 15n);
+  t.is(valueAt(mask, '6.7'), 31n);
+  t.is(valueAt(mask, '7.2.13'), 31n);
+  // an arch's own history: parisc took the common MADV_ numbers in 6.2
+  const hppa = resolveAbi(loadAbiFiles(), 'hppa');
+  const merge = hppa.constants.find((k) => k.id === 'MADV.MERGEABLE')!;
+  t.is(merge.value, 12n);
+  t.is(valueAt(merge, '6.1.4'), 65n);
+  // the C statement asserts the value of the headers it is compiled against
+  const c = (h: string) => buildChecks(x86, undefined, h).find((k) => k.id === 'RTAX.FEATURE_MASK')!;
+  t.deepEqual(c('6.1.4').expect, [15n]);
+  t.regex(c('6.1.4').c(true), /, 15ULL\);$/);
+  t.regex(c('7.2.13').c(true), /, 31ULL\);$/);
+});
+
+test('a family an arch numbers its own way: an item with the common value is a risk where no header checks it', (t) => {
+  const dir = scratchAbi();
+  // a socket option from a kernel newer than any header set, without sparc64's own number
+  editJson(join(dir, 'constants', 'socket.json'), (d) => { d.namespaces.SO.items.FUTURE = { value: 999, since: '99.0' }; });
+  const files = loadAbiFiles(dir);
+  const sparc = resolveAbi(files, 'sparc64');
+  t.is(sparc.constants.find((k) => k.id === 'SO.FUTURE')!.perArch, 'common');
+  t.is(sparc.constants.find((k) => k.id === 'SO.PASSPIDFD')!.perArch, 'own');
+  t.regex(buildChecks(sparc).find((k) => k.id === 'SO.FUTURE')!.risk ?? '', /sparc64 numbers SO its own way/);
+  // x86_64 has no numbers of its own for SO: no risk
+  t.is(resolveAbi(files, 'x86_64').constants.find((k) => k.id === 'SO.FUTURE')!.perArch, undefined);
+});
+
+let newest: UapiHeaders | undefined;
+let newestWhy = '';
+try {
+  newest = await newestHeaders();
+} catch (err) {
+  newestWhy = ` (skipped: the newest kernel headers could not be fetched from Debian's archive: ${(err as Error).message.split('\n')[0]})`;
+}
+const withNewest = newest ? test : test.skip;
+
+withNewest(`against the newest headers: items newer than the sysroot's are checked, and a wrong one is a mismatch${newestWhy}`, async (t) => {
+  const h = newest!;
+  t.regex(h.kernel, /^7\.2\.\d+$/);
+  const dir = scratchAbi();
+  // RTNLGRP_IPV6_ACADDR came in 6.14: the host's 6.1 headers cannot check it, 7.2's can; say 40 instead of 39
+  editJson(join(dir, 'constants', 'rtnetlink.json'), (d) => { d.namespaces.RTNLGRP.items.IPV6_ACADDR.value = 40; });
+  const abi = resolveAbi(loadAbiFiles(dir), 'x86_64');
+  const tmp = (n: string) => mkdtempSync(join(tmpdir(), `tsyscall-ctest-${n}-`));
+  const kinds = ['const', 'syscall'] as const;
+  const base = await runCtest(abi, { target: hostTarget('x86_64'), dir: tmp('sysroot'), kinds: [...kinds] });
+  const second = await runCtest(abi, {
+    target: hostTarget('x86_64'), dir: tmp('newest'), kinds: [...kinds], uapi: { dir: h.dir, triplet: uapiTriplet('x86_64') },
+  });
+  t.is(second.probe.headers, h.kernel);
+  const status = (run: CtestRun, id: string) => run.results.find((r) => r.check.id === id);
+  // glibc's units are not compiled against the kernel's headers
+  const glibc = abi.constants.filter((k) => k.header.includes('sys/socket.h'));
+  t.true(glibc.length > 5);
+  for (const k of glibc) t.is(status(second, k.id), undefined, k.id);
+  t.is(status(base, glibc[0].id)!.status, 'ok');
+  t.regex(status(base, 'RTNLGRP.IPV6_ACADDR')!.reason ?? '', /newer than the headers/);
+  t.is(status(second, 'RTNLGRP.IPV6_ACADDR')!.status, 'mismatch');
+  t.regex(status(second, 'RTNLGRP.IPV6_ACADDR')!.reason ?? '', /value: spec 40, headers 39/);
+  // listns (470) and the old value of a mask with history check out against 7.2
+  t.is(status(second, 'listns')!.status, 'ok');
+  t.deepEqual(status(second, 'listns')!.actual, [470n]);
+  t.is(status(second, 'RTAX.FEATURE_MASK')!.status, 'ok');
+  t.deepEqual(status(base, 'RTAX.FEATURE_MASK')!.actual, [15n]);
+  // merged: one result per item, the mismatch named with its headers, and the items that moved to checked counted
+  const m = mergeRuns(base, second);
+  const merged = m.results.find((r) => r.check.id === 'RTNLGRP.IPV6_ACADDR')!;
+  t.is(merged.status, 'mismatch');
+  t.regex(merged.reason ?? '', /^against the headers of Linux 7\.2\.\d+: value: spec 40, headers 39/);
+  t.true(m.moved >= 50, `moved: ${m.moved}`);
+  t.is(m.results.length, base.results.length);
 });
