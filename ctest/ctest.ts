@@ -239,7 +239,8 @@ export interface CtestOptions {
   jobs?: number;
   /**
    * Check against this include root of kernel UAPI headers instead of the target's sysroot (ctest/headers.ts: the
-   * newest kernel's headers for every arch): only the items whose headers are all UAPI headers there, compiled with
+   * newest kernel's headers for every arch): only the items of at least one UAPI header there (an item absent from a
+   * unit that also includes glibc's headers is not checkable rather than a mismatch: it may be glibc's), compiled with
    * `<dir>/<triplet>` and `<dir>` ahead of the sysroot's include folders, their values read from the objects (nothing
    * runs).
    */
@@ -327,12 +328,15 @@ export async function runCtest(abi: ResolvedAbi, opts: CtestOptions): Promise<Ct
       throw new Error(`the probe of ${target.arch}${via(target)} printed no headers version: ${out.ending}\n  stdout: ${JSON.stringify(out.stdout.slice(0, 200))}`);
     }
   }
-  log(`${target.arch}: headers ${probe.headers}${target.object ? ' (values read from the objects: the target cannot run here)' : ''}`);
+  log(`${target.arch}: headers ${probe.headers}${uapi ? ` (the kernel's UAPI headers in ${uapi.dir}: values read from the objects)`
+    : target.object ? ' (values read from the objects: the target cannot run here)' : ''}`);
 
   // 2. which checks can run; the data model is checked against the probe right away
   let checks = buildChecks(abi, undefined, probe.headers);
   if (opts.kinds) checks = checks.filter((c) => opts.kinds!.includes(c.kind));
-  if (uapi) checks = checks.filter((c) => c.header.length > 0 && c.header.every((h) => isUapiHeader(uapi.dir, uapi.triplet, h)));
+  // the items of at least one UAPI header (an item of linux/vm_sockets.h also names sys/socket.h, which stays glibc's)
+  const isUapi = (h: string) => !!uapi && isUapiHeader(uapi.dir, uapi.triplet, h);
+  if (uapi) checks = checks.filter((c) => c.header.some(isUapi));
   const results = new Map<Check, Result>();
   {
     const ch: Check = { kind: 'base', id: 'endian', group: 'data model', file: `arch/${abi.arch.arch}.json`, header: [], since: '0',
@@ -415,7 +419,8 @@ export async function runCtest(abi: ResolvedAbi, opts: CtestOptions): Promise<Ct
           continue;
         }
         absentCount++;
-        const newer = compareVersions(ch.since, probe.headers) > 0;
+        // with glibc's headers in the unit, the item may be glibc's own, and the sysroot's glibc older than it
+        const newer = compareVersions(ch.since, probe.headers) > 0 || (uapi && !unit[0].header.every(isUapi));
         results.set(ch, {
           check: ch,
           status: assert && !newer ? 'mismatch' : 'unchecked',
@@ -505,6 +510,30 @@ export async function runCtest(abi: ResolvedAbi, opts: CtestOptions): Promise<Ct
     throw new Error(`ctest disagrees with itself: C counted ${cFailures} failures (exit ${out.code}), the comparison ${jsFailures}`);
   }
   return { target, probe, results: all, exitCode: out.code, brokenUnits };
+}
+
+/**
+ * One result per item from the two header sets of a target: a mismatch in either is a mismatch (naming the headers), an
+ * item checked in either is checked, and an item neither could check keeps the newer headers' reason when they tried.
+ */
+export function mergeRuns(base: CtestRun, newest: CtestRun): { results: Result[]; moved: number } {
+  const key = (r: Result) => `${r.check.kind}:${r.check.id}`;
+  const other = new Map(newest.results.map((r) => [key(r), r]));
+  const label = `against the headers of Linux ${newest.probe.headers}`;
+  let moved = 0;
+  const results = base.results.map((r): Result => {
+    const n = other.get(key(r));
+    if (!n) return r;
+    if (r.status === 'mismatch') return n.status === 'mismatch' ? { ...r, reason: `${r.reason}; ${label}: ${n.reason}` } : r;
+    if (n.status === 'mismatch') return { ...n, reason: `${label}: ${n.reason}` };
+    if (r.status === 'ok') return r;
+    if (n.status === 'ok') {
+      moved++;
+      return n;
+    }
+    return n;
+  });
+  return { results, moved };
 }
 
 function describeMismatch(ch: Check, actual: bigint[]): string {

@@ -1,18 +1,20 @@
-// npm start: the host's conformance report. Checks every item of abi/linux against this machine's C headers and prints
-// a table per namespace (checked, mismatches, not checkable), then every mismatch and the reasons items could not be
-// checked. Exits non-zero on any mismatch. The full report is written to build/ctest/<arch>/report.json.
+// npm start: the host's conformance report. Checks every item of abi/linux against this machine's C headers, and the
+// items of kernel UAPI headers against the newest kernel's as well (ctest/headers.ts; --sysroot-only skips them), and
+// prints a table per namespace (checked, mismatches, not checkable), then every mismatch and the reasons items could
+// not be checked. Exits non-zero on any mismatch. The full report is written to build/ctest/<arch>/report.json.
 // With --arch, any target of qemu/targets.ts: its cross compiler builds the checks and qemu-user runs them (missing
 // toolchains are installed with apt when root; otherwise the apt command is printed).
 //
-//   npm start -- [--abi DIR] [--arch x86_64] [--only const,struct,field,typedef,syscall] [--quiet]
+//   npm start -- [--abi DIR] [--arch x86_64] [--only const,struct,field,typedef,syscall] [--quiet] [--sysroot-only]
 import { parseArgs } from 'node:util';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Table from 'cli-table3';
 import pc from 'picocolors';
 import { ABI_DIR, ROOT, AbiError, loadAbiFiles, resolveAbi } from '../tools/lib/abi.ts';
-import { runCtest, type CtestRun, type Kind, type Result } from './ctest.ts';
-import { ensureToolchains, targetFor } from '../qemu/targets.ts';
+import { mergeRuns, runCtest, type CtestRun, type Kind, type Result } from './ctest.ts';
+import { newestHeaders } from './headers.ts';
+import { ensureToolchains, targetFor, uapiTriplet } from '../qemu/targets.ts';
 
 const NODE_ARCH: Record<string, string> = { x64: 'x86_64', arm64: 'aarch64', ia32: 'i386', arm: 'armhf', ppc64: 'ppc64le', s390x: 's390x', riscv64: 'riscv64' };
 
@@ -60,7 +62,10 @@ export function reportJson(run: CtestRun) {
   };
 }
 
-export function printReport(run: CtestRun, quiet = false): void {
+/** What the newest headers added to a run, for the report: their version, items checked there, how many only there. */
+export interface Newest { headers: string; checked: number; moved: number }
+
+export function printReport(run: CtestRun, quiet = false, newest?: Newest | string): void {
   const { results } = run;
   const table = new Table({ head: ['group', 'checked', 'mismatches', 'not checkable'], style: { head: [], border: [], compact: true } });
   for (const s of summarize(results)) {
@@ -77,7 +82,9 @@ export function printReport(run: CtestRun, quiet = false): void {
   const how = run.target.object ? ' (values read from the compiled objects: the target cannot run here)'
     : run.target.how === 'qemu' ? ` (under ${run.target.runner[0]}${run.target.why ? `: ${run.target.why}` : ''})`
       : run.target.why && run.target.runner.length ? ` (natively: ${run.target.why})` : '';
-  console.log(`\n${run.target.arch}, headers of Linux ${run.probe.headers}${how}:`);
+  const second = typeof newest === 'object' ? `, and the UAPI headers of Linux ${newest.headers} for ${newest.checked} items (${newest.moved} of them only there)` : '';
+  console.log(`\n${run.target.arch}, headers of Linux ${run.probe.headers}${how}${second}:`);
+  if (typeof newest === 'string') console.log(pc.yellow(`Not checked against the newest kernel headers: ${newest}`));
   console.log(totals.toString());
 
   const reasons = new Map<string, number>();
@@ -105,6 +112,7 @@ async function main() {
       arch: { type: 'string', default: NODE_ARCH[process.arch] ?? process.arch },
       only: { type: 'string' },
       quiet: { type: 'boolean', default: false },
+      'sysroot-only': { type: 'boolean', default: false },
     },
   });
   const arch = values.arch!;
@@ -125,12 +133,25 @@ async function main() {
     console.error((err as Error).message);
     process.exit(2);
   }
-  const run = await runCtest(abi, {
-    target: targetFor(arch), dir, kinds: values.only?.split(',') as Kind[] | undefined,
-    log: (m) => console.error(pc.dim(m)),
-  });
-  printReport(run, values.quiet);
-  writeFileSync(join(dir, 'report.json'), JSON.stringify(reportJson(run), null, 1));
+  const kinds = values.only?.split(',') as Kind[] | undefined;
+  const log = (m: string) => console.error(pc.dim(m));
+  let run = await runCtest(abi, { target: targetFor(arch), dir: join(dir, 'sysroot'), kinds, log });
+  let newest: Newest | string | undefined;
+  if (!values['sysroot-only']) {
+    try {
+      const h = await newestHeaders(log);
+      const second = await runCtest(abi, {
+        target: targetFor(arch), dir: join(dir, 'newest'), kinds, log, uapi: { dir: h.dir, triplet: uapiTriplet(arch) },
+      });
+      const m = mergeRuns(run, second);
+      newest = { headers: second.probe.headers, checked: second.results.filter((r) => r.status !== 'unchecked' && r.check.kind !== 'base').length, moved: m.moved };
+      run = { ...run, results: m.results };
+    } catch (err) {
+      newest = ((err as Error).message || String(err)).split('\n')[0];
+    }
+  }
+  printReport(run, values.quiet, newest);
+  writeFileSync(join(dir, 'report.json'), JSON.stringify({ ...reportJson(run), ...(newest ? { newest } : {}) }, null, 1));
   process.exitCode = run.results.some((r) => r.status === 'mismatch') ? 1 : 0;
 }
 

@@ -15,7 +15,7 @@ import Table from 'cli-table3';
 import pc from 'picocolors';
 import cliProgress from 'cli-progress';
 import { ABI_DIR, ROOT, loadAbiFiles, resolveAbi } from '../tools/lib/abi.ts';
-import { runCtest, type CtestRun, type Kind, type Result } from '../ctest/ctest.ts';
+import { mergeRuns, runCtest, type CtestRun, type Kind } from '../ctest/ctest.ts';
 import { newestHeaders, type UapiHeaders } from '../ctest/headers.ts';
 import { countKinds } from '../ctest/main.ts';
 import { TARGET_NAMES, uapiTriplet, ensureToolchains, archOption, describeChoice, runChoice, targetFor, targetInfo } from './targets.ts';
@@ -72,29 +72,6 @@ export interface MatrixOptions {
   newest?: UapiHeaders | false;
 }
 
-/**
- * One result per item from the two header sets of a target: a mismatch in either is a mismatch (naming the headers), an
- * item checked in either is checked, and an item neither could check keeps the newer headers' reason when they tried.
- */
-export function mergeRuns(base: CtestRun, newest: CtestRun): { results: Result[]; moved: number } {
-  const key = (r: Result) => `${r.check.kind}:${r.check.id}`;
-  const other = new Map(newest.results.map((r) => [key(r), r]));
-  const label = `against the headers of Linux ${newest.probe.headers}`;
-  let moved = 0;
-  const results = base.results.map((r): Result => {
-    const n = other.get(key(r));
-    if (!n) return r;
-    if (r.status === 'mismatch') return n.status === 'mismatch' ? { ...r, reason: `${r.reason}; ${label}: ${n.reason}` } : r;
-    if (n.status === 'mismatch') return { ...n, reason: `${label}: ${n.reason}` };
-    if (r.status === 'ok') return r;
-    if (n.status === 'ok') {
-      moved++;
-      return n;
-    }
-    return n;
-  });
-  return { results, moved };
-}
 
 const KINDS: Kind[] = ['base', 'const', 'struct', 'field', 'typedef', 'syscall'];
 const modeOf = (arch: string) => {
