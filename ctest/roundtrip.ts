@@ -31,7 +31,7 @@ import Table from 'cli-table3';
 import pc from 'picocolors';
 import { ABI_DIR, ROOT, loadAbiFiles, resolveAbi, type ResolvedAbi } from '../tools/lib/abi.ts';
 import { LayoutEngine, type StructLayout, type TypeLayout } from '../tools/lib/layout.ts';
-import { className } from '../tools/generate.ts';
+import { className } from '../tools/lib/generate.ts';
 import { compile, parseErrors, pool, runCtest, type Result, type Target } from './ctest.ts';
 import { TARGET_NAMES, ensureToolchains, archOption, describeChoice, runChoice, targetFor, targetInfo } from '../qemu/targets.ts';
 import { describeExit } from '../tools/lib/exit.ts';

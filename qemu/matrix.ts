@@ -17,7 +17,7 @@ import cliProgress from 'cli-progress';
 import { ABI_DIR, ROOT, loadAbiFiles, resolveAbi } from '../tools/lib/abi.ts';
 import { mergeRuns, runCtest, type CtestRun, type Kind } from '../ctest/ctest.ts';
 import { newestHeaders, type UapiHeaders } from '../ctest/headers.ts';
-import { countKinds } from '../ctest/main.ts';
+import { countKinds } from '../ctest/report.ts';
 import { TARGET_NAMES, uapiTriplet, ensureToolchains, archOption, describeChoice, runChoice, targetFor, targetInfo } from './targets.ts';
 
 export interface TargetOutcome {

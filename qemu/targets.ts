@@ -8,6 +8,7 @@
 // when a probe (qemu/probe.ts) shows that this kernel runs its programs; otherwise it runs under its qemu-user binary.
 import { existsSync, readFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
+import { endianness } from 'node:os';
 import type { Target } from '../ctest/ctest.ts';
 import { FORCE_EMULATION, probeNative, type ProbeResult } from './probe.ts';
 
@@ -218,8 +219,11 @@ export interface RunChoice {
 }
 
 /** The target of the arch this Node runs on (only x86_64 hosts are supported: the others are for the suite's runs). */
-const HOST_TARGETS: Record<string, string> = { x64: 'x86_64', ia32: 'i386', arm64: 'aarch64', arm: 'armhf', ppc64: 'ppc64le' };
-export const hostTargetName = (): string | undefined => HOST_TARGETS[process.arch];
+const HOST_TARGETS: Record<string, string> = {
+  x64: 'x86_64', ia32: 'i386', arm64: 'aarch64', arm: 'armhf', ppc64: 'ppc64le', s390x: 's390x', riscv64: 'riscv64',
+};
+export const hostTargetName = (): string | undefined =>
+  (process.arch === 'ppc64' && endianness() === 'BE' ? 'ppc64' : HOST_TARGETS[process.arch]); // Node says ppc64 for both
 
 /** 'native', 'qemu-user' or 'objects': how a choice is named in reports. */
 export const runLabel = (how: RunChoice['how']) => (how === 'qemu' ? 'qemu-user' : how === 'object' ? 'objects' : 'native');

@@ -1,7 +1,7 @@
 // The host conformance check (what npm start prints), and proof that it catches a wrong spec.
 import test from 'ava';
 import { join } from 'node:path';
-import { countKinds } from '../ctest/main.ts';
+import { countKinds } from '../ctest/report.ts';
 import type { CtestRun } from '../ctest/ctest.ts';
 import { ABI_DIR, ctest, editJson, mismatches, scratchAbi } from './helpers.ts';
 import { loadAbiFiles, resolveAbi, valueAt } from '../tools/lib/abi.ts';

@@ -4,7 +4,7 @@ import { readFileSync, readdirSync, statSync, openSync, closeSync, fstatSync, wr
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import koffi from 'koffi';
-import { generate } from '../tools/generate.ts';
+import { generate } from '../tools/lib/generate.ts';
 import { loadAbiFiles } from '../tools/lib/abi.ts';
 import { ROOT } from './helpers.ts';
 import { loadArch, hostAbi, host, loadSignatures } from '../src/generated/index.ts';

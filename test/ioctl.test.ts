@@ -11,7 +11,7 @@ import {
   AbiError, compareVersions, iocNumber, loadAbiFiles, resolveAbi, type Constant, type ResolvedAbi,
 } from '../tools/lib/abi.ts';
 import { LayoutEngine } from '../tools/lib/layout.ts';
-import { generate } from '../tools/generate.ts';
+import { generate } from '../tools/lib/generate.ts';
 import { readValues } from '../ctest/ctest.ts';
 import { ROOT, ctest, editJson, mismatches, scratchAbi } from './helpers.ts';
 

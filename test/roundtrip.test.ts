@@ -10,7 +10,7 @@ import { mkdirSync, mkdtempSync, readFileSync, readdirSync, realpathSync, rmSync
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { ABI_DIR, ROOT, loadAbiFiles, resolveAbi, type AbiFiles } from '../tools/lib/abi.ts';
-import { className, generate } from '../tools/generate.ts';
+import { className, generate } from '../tools/lib/generate.ts';
 import { TARGET_NAMES, missingPackages, packagesFor, targetFor, targetInfo } from '../qemu/targets.ts';
 import {
   buildRoundtrip, describeFailure, ffiExecutor, loadBuilt, loadViews, parseOutput, planRoundtrip, programExecutor, restrictAbi,
