@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Table from 'cli-table3';
 import { abi, raw } from '../src/core/abi.ts';
-import { bundle } from '../tools/build.ts';
+import { bundle } from '../tools/lib/bundle.ts';
 import { fstat, read, Stat } from '../src/files.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));

@@ -17,6 +17,9 @@ import { LayoutEngine, isInteger, type TypeLayout } from '../tools/lib/layout.ts
 import { elfReader } from '../tools/lib/elf.ts';
 import { describeExit, endingOf } from '../tools/lib/exit.ts';
 import { isUapiHeader } from './headers.ts';
+import type { Target } from '../tools/lib/targets.ts';
+
+export type { Target };
 
 const run = promisify(execFile);
 
@@ -55,22 +58,6 @@ export interface Result {
   risk?: string;
 }
 
-export interface Target {
-  arch: string;
-  /** The C compiler and its flags. */
-  cc: string[];
-  /** How to run a built program (a prefix such as ['qemu-aarch64-static', '-L', sysroot]). */
-  runner: string[];
-  /**
-   * The target's programs cannot run on this machine (no kernel support, no working emulator): every value ctest
-   * checks is a compile-time constant, so the compiler puts them in a data section of each object file and ctest
-   * reads them from there instead of running a program (the comparison with the spec is then made in TypeScript only).
-   */
-  object?: boolean;
-  /** How its programs run, as decided by qemu/targets.ts runChoice (a probe for i386), and why: for reports. */
-  how?: 'native' | 'qemu' | 'object';
-  why?: string;
-}
 
 export const hostTarget = (arch = 'x86_64'): Target => ({ arch, cc: ['gcc'], runner: [] });
 

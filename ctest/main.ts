@@ -2,7 +2,7 @@
 // items of kernel UAPI headers against the newest kernel's as well (ctest/headers.ts; --sysroot-only skips them), and
 // prints a table per namespace (checked, mismatches, not checkable), then every mismatch and the reasons items could
 // not be checked. Exits non-zero on any mismatch. The full report is written to build/ctest/<arch>/report.json.
-// With --arch, any target of qemu/targets.ts: its cross compiler builds the checks and qemu-user runs them (missing
+// With --arch, any target of tools/lib/targets.ts: its cross compiler builds the checks and qemu-user runs them (missing
 // toolchains are installed with apt when root; otherwise the apt command is printed).
 //
 //   npm start -- [--abi DIR] [--arch x86_64] [--only const,struct,field,typedef,syscall] [--quiet] [--sysroot-only]
@@ -14,7 +14,7 @@ import { ABI_DIR, ROOT, AbiError, loadAbiFiles, resolveAbi } from '../tools/lib/
 import { mergeRuns, runCtest, type Kind } from './ctest.ts';
 import { printReport, reportJson, type Newest } from './report.ts';
 import { newestHeaders } from './headers.ts';
-import { ensureToolchains, hostTargetName, targetFor, uapiTriplet } from '../qemu/targets.ts';
+import { ensureToolchains, hostTargetName, targetFor, uapiTriplet } from '../tools/lib/targets.ts';
 
 
 async function main() {

@@ -33,7 +33,7 @@ import { ABI_DIR, ROOT, loadAbiFiles, resolveAbi, type ResolvedAbi } from '../to
 import { LayoutEngine, type StructLayout, type TypeLayout } from '../tools/lib/layout.ts';
 import { className } from '../tools/lib/generate.ts';
 import { compile, parseErrors, pool, runCtest, type Result, type Target } from './ctest.ts';
-import { TARGET_NAMES, ensureToolchains, archOption, describeChoice, runChoice, targetFor, targetInfo } from '../qemu/targets.ts';
+import { TARGET_NAMES, ensureToolchains, archOption, describeChoice, runChoice, targetFor, targetInfo } from '../tools/lib/targets.ts';
 import { describeExit } from '../tools/lib/exit.ts';
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -855,7 +855,7 @@ export interface ArchOutcome extends Counts {
   /** native, qemu, ffi (the library through koffi in this process), or not run (with the reason). */
   mode: 'native' | 'qemu' | 'ffi' | 'not run';
   reason?: string;
-  /** Why the C side ran natively or under qemu (runChoice in qemu/targets.ts: for i386, what the probe found). */
+  /** Why the C side ran natively or under qemu (runChoice in tools/lib/targets.ts: for i386, what the probe found). */
   why?: string;
   headers?: string;
   seconds: number;

@@ -22,7 +22,7 @@
 //                                the host kernel is expected to run it itself): a link to qemu-<name>-static under the
 //                                name that tells qemu it was started by binfmt_misc with the P flag (argv[0] kept)
 //
-// Whether an arch runs natively or under qemu-user is runChoice's decision (qemu/targets.ts): i386 runs natively only
+// Whether an arch runs natively or under qemu-user is runChoice's decision (tools/lib/targets.ts): i386 runs natively only
 // where a probe shows that this kernel runs 32-bit x86 programs.
 import { createHash } from 'node:crypto';
 import {
@@ -34,7 +34,7 @@ import { ROOT } from '../tools/lib/abi.ts';
 import { elfReader } from '../tools/lib/elf.ts';
 import { describeExit } from '../tools/lib/exit.ts';
 import { privateApt } from '../tools/lib/debian.ts';
-import { runChoice, sysroot, targetInfo } from './targets.ts';
+import { runChoice, sysroot, targetInfo } from '../tools/lib/targets.ts';
 
 export const FOREIGN_DIR = join(ROOT, 'build', 'foreign');
 export const KOFFI_VERSION = '3.3.4';
@@ -49,7 +49,7 @@ export type NodeSource =
 export interface QemuSource { from: 'debian'; suite: string; binary: string; why: string }
 
 export interface ForeignTarget {
-  /** The spec's arch name (abi/linux/arch/<arch>.json, qemu/targets.ts). */
+  /** The spec's arch name (abi/linux/arch/<arch>.json, tools/lib/targets.ts). */
   arch: string;
   /** process.arch there. */
   nodeArch: string;

@@ -1,7 +1,7 @@
-// npm run matrix: ctest on every target of qemu/targets.ts. Installs missing cross toolchains and qemu-user-static
+// npm run matrix: ctest on every target of tools/lib/targets.ts. Installs missing cross toolchains and qemu-user-static
 // with apt when root (otherwise prints the apt command and stops), builds each target's checks with its cross compiler
 // and runs them under qemu-user (natively for x86_64, and for i386 where a probe shows that this kernel runs 32-bit x86
-// programs: see runChoice in qemu/targets.ts; x32 and sh4 cannot run here, so their values are read from the compiled
+// programs: see runChoice in tools/lib/targets.ts; x32 and sh4 cannot run here, so their values are read from the compiled
 // objects), two targets at a time on two cores. Says how each target ran and why. Ends with a table target x kinds checked, mismatches
 // and not checkable; writes build/matrix/report.md and report.json (every mismatch, and every reason an item could not
 // be checked); exits non-zero on any mismatch.
@@ -18,13 +18,13 @@ import { ABI_DIR, ROOT, loadAbiFiles, resolveAbi } from '../tools/lib/abi.ts';
 import { mergeRuns, runCtest, type CtestRun, type Kind } from '../ctest/ctest.ts';
 import { newestHeaders, type UapiHeaders } from '../ctest/headers.ts';
 import { countKinds } from '../ctest/report.ts';
-import { TARGET_NAMES, uapiTriplet, ensureToolchains, archOption, describeChoice, runChoice, targetFor, targetInfo } from './targets.ts';
+import { TARGET_NAMES, uapiTriplet, ensureToolchains, archOption, describeChoice, runChoice, targetFor, targetInfo } from '../tools/lib/targets.ts';
 
 export interface TargetOutcome {
   arch: string;
   /** How its checks ran: natively, under qemu, or read from the objects. */
   mode: string;
-  /** Why it ran that way (runChoice in qemu/targets.ts: for i386, what the probe found). */
+  /** Why it ran that way (runChoice in tools/lib/targets.ts: for i386, what the probe found). */
   why?: string;
   headers?: string;
   seconds: number;
@@ -275,7 +275,7 @@ function markdown(list: TargetOutcome[], seconds: number): string {
   const lines = ['# Cross-arch conformance matrix', '',
     `${list.length} targets in ${seconds.toFixed(0)} s. Each target's checks are compiled with its cross compiler against ` +
     'its own glibc and kernel headers and run under qemu-user (native: on the host kernel; objects: the values are read ' +
-    'from the compiled object files because the target cannot run here, see qemu/targets.ts). The items whose headers ' +
+    'from the compiled object files because the target cannot run here, see tools/lib/targets.ts). The items whose headers ' +
     'are all kernel UAPI headers are compiled a second time against the newest kernel\'s headers, their values read ' +
     'from the objects; an item is checked when either set checks it, and a mismatch in either is a mismatch.', '',
     newestSummary(list), '',

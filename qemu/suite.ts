@@ -3,7 +3,7 @@
 // emulation), and runs each test file in fresh user, mount, UTS, IPC, network and PID namespaces: under qemu-user
 // (aarch64, armhf, ppc64le; and i386 where this kernel refuses 32-bit x86 programs), with binfmt_misc mounted and the
 // arch's qemu registered inside the user namespace so that the tests' child node processes run too; or natively (i386
-// where a probe shows that the host kernel runs 32-bit x86: runChoice in qemu/targets.ts). Debian's i386 libraries
+// where a probe shows that the host kernel runs 32-bit x86: runChoice in tools/lib/targets.ts). Debian's i386 libraries
 // are laid over /usr in the test's mount namespace only, either way. The report says which, and why.
 //
 // Tests that run under qemu-user see TSYSCALL_EMULATED=<arch>; test/skips.ts turns qemu-user's known gaps (syscalls
@@ -26,7 +26,7 @@ import { tapCounts, tapFailures, tapSkipped, type TapFailure } from '../harness/
 import { NS_WRAP, diffGlobal, diffNs, diffStates, globalState, hostState, parseNsStates, type GlobalState, type HostState } from '../harness/host.ts';
 import { CgroupTracer, type CgroupEvent } from '../harness/trace.ts';
 import { DEFAULT_ARCHES, compileTree, foreignTarget, provision, type ForeignTarget, type Provisioned } from './foreign.ts';
-import { archOption, ensureToolchains, hostTargetName, targetInfo } from './targets.ts';
+import { archOption, ensureToolchains, hostTargetName, targetInfo } from '../tools/lib/targets.ts';
 import { describeExit } from '../tools/lib/exit.ts';
 import { abi, raw } from '../src/core/abi.ts';
 import { futimens } from '../src/fs.ts';
@@ -70,7 +70,7 @@ export interface ArchOutcome {
   arch: string;
   node?: string;
   run: string;
-  /** Why it ran natively or under qemu-user (runChoice in qemu/targets.ts: for i386, what the probe found). */
+  /** Why it ran natively or under qemu-user (runChoice in tools/lib/targets.ts: for i386, what the probe found). */
   why?: string;
   files: FileResult[];
   /** Seconds of test files run (summed over files: two may run at once). */
@@ -270,7 +270,7 @@ export async function runSuite(opts: {
 
   const outcomes = new Map<string, ArchOutcome>();
   // the cross toolchains: their sysroots hold the libraries official Node builds need under qemu, and the compiler
-  // builds the probe that decides whether i386 runs natively (qemu/probe.ts)
+  // builds the probe that decides whether i386 runs natively (tools/lib/probe.ts)
   let toolchains = '';
   try {
     ensureToolchains(arches.filter((a) => a !== hostTargetName()), log);

@@ -9,7 +9,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { buildChecks, hostTarget, mergeRuns, runCtest } from '../ctest/ctest.ts';
 import { newestHeaders, type UapiHeaders } from '../ctest/headers.ts';
-import { uapiTriplet } from '../qemu/targets.ts';
+import { uapiTriplet } from '../tools/lib/targets.ts';
 
 let host: Promise<CtestRun>;
 test.before(() => { host = ctest(ABI_DIR, { name: 'host' }); });

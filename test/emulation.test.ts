@@ -1,4 +1,4 @@
-// Native or emulated, decided by a probe (qemu/probe.ts, runChoice in qemu/targets.ts): a target the table hopes to run
+// Native or emulated, decided by a probe (tools/lib/probe.ts, runChoice in tools/lib/targets.ts): a target the table hopes to run
 // natively (i386) runs under qemu-user when the kernel refuses a minimal program of it. TSYSCALL_FORCE_EMULATION makes
 // the probe fail on a machine whose kernel runs 32-bit x86, so these tests take the emulated path on any machine; and
 // a target whose programs cannot start is reported with the command, how it ended and its stderr.
@@ -6,8 +6,8 @@ import test from 'ava';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FORCE_EMULATION, forcedEmulation, probeNative } from '../qemu/probe.ts';
-import { describeChoice, missingPackages, packagesFor, runChoice, targetFor, targetInfo } from '../qemu/targets.ts';
+import { FORCE_EMULATION, forcedEmulation, probeNative } from '../tools/lib/probe.ts';
+import { describeChoice, missingPackages, packagesFor, runChoice, targetFor, targetInfo } from '../tools/lib/targets.ts';
 import { runMatrix } from '../qemu/matrix.ts';
 import { foreignTarget } from '../qemu/foreign.ts';
 import { runCtest } from '../ctest/ctest.ts';

@@ -5,7 +5,7 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { runMatrix } from '../qemu/matrix.ts';
-import { TARGETS, missingPackages, packagesFor, targetFor } from '../qemu/targets.ts';
+import { TARGETS, missingPackages, packagesFor, targetFor } from '../tools/lib/targets.ts';
 import { loadAbiFiles } from '../tools/lib/abi.ts';
 import { editJson, scratchAbi } from './helpers.ts';
 

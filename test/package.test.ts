@@ -4,7 +4,7 @@ import test from 'ava';
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { bundle } from '../tools/build.ts';
+import { bundle } from '../tools/lib/bundle.ts';
 import { ROOT } from './helpers.ts';
 
 const OUT = join(ROOT, 'build', 'test-dist');

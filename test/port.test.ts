@@ -29,6 +29,8 @@ test('extraction reproduces x86_64\'s files from the headers', async (t) => {
           if (!checkable(since)) continue;
           // an ioctl item has no value: its number is computed from its form (port must leave the form as it is)
           if (typeof v === 'object' && 'ioctl' in v) continue;
+          // a value that changed after these headers' kernel: they show the old one (was), and port keeps the item
+          if (typeof v === 'object' && v.was?.some((w: { until: string }) => !checkable(w.until))) continue;
           ns.items[k] = typeof v === 'object' ? { ...v, value: 12345 } : 12345;
           wiped++;
         }

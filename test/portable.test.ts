@@ -1,4 +1,4 @@
-// Portability without an emulator: for every arch koffi has a build for (qemu/targets.ts), the syscalls and structs the
+// Portability without an emulator: for every arch koffi has a build for (tools/lib/targets.ts), the syscalls and structs the
 // domain modules use there exist in that arch's generated ABI, with 64-bit file offsets, sizes and times. The modules
 // call per-arch syscalls only through src/core/compat.ts (select()); every other `raw.X(` in their source must exist
 // on every one of these arches, and this test reads the source to check it.
@@ -6,7 +6,7 @@ import test from 'ava';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { TARGETS } from '../qemu/targets.ts';
+import { TARGETS } from '../tools/lib/targets.ts';
 import { loadArch, ARCH_NAMES, type ArchAbi, type ArchName } from '../src/generated/index.ts';
 import { abi } from '../src/core/abi.ts';
 import * as compat from '../src/core/compat.ts';

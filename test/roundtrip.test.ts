@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { ABI_DIR, ROOT, loadAbiFiles, resolveAbi, type AbiFiles } from '../tools/lib/abi.ts';
 import { className, generate } from '../tools/lib/generate.ts';
-import { TARGET_NAMES, missingPackages, packagesFor, targetFor, targetInfo } from '../qemu/targets.ts';
+import { TARGET_NAMES, missingPackages, packagesFor, targetFor, targetInfo } from '../tools/lib/targets.ts';
 import {
   buildRoundtrip, describeFailure, ffiExecutor, loadBuilt, loadViews, parseOutput, planRoundtrip, programExecutor, restrictAbi,
   roundtrip, roundtripArch, specDigest, writeSets, type Built, type Views,

@@ -8,31 +8,8 @@ import { execFileSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
-import { build } from 'esbuild';
 import { ROOT } from './lib/abi.ts';
-
-export const ENTRY_POINTS = ['src/index.ts', 'src/raw.ts', 'src/generated/index.ts'];
-
-/** Bundle the library's JavaScript into `out` (its ES modules, for Node 20). */
-export async function bundle(out: string): Promise<void> {
-  // chunk names carry a hash of their content: the old ones would stay behind
-  rmSync(join(out, 'chunks'), { recursive: true, force: true });
-  await build({
-    absWorkingDir: ROOT,
-    entryPoints: ENTRY_POINTS,
-    outbase: 'src',
-    outdir: out,
-    bundle: true,
-    splitting: true,
-    chunkNames: 'chunks/[name]-[hash]',
-    format: 'esm',
-    platform: 'node',
-    target: 'node20',
-    packages: 'external',
-    sourcemap: true,
-    logLevel: 'warning',
-  });
-}
+import { bundle } from './lib/bundle.ts';
 
 async function main() {
   const { values } = parseArgs({ options: { out: { type: 'string', default: join(ROOT, 'dist') }, 'no-types': { type: 'boolean', default: false } } });

@@ -1,7 +1,7 @@
 // npm run port -- --arch <name> [--reference] [--abi DIR] [--seccomp FILE]
 //
-// <name> is any target of qemu/targets.ts: its cross compiler builds the extraction program and qemu-user runs it
-// (or the host kernel, where a probe shows that it runs the target's programs: runChoice in qemu/targets.ts; port
+// <name> is any target of tools/lib/targets.ts: its cross compiler builds the extraction program and qemu-user runs it
+// (or the host kernel, where a probe shows that it runs the target's programs: runChoice in tools/lib/targets.ts; port
 // prints which and why). Missing toolchains are installed with apt when root; otherwise the apt command is printed.
 //
 // Extraction for porting: compiles the ctest program for a target *without* expectations, so that it prints what the
@@ -20,15 +20,15 @@ import { parseArgs } from 'node:util';
 import { existsSync, mkdirSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import {
-  ABI_DIR, ROOT, compareVersions, itemObject, itemSpec, isIoctlItem, ioctlType, loadAbiFiles, resolveAbi,
+  ABI_DIR, ROOT, compareVersions, itemObject, itemSpec, isIoctlItem, ioctlType, loadAbiFiles, resolveAbi, valueAt,
   type ArchFile, type ConstItem, type IntValue, type IocLayout, type IoctlSpec, type OverridesFile, type TypedefSpec,
 } from './lib/abi.ts';
 import { formatJson } from './lib/format.ts';
 import { LayoutEngine } from './lib/layout.ts';
 import { runCtest, type Target } from '../ctest/ctest.ts';
-import { TARGET_NAMES, describeChoice, ensureToolchains, targetFor, targetInfo, type TargetInfo } from '../qemu/targets.ts';
-import { SeccompTable } from '../qemu/seccomp.ts';
-import { draftVariants } from '../qemu/drafts.ts';
+import { TARGET_NAMES, describeChoice, ensureToolchains, targetFor, targetInfo, type TargetInfo } from './lib/targets.ts';
+import { SeccompTable } from './port/seccomp.ts';
+import { draftVariants } from './port/drafts.ts';
 
 export interface Extraction {
   arch: string;
@@ -110,7 +110,7 @@ async function headerSyscalls(target: Target): Promise<Record<string, number>> {
   return out;
 }
 
-/** Arch columns in the order of the target table (qemu/targets.ts), others after it by name. */
+/** Arch columns in the order of the target table (tools/lib/targets.ts), others after it by name. */
 export function sortColumns<T>(arches: Record<string, T>): Record<string, T> {
   const rank = (a: string) => (TARGET_NAMES.includes(a) ? TARGET_NAMES.indexOf(a) : TARGET_NAMES.length);
   return Object.fromEntries(Object.entries(arches).sort(([a], [b]) => rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0)));
@@ -296,14 +296,21 @@ export function apply(abiDir: string, x: Extraction, opts: ApplyOptions): PortRe
           }
           continue;
         }
+        // a value with a history: what these headers should say is the value of their kernel version
+        const at = (o: { value: IntValue; was?: { value: IntValue; until: string }[] }) =>
+          valueAt({ value: BigInt(o.value), was: o.was?.map((w) => ({ value: BigInt(w.value), until: w.until })) }, x.headers);
         if (opts.reference) {
+          if (at(it) === BigInt(got)) continue;
+          if (it.was) report.review.push(`constant ${id}: the headers (${x.headers}) say ${got}, its history expects ${at(it)}: check its value and was`);
           ns.items[name] = (typeof item === 'object' ? { ...item, value: asValue(got) } : asValue(got)) as ConstItem;
         } else {
           // keep a hand-written override (a note, a header list) that still has the right value
           const before = prev?.constants?.[nsName]?.[name];
           // (an object replaces the common item: it keeps the common c, since and message unless it says otherwise)
-          if (typeof before === 'object') ((ov.constants ??= {})[nsName] ??= {})[name] = { ...it, ...before, value: asValue(got) };
-          else if (BigInt(it.value) !== BigInt(got)) ((ov.constants ??= {})[nsName] ??= {})[name] = asValue(got);
+          if (typeof before === 'object' && !isIoctlItem(before) && before.was && at(before) === BigInt(got)) {
+            ((ov.constants ??= {})[nsName] ??= {})[name] = before;
+          } else if (typeof before === 'object') ((ov.constants ??= {})[nsName] ??= {})[name] = { ...it, ...before, value: asValue(got) };
+          else if (at(it) !== BigInt(got)) ((ov.constants ??= {})[nsName] ??= {})[name] = asValue(got);
         }
       }
     }
@@ -458,7 +465,7 @@ async function main() {
     reference: false, triplet: info.triplet, syscall: info.syscall, columnSince: columnSince(info, sec),
     newerSyscalls: otherNumbers(values.abi!, info, sec),
   });
-  if (!sec) report.review.push(`no libseccomp table (${relative(process.cwd(), secFile)}): each new column entry's since is the later of x86_64's and ${info.since}; see qemu/seccomp.ts`);
+  if (!sec) report.review.push(`no libseccomp table (${relative(process.cwd(), secFile)}): each new column entry's since is the later of x86_64's and ${info.since}; see tools/port/seccomp.ts`);
   else if (info.seccomp) {
     // a cross-check of the two sources: libseccomp's numbers against the headers'
     for (const [name, nr] of Object.entries(x.headerSyscalls)) {

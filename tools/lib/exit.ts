@@ -1,6 +1,6 @@
 // How a command ended, said so that a report never shows an empty line for a failure: the command itself, its exit
 // status, the signal that killed it or the error that kept it from starting, and what it wrote on stderr. The matrix,
-// the roundtrips, the suite and the native-or-emulated probe (qemu/probe.ts) all describe failures with it.
+// the roundtrips, the suite and the native-or-emulated probe (tools/lib/probe.ts) all describe failures with it.
 
 export interface Ending {
   /** Exit status (null or undefined when a signal ended it or it never started). */

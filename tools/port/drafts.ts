@@ -8,9 +8,9 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { FieldSpec, ResolvedAbi, StructSpec } from '../tools/lib/abi.ts';
-import { LayoutEngine } from '../tools/lib/layout.ts';
-import type { Target } from '../ctest/ctest.ts';
+import type { FieldSpec, ResolvedAbi, StructSpec } from '../lib/abi.ts';
+import { LayoutEngine } from '../lib/layout.ts';
+import type { Target } from '../lib/targets.ts';
 
 interface Die { tag: string; offset: number; attrs: Record<string, string>; children: Die[] }
 

@@ -1,4 +1,4 @@
-// npx tsx qemu/signatures.ts --kernel DIR [--abi DIR] [--dry-run]
+// npx tsx tools/port/signatures.ts --kernel DIR [--abi DIR] [--dry-run]
 //
 // Fills in the signatures of syscalls that `npm run port` added to syscalls.json with an empty one (the ones an arch
 // has and the spec lacked: socketcall, stat64, _llseek, mmap2, arm_fadvise64_64, ...). For each such syscall and each
@@ -13,8 +13,8 @@
 import { parseArgs } from 'node:util';
 import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ABI_DIR, loadAbiFiles } from '../tools/lib/abi.ts';
-import { formatJson } from '../tools/lib/format.ts';
+import { ABI_DIR, loadAbiFiles } from '../lib/abi.ts';
+import { formatJson } from '../lib/format.ts';
 
 const PLACEHOLDER = 'found by npm run port: write its signature';
 

@@ -5,11 +5,10 @@
 // targetFor(name) turns a row into the ctest Target that `npm start -- --arch`, `npm run port -- --arch`,
 // `npm run matrix` and `npm run roundtrip` use; runChoice(name) says how the target's programs run on this machine and
 // why. A row's `run: 'native'` is a hope, not a decision: a target other than the host's own arch runs natively only
-// when a probe (qemu/probe.ts) shows that this kernel runs its programs; otherwise it runs under its qemu-user binary.
+// when a probe (tools/lib/probe.ts) shows that this kernel runs its programs; otherwise it runs under its qemu-user binary.
 import { existsSync, readFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { endianness } from 'node:os';
-import type { Target } from '../ctest/ctest.ts';
 import { FORCE_EMULATION, probeNative, type ProbeResult } from './probe.ts';
 
 export interface TargetInfo {
@@ -53,6 +52,24 @@ export interface TargetInfo {
    * Debian's nodejs package for the arch (fetched with a private apt configuration and unpacked, never installed).
    */
   node?: string;
+}
+
+/** A target as ctest (ctest/ctest.ts) builds and runs for it: targetFor(name) makes one from a row. */
+export interface Target {
+  arch: string;
+  /** The C compiler and its flags. */
+  cc: string[];
+  /** How to run a built program (a prefix such as ['qemu-aarch64-static', '-L', sysroot]). */
+  runner: string[];
+  /**
+   * The target's programs cannot run on this machine (no kernel support, no working emulator): every value ctest
+   * checks is a compile-time constant, so the compiler puts them in a data section of each object file and ctest
+   * reads them from there instead of running a program (the comparison with the spec is then made in TypeScript only).
+   */
+  object?: boolean;
+  /** How its programs run, as decided by tools/lib/targets.ts runChoice (a probe for i386), and why: for reports. */
+  how?: 'native' | 'qemu' | 'object';
+  why?: string;
 }
 
 const deb = (triplet: string, libc: string): string[] => [`gcc-${triplet}`, `libc6-dev-${libc}-cross`];
@@ -199,10 +216,10 @@ export function archOption(value: string | undefined, check: (name: string) => u
   return arches;
 }
 
-/** The sysroot of a cross toolchain (the host's own root for x86_64). */
 /** The arch's folder in an include root of Debian's linux-libc-dev (/usr/include/<triplet>): i386 is i386-linux-gnu there. */
 export const uapiTriplet = (name: string): string => targetInfo(name).triplet.replace(/^i686-/, 'i386-');
 
+/** The sysroot of a cross toolchain (the host's own root for x86_64). */
 export const sysroot = (t: TargetInfo) => (t.name === 'x86_64' ? '/' : `/usr/${t.triplet}`);
 
 /** How a target's programs run on this machine, and why. */
@@ -236,7 +253,7 @@ export const describeChoice = (c: Pick<RunChoice, 'arch' | 'how' | 'why'>) => `$
  * target the kernel may run (i386, and x32 where the kernel config has the x32 ABI) is probed once per process: if the
  * kernel runs a minimal program of it, natively; if not, under its qemu-user binary (i386), or not at all (x32: qemu
  * has none; its values are read from the compiled objects). TSYSCALL_FORCE_EMULATION=<targets> makes the probe fail
- * (qemu/probe.ts). A target whose compiler is not installed yet cannot be probed: the table's choice stands, uncached.
+ * (tools/lib/probe.ts). A target whose compiler is not installed yet cannot be probed: the table's choice stands, uncached.
  */
 export function runChoice(name: string): RunChoice {
   const t = targetInfo(name);
@@ -324,25 +341,5 @@ export function hostRunsX32(): boolean {
     return !/syscall\.x32=n/.test(readFileSync('/proc/cmdline', 'utf8'));
   } catch {
     return false;
-  }
-}
-
-// npx tsx qemu/targets.ts [--packages | --missing] [names...]: the table, or the Debian packages the targets need
-// (--missing: only those not installed), one per line, for scripts such as .ci/run.
-if (import.meta.url === `file://${process.argv[1]}`) {
-  const args = process.argv.slice(2);
-  const names = args.filter((a) => !a.startsWith('--'));
-  const list = names.length ? names : [...TARGET_NAMES];
-  if (args.includes('--packages')) console.log(packagesFor(list).join('\n'));
-  else if (args.includes('--missing')) console.log(missingPackages(packagesFor(list)).join('\n'));
-  else {
-    for (const n of list) {
-      const t = targetInfo(n);
-      const c = runChoice(n);
-      console.log([t.name.padEnd(9), t.triplet.padEnd(26), t.model.padEnd(6), t.endian.padEnd(7),
-        `${t.syscall.argRegisters} ${t.syscall.split64}`.padEnd(15), (c.how === 'qemu' ? c.runner[0] : runLabel(c.how)).padEnd(22),
-        t.koffi ? 'koffi' : '-', t.node ?? '-'].join(' '));
-      if (t.run !== 'qemu') console.log(`${''.padEnd(10)}${c.why}`);
-    }
   }
 }

@@ -1,9 +1,9 @@
-// Native or emulated, decided by a probe. The target table (qemu/targets.ts) says which targets the host kernel may run
+// Native or emulated, decided by a probe. The target table (tools/lib/targets.ts) says which targets the host kernel may run
 // itself (i386 through IA32 emulation, x32 where the kernel has the x32 ABI), but kernels of the same configuration
 // differ: on some x86_64 machines every 32-bit x86 executable fails with ENOEXEC although CONFIG_IA32_EMULATION=y. So
 // before a target runs natively, a minimal C program of that target, compiled with its own compiler, is run once the
 // way the target's programs would be run (through the sysroot's dynamic loader). If the kernel refuses it, or it fails
-// in any other way, the caller (runChoice in qemu/targets.ts) uses qemu-user for the target instead, everywhere (the
+// in any other way, the caller (runChoice in tools/lib/targets.ts) uses qemu-user for the target instead, everywhere (the
 // matrix, the roundtrips, the suite, port), and says why.
 //
 // The program is started through a small helper built with the host's own compiler that calls execv() itself, because
@@ -20,7 +20,7 @@ import { chmodSync, copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSy
 import { constants, tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import type { TargetInfo } from './targets.ts';
-import { describeExit, type Ending } from '../tools/lib/exit.ts';
+import { describeExit, type Ending } from './exit.ts';
 
 /** The variable that makes the probe fail for the targets it names (comma-separated; `all`: every probed target). */
 export const FORCE_EMULATION = 'TSYSCALL_FORCE_EMULATION';
