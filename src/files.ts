@@ -4,7 +4,7 @@ import { abi, raw } from './core/abi.ts';
 import { check } from './core/errors.ts';
 import { Fd, fdNum, isFd, retryFd, addFdMethods, type FdLike, type FdMethods } from './core/fd.ts';
 import { flags, type Flags } from './core/flags.ts';
-import { bufferFrom, allocUnsafe, int, path as checkPath, pathText, region, lengthOf, type Bytes } from './core/args.ts';
+import { bufferFrom, allocUnsafe, int, mode, path as checkPath, pathText, region, lengthOf, type Bytes } from './core/args.ts';
 import { structArg } from './core/view.ts';
 import { withFileTypeTests, type FileTypeTests } from './core/filetype.ts';
 import * as sys from './core/compat.ts';
@@ -13,11 +13,6 @@ const { O, AT, S } = abi;
 export type PathLike = string | Buffer | URL;
 export type Mode = number | string;
 
-/** A mode: a number (0o644) or an octal string ('644', '0o755'). */
-export function mode(m: unknown, name = 'mode'): number {
-  if (typeof m === 'string' && /^(0o?)?[0-7]{1,6}$/.test(m)) return parseInt(m.replace(/^0o?/, '') || '0', 8);
-  return int(m, name, 0, 0o7777777);
-}
 
 const oflags = (f: Flags) => flags(O, 'O', 'O_', f);
 

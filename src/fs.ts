@@ -10,9 +10,9 @@ import { withFileTypeTests, dtToMode, type FileTypeTests } from './core/filetype
 import { check } from './core/errors.ts';
 import { Fd, fdNum, retryFd, forgetRange, addFdMethods, type FdLike, type FdMethods } from './core/fd.ts';
 import { flags, constant, type Flags } from './core/flags.ts';
-import { copyInto, push, min, bufferFrom, allocUnsafe, alloc, int, int64, describe, isBytes, path as checkPath, pathText, region, lengthOf, type Bytes } from './core/args.ts';
+import { copyInto, push, min, bufferFrom, allocUnsafe, alloc, int, int64, mode, describe, isBytes, path as checkPath, pathText, region, lengthOf, type Bytes } from './core/args.ts';
 import { structArg } from './core/view.ts';
-import { Stat, mode, type PathLike, type Mode } from './files.ts';
+import { Stat, type PathLike, type Mode } from './files.ts';
 
 const { O, AT, F, F_SEAL, FD, LOCK, SEEK, RENAME, RWF, SYNC_FILE_RANGE, STATX, S, UTIME, XATTR, FALLOC, SPLICE,
   CLOSE_RANGE, RESOLVE, MFD, E } = abi;

@@ -4,9 +4,9 @@ import { constants as bufferConstants } from 'node:buffer';
 import { abi } from './core/abi.ts';
 import { Fd, type FdLike } from './core/fd.ts';
 import { SyscallError } from './core/errors.ts';
-import { min, max, concatBuffers, bufferFrom, allocUnsafe, int, describe, region, lengthOf, isBytes } from './core/args.ts';
+import { min, max, concatBuffers, bufferFrom, allocUnsafe, int, mode as checkMode, describe, region, lengthOf, isBytes } from './core/args.ts';
 import { type Flags } from './core/flags.ts';
-import { open, read, write, fstat, mode as checkMode, type Mode, type PathLike } from './files.ts';
+import { open, read, write, fstat, type Mode, type PathLike } from './files.ts';
 import { getdents, openat, unlinkat, mkdir, fstatat, readlink, type Dirent } from './fs.ts';
 
 const { AT, S } = abi;

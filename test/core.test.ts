@@ -3,8 +3,8 @@ import test from 'ava';
 import { utimesSync, mkdtempSync, writeFileSync, readFileSync, statSync, existsSync, openSync, closeSync, fstatSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { open, close, read, write, fstat, Fd, SyscallError, flags, constant, abi, mode } from '../src/index.ts';
-import { region, path as checkPath, int, int64 } from '../src/core/args.ts';
+import { open, close, read, write, fstat, Fd, SyscallError, flags, constant, abi } from '../src/index.ts';
+import { region, path as checkPath, int, int64, mode } from '../src/core/args.ts';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'tsyscall-core-'));
 

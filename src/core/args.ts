@@ -65,6 +65,12 @@ export function int(v: unknown, name: string, min = -(2 ** 53), max = 2 ** 53): 
   return v;
 }
 
+/** A mode: a number (0o644) or an octal string ('644', '0o755'). */
+export function mode(m: unknown, name = 'mode'): number {
+  if (typeof m === 'string' && /^(0o?)?[0-7]{1,6}$/.test(m)) return parseInt(m.replace(/^0o?/, '') || '0', 8);
+  return int(m, name, 0, 0o7777777);
+}
+
 /** A 64-bit integer argument (offsets, lengths): number or bigint, passed on as bigint when beyond 2^53. */
 export function int64(v: unknown, name: string, unsigned = false): number | bigint {
   if (typeof v === 'bigint') {
