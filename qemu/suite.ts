@@ -45,6 +45,8 @@ export const EXCLUDED: Record<string, string> = {
   'fuzz.test.ts': 'too slow under emulation (32,000 calls at 10-15x the cost, in 4 emulated children); run it with --fuzz',
   'fuzz-adversary.test.ts': 'too slow under emulation (at least 100,000 calls in eight slices: 994 s on i386 under qemu-user ' +
     '10.0, though every slice failed at its start); run it with --fuzz',
+  'layers.test.ts': 'host tooling: reads the imports of the build-time sources, which the compiled tree does not ship',
+  'api.test.ts': 'host tooling: the public API read by TypeScript\'s checker from the sources (the same on any host)',
   'harness.test.ts': 'host tooling: runs the harness (tsx, ftrace of cgroup events) on fixtures, as npm test does',
 };
 
