@@ -20,7 +20,7 @@ import { parseArgs } from 'node:util';
 import { existsSync, mkdirSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import {
-  ABI_DIR, ROOT, compareVersions, itemObject, itemSpec, isIoctlItem, ioctlType, loadAbiFiles, resolveAbi, valueAt,
+  ABI_DIR, ROOT, compareVersions, itemObject, itemSpec, isIoctlItem, ioctlType, loadAbiFiles, resolveAbi, valueAt, overridesOver,
   type ArchFile, type ConstItem, type IntValue, type IocLayout, type IoctlSpec, type OverridesFile, type TypedefSpec,
 } from './lib/abi.ts';
 import { formatJson } from './lib/format.ts';
@@ -396,6 +396,14 @@ export function apply(abiDir: string, x: Extraction, opts: ApplyOptions): PortRe
   if (!opts.reference) {
     if (absent.length) ov.absent = absent;
     if (prev?.structs) ov.structs = prev.structs;
+    // an arch family: write only what differs from the arch it extends
+    const parent = files.overrides[x.arch]?.own?.extends;
+    if (parent) {
+      const r = overridesOver(parent, files.overrides[parent].data, ov, files);
+      if (r.cannot.length) report.review.push(`overrides/${x.arch}.json extends ${parent}, but cannot say that it lacks ${r.cannot.join(', ')} of ${parent}'s: write them by hand or drop extends`);
+      Object.keys(ov).forEach((k) => delete (ov as Record<string, unknown>)[k]);
+      Object.assign(ov, r.own);
+    }
     if (Object.keys(ov).length > 1) write(ovPath, ov);
     else if (existsSync(ovPath)) { rmSync(ovPath); report.written.push(relative(abiDir, ovPath) + ' (removed)'); }
   }

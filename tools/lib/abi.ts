@@ -74,6 +74,8 @@ export interface ArchFile {
 }
 export interface OverridesFile {
   $schema?: string;
+  /** The arch whose overrides this one starts from (an arch family: mipsel extends mips). */
+  extends?: string;
   constants?: Record<string, Record<string, ConstItem>>;
   absent?: string[];
   typedefs?: Record<string, TypedefSpec>;
@@ -88,7 +90,8 @@ export interface AbiFiles {
   syscalls: { file: string; data: SyscallsFile };
   constants: { file: string; data: ConstantsFile }[];
   structs: { file: string; data: StructsFile }[];
-  overrides: Record<string, { file: string; data: OverridesFile }>;
+  /** Each arch's overrides: `data` with what it extends merged in (what resolution uses), `own` as the file says. */
+  overrides: Record<string, { file: string; data: OverridesFile; own?: OverridesFile }>;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -179,6 +182,24 @@ export function loadAbiFiles(dir = ABI_DIR): AbiFiles {
     if (!arches[arch]) throw new AbiError(`${relative(ROOT, file)}: no arch/${arch}.json`, file);
     overrides[arch] = { file, data: readValidated<OverridesFile>(file, 'overrides.schema.json') };
   }
+  // an arch family: the parent's overrides first, the arch's own over them
+  const merged = new Map<string, OverridesFile>();
+  const effective = (arch: string, chain: string[] = []): OverridesFile => {
+    const o = overrides[arch];
+    if (merged.has(arch)) return merged.get(arch)!;
+    const own = o.data;
+    let data = own;
+    if (own.extends) {
+      const rel = relative(ROOT, o.file);
+      if (chain.includes(own.extends)) throw new AbiError(`${rel}: extends ${own.extends}, which extends it again (${[...chain, arch, own.extends].join(' -> ')})`, o.file, '/extends');
+      if (!overrides[own.extends]) throw new AbiError(`${rel}: extends ${own.extends}, which has no overrides file`, o.file, '/extends');
+      data = mergeOverrides(effective(own.extends, [...chain, arch]), own);
+    }
+    merged.set(arch, data);
+    return data;
+  };
+  for (const arch of Object.keys(overrides)) effective(arch);
+  for (const [arch, o] of Object.entries(overrides)) overrides[arch] = { file: o.file, data: merged.get(arch)!, own: o.data };
   const typedefsFile = join(dir, 'typedefs.json');
   const syscallsFile = join(dir, 'syscalls.json');
   return {
@@ -194,6 +215,73 @@ export function loadAbiFiles(dir = ABI_DIR): AbiFiles {
     })),
     overrides,
   };
+}
+
+/**
+ * An arch's overrides over its parent's: the arch's items win, item by item (constants per namespace, typedefs and
+ * structs whole); the parent's absent items stay absent unless the arch gives them a value, a typedef or a struct.
+ */
+export function mergeOverrides(parent: OverridesFile, own: OverridesFile): OverridesFile {
+  const constants: NonNullable<OverridesFile['constants']> = { ...(parent.constants ?? {}) };
+  for (const [ns, items] of Object.entries(own.constants ?? {})) constants[ns] = { ...(parent.constants?.[ns] ?? {}), ...items };
+  const defined = (a: string) => (a.startsWith('struct:') ? !!own.structs?.[a.slice(7)] : a.startsWith('typedef:')
+    ? !!own.typedefs?.[a.slice(8)] : (() => { const i = a.indexOf('.'); return own.constants?.[a.slice(0, i)]?.[a.slice(i + 1)] !== undefined; })());
+  const absent = [...(parent.absent ?? []).filter((a) => !defined(a)), ...(own.absent ?? []).filter((a) => !(parent.absent ?? []).includes(a))];
+  const out: OverridesFile = { ...(own.$schema ? { $schema: own.$schema } : {}) };
+  if (Object.keys(constants).length) out.constants = constants;
+  if (absent.length) out.absent = absent;
+  const typedefs = { ...(parent.typedefs ?? {}), ...(own.typedefs ?? {}) };
+  if (Object.keys(typedefs).length) out.typedefs = typedefs;
+  const structs = { ...(parent.structs ?? {}), ...(own.structs ?? {}) };
+  if (Object.keys(structs).length) out.structs = structs;
+  return out;
+}
+
+/**
+ * What an arch's file must say when it extends `parent` (effective overrides) to resolve exactly as `full` does: the
+ * items that differ, the common value of each parent item the arch does not share, and the common definition's keys
+ * of each struct or typedef variant of the parent's it does not have. `cannot` lists what such a file cannot express.
+ */
+export function overridesOver(parentName: string, parent: OverridesFile, full: OverridesFile, files: AbiFiles): { own: OverridesFile; cannot: string[] } {
+  const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+  const common: Record<string, Record<string, ConstItem>> = {};
+  for (const { data } of files.constants) for (const [ns, n] of Object.entries(data.namespaces)) common[ns] = n.items;
+  const cannot: string[] = [];
+  const constants: NonNullable<OverridesFile['constants']> = {};
+  const fullAbsent = full.absent ?? [];
+  for (const [ns, items] of Object.entries(full.constants ?? {})) {
+    for (const [k, v] of Object.entries(items)) if (!same(parent.constants?.[ns]?.[k], v)) (constants[ns] ??= {})[k] = v;
+  }
+  const restore = (ns: string, k: string) => {
+    if (full.constants?.[ns]?.[k] !== undefined || constants[ns]?.[k] !== undefined) return;
+    if (common[ns]?.[k] === undefined) cannot.push(`${ns}.${k}`);
+    else (constants[ns] ??= {})[k] = common[ns][k];
+  };
+  for (const [ns, items] of Object.entries(parent.constants ?? {})) {
+    for (const k of Object.keys(items)) if (!fullAbsent.includes(`${ns}.${k}`)) restore(ns, k);
+  }
+  for (const a of parent.absent ?? []) {
+    if (fullAbsent.includes(a)) continue;
+    if (a.startsWith('struct:') || a.startsWith('typedef:')) cannot.push(a);
+    else restore(a.slice(0, a.indexOf('.')), a.slice(a.indexOf('.') + 1));
+  }
+  const own: OverridesFile = { ...(full.$schema ? { $schema: full.$schema } : {}), extends: parentName };
+  if (Object.keys(constants).length) own.constants = constants;
+  const absent = fullAbsent.filter((a) => !(parent.absent ?? []).includes(a));
+  if (absent.length) own.absent = absent;
+  for (const key of ['typedefs', 'structs'] as const) {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(full[key] ?? {})) if (!same(parent[key]?.[k], v)) out[k] = v;
+    for (const [k, pv] of Object.entries(parent[key] ?? {})) {
+      if (full[key]?.[k]) continue;
+      const base = (key === 'structs' ? files.structs.map((f) => f.data.structs[k]).find(Boolean) : files.typedefs.data.typedefs[k]) as Record<string, unknown> | undefined;
+      const keys = Object.keys(pv as object);
+      if (!base || keys.some((x) => base[x] === undefined)) { cannot.push(`${key}:${k}`); continue; }
+      out[k] = Object.fromEntries(keys.map((x) => [x, base[x]]));
+    }
+    if (Object.keys(out).length) (own as Record<string, unknown>)[key] = out;
+  }
+  return { own, cannot };
 }
 
 // ---------------------------------------------------------------------------------------------------------------
