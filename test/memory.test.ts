@@ -95,7 +95,7 @@ needs('procMaps')('mmap: `using` unmaps at the end of the block; PROT_NONE mappi
   t.is(smaps(address), undefined);
 });
 
-needs('procMaps')('mmap of a file, shared: the file sees the bytes; msync writes them back (the pages are clean again)', (t) => {
+needs('procMaps', 'smaps')('mmap of a file, shared: the file sees the bytes; msync writes them back (the pages are clean again)', (t) => {
   const dir = tmp();
   const p = join(dir, 'f');
   writeFileSync(p, Buffer.alloc(2 * PS, '.'));
@@ -206,7 +206,7 @@ test('after munmap, old views and the Mapping throw or read nothing, and the pro
   t.is(r.out, '0 0 0 undefined undefined undefined ERR_BUFFER_OUT_OF_BOUNDS ERR_BUFFER_OUT_OF_BOUNDS EFAULT EFAULT');
 });
 
-needs('procMaps', 'madvise')('madvise: dontneed zeroes private pages, dontdump sets the vma flag, guard pages detach the views', (t) => {
+needs('procMaps', 'smaps', 'madvise')('madvise: dontneed zeroes private pages, dontdump sets the vma flag, guard pages detach the views', (t) => {
   using m = mmap(2 * PS);
   m.buffer.fill(9);
   madvise(m, 'dontneed', PS, PS);
@@ -235,7 +235,7 @@ test('mincore: which pages are resident', (t) => {
   t.throws(() => mincore(m, 1), { code: 'EINVAL' });
 });
 
-needs('procMaps')('mremap: grows (moving if needed) with the contents; old views are detached; dontunmap makes a new Mapping', (t) => {
+needs('procMaps', 'mremap32')('mremap: grows (moving if needed) with the contents; old views are detached; dontunmap makes a new Mapping', (t) => {
   using m = mmap(PS);
   const b = m.buffer;
   b.write('kept');
@@ -266,7 +266,7 @@ needs('procMaps')('mremap: grows (moving if needed) with the contents; old views
   t.is(m.buffer[0], 0);
 });
 
-needs('procMaps', 'mlock2')('mlock, mlock2 (onfault) and munlock: the vma is locked, populated or not, and unlocked', (t) => {
+needs('procMaps', 'smaps', 'mlock2')('mlock, mlock2 (onfault) and munlock: the vma is locked, populated or not, and unlocked', (t) => {
   using m = mmap(4 * PS);
   mlock(m);
   let vma = smaps(m.address, false)!;
@@ -443,7 +443,7 @@ needs('root', 'memlock')('mlockall(\'future\') with CAP_IPC_LOCK is not refused 
 // A Worker's isolate is torn down without finalizers: its collectable Mappings are unmapped when it returns or calls
 // process.exit() (its views detached first, for 'exit' listeners after the library's). After terminate() no code of the
 // Worker runs, and no other thread may unmap on the word of memory any code can write: they stay mapped (README says so).
-needs('procMaps')('a Worker that returns or calls process.exit() unmaps its collectable Mappings, not nogc() ones; terminate() leaves them (child)', (t) => {
+needs('procMaps', 'evalModule')('a Worker that returns or calls process.exit() unmaps its collectable Mappings, not nogc() ones; terminate() leaves them (child)', (t) => {
   const dir = tmp();
   // file mappings: /proc/self/maps names them, whatever else is mapped at their addresses afterwards
   const worker = JSON.stringify(`

@@ -612,7 +612,7 @@ needs('subreaper')('wait4 decodes an exit code; signals by rt name', (t) => {
   t.like(reap(rt), { signaled: true, signal: SIG.RTMIN + 1 });
 });
 
-(corePattern.startsWith('|') ? skip : needs('subreaper'))('wait4 reports a core dump (core_pattern is a file name)', (t) => {
+(corePattern.startsWith('|') ? skip : needs('subreaper', 'coreDump'))('wait4 reports a core dump (core_pattern is a file name)', (t) => {
   const dir = tmp(t);
   const pid = child('exec sleep 1000', dir);
   P.prlimit(pid, 'core', { cur: Infinity, max: Infinity });
