@@ -3,12 +3,13 @@ import test from 'ava';
 import { join } from 'node:path';
 import { countKinds } from '../ctest/report.ts';
 import type { CtestRun } from '../ctest/ctest.ts';
-import { ABI_DIR, ctest, editJson, mismatches, scratchAbi } from './helpers.ts';
+import { ABI_DIR, ROOT, ctest, editJson, mismatches, scratchAbi } from './helpers.ts';
 import { loadAbiFiles, resolveAbi, valueAt } from '../tools/lib/abi.ts';
 import { mkdtempSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { buildChecks, hostTarget, mergeRuns, runCtest } from '../ctest/ctest.ts';
-import { newestHeaders, type UapiHeaders } from '../ctest/headers.ts';
+import type { UapiHeaders } from '../ctest/headers.ts';
 import { uapiTriplet } from '../tools/lib/targets.ts';
 
 let host: Promise<CtestRun>;
@@ -118,12 +119,14 @@ test('a family an arch numbers its own way: an item with the common value is a r
   t.is(resolveAbi(files, 'x86_64').constants.find((k) => k.id === 'SO.FUTURE')!.perArch, undefined);
 });
 
+// fetched (or found in build/headers/) by a child process, so that the tests are declared synchronously, as ava wants,
+// however long apt takes
 let newest: UapiHeaders | undefined;
 let newestWhy = '';
-try {
-  newest = await newestHeaders();
-} catch (err) {
-  newestWhy = ` (skipped: the newest kernel headers could not be fetched from Debian's archive: ${(err as Error).message.split('\n')[0]})`;
+{
+  const r = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'tools', 'headers.ts')], { encoding: 'utf8', cwd: ROOT });
+  if (r.status === 0) newest = JSON.parse(r.stdout) as UapiHeaders;
+  else newestWhy = ` (skipped: the newest kernel headers could not be fetched from Debian's archive: ${(r.stderr || r.error?.message || `status ${r.status}`).trim().split('\n').pop()})`;
 }
 const withNewest = newest ? test : test.skip;
 
