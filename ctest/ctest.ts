@@ -503,7 +503,7 @@ export async function runCtest(abi: ResolvedAbi, opts: CtestOptions): Promise<Ct
  * One result per item from the two header sets of a target: a mismatch in either is a mismatch (naming the headers), an
  * item checked in either is checked, and an item neither could check keeps the newer headers' reason when they tried.
  */
-export function mergeRuns(base: CtestRun, newest: CtestRun): { results: Result[]; moved: number } {
+export function mergeRuns(base: CtestRun, newest: CtestRun): { results: Result[]; moved: number; checked: number } {
   const key = (r: Result) => `${r.check.kind}:${r.check.id}`;
   const other = new Map(newest.results.map((r) => [key(r), r]));
   const label = `against the headers of Linux ${newest.probe.headers}`;
@@ -514,13 +514,12 @@ export function mergeRuns(base: CtestRun, newest: CtestRun): { results: Result[]
     if (r.status === 'mismatch') return n.status === 'mismatch' ? { ...r, reason: `${r.reason}; ${label}: ${n.reason}` } : r;
     if (n.status === 'mismatch') return { ...n, reason: `${label}: ${n.reason}` };
     if (r.status === 'ok') return r;
-    if (n.status === 'ok') {
-      moved++;
-      return n;
-    }
+    if (n.status === 'ok') moved++;
     return n;
   });
-  return { results, moved };
+  // what the newest headers checked (the data model, probed by both sets, aside)
+  const checked = newest.results.filter((r) => r.status !== 'unchecked' && r.check.kind !== 'base').length;
+  return { results, moved, checked };
 }
 
 function describeMismatch(ch: Check, actual: bigint[]): string {

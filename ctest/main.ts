@@ -56,7 +56,7 @@ async function main() {
         target: targetFor(arch), dir: join(dir, 'newest'), kinds, log, uapi: { dir: h.dir, triplet: uapiTriplet(arch) },
       });
       const m = mergeRuns(run, second);
-      newest = { headers: second.probe.headers, checked: second.results.filter((r) => r.status !== 'unchecked' && r.check.kind !== 'base').length, moved: m.moved };
+      newest = { headers: second.probe.headers, checked: m.checked, moved: m.moved };
       run = { ...run, results: m.results };
     } catch (err) {
       newest = ((err as Error).message || String(err)).split('\n')[0];
