@@ -7,7 +7,7 @@ import { flags, type Flags } from './core/flags.ts';
 import { bufferFrom, allocUnsafe, int, mode, path as checkPath, pathText, region, lengthOf, type Bytes } from './core/args.ts';
 import { structArg } from './core/view.ts';
 import { withFileTypeTests, type FileTypeTests } from './core/filetype.ts';
-import * as sys from './core/compat.ts';
+import * as sys from './core/arch.ts';
 
 const { O, AT, S } = abi;
 export type PathLike = string | Buffer | URL;

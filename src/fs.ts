@@ -5,7 +5,8 @@
 // they are wrapped synchronously; Promise variants come later.
 import { abi, raw } from './core/abi.ts';
 import { backend } from './core/backend.ts';
-import * as sys from './core/compat.ts';
+import * as sys from './core/arch.ts';
+import * as words from './core/words.ts';
 import { withFileTypeTests, dtToMode, type FileTypeTests } from './core/filetype.ts';
 import { check } from './core/errors.ts';
 import { Fd, fdNum, retryFd, forgetRange, addFdMethods, type FdLike, type FdMethods } from './core/fd.ts';
@@ -64,7 +65,7 @@ function off(v: unknown, name: string, unsigned = true): number | bigint {
 function offPtr(v: unknown, name: string): Buffer | null {
   if (v === null || v === undefined) return null;
   const b = alloc(8);
-  sys.writeI64(b, BigInt(off(v, name)));
+  words.writeI64(b, BigInt(off(v, name)));
   return b;
 }
 
@@ -101,7 +102,7 @@ function iovecs(bufs: unknown, name: string, strings: boolean): Iov {
     const b = keep[i];
     const len = lengthOf(b);
     const v = new abi.Iovec(iov!, i * size);
-    v.iov_base = sys.pointerField(len ? addressOf(b) : 0n) as bigint;
+    v.iov_base = words.pointerField(len ? addressOf(b) : 0n) as bigint;
     v.iov_len = len;
   }
   return { iov, count, keep };
@@ -1200,7 +1201,7 @@ export function name_to_handle_at(dirfd: FdLike, path: PathLike, at: Flags = 0):
   const exact = bufferFrom(h.$buffer.subarray(0, abi.FileHandle.size + h.handle_bytes));
   return {
     handle: new abi.FileHandle(exact),
-    mountId: f & AT.HANDLE_MNT_ID_UNIQUE ? sys.readU64(mnt) : sys.readI32(mnt),
+    mountId: f & AT.HANDLE_MNT_ID_UNIQUE ? words.readU64(mnt) : words.readI32(mnt),
   };
 }
 

@@ -28,7 +28,8 @@ import { check, SyscallError } from './core/errors.ts';
 import { fdNum, workerThreads, type FdLike } from './core/fd.ts';
 import { flags, constant, type Flags } from './core/flags.ts';
 import { bufferFrom, alloc, int, int64, describe, markMapped, setKernelCopy } from './core/args.ts';
-import * as sys from './core/compat.ts';
+import * as sys from './core/arch.ts';
+import * as words from './core/words.ts';
 
 const { PROT, MAP, MREMAP, MADV, MSYNC, MLOCK, MCL, E, RLIMIT } = abi;
 
@@ -36,7 +37,7 @@ const { PROT, MAP, MREMAP, MADV, MSYNC, MLOCK, MCL, E, RLIMIT } = abi;
  * The addresses user space gets without asking for more (47 bits on x86_64, 48 on aarch64, 32 on 32-bit arches):
  * mmap hints must be below it, so that every address the kernel returns is an exact number.
  */
-const ADDRESS_LIMIT = sys.ADDRESS_LIMIT;
+const ADDRESS_LIMIT = words.ADDRESS_LIMIT;
 
 let pageSizeValue = 0;
 /** The page size, from the auxiliary vector the kernel gave this process (AT_PAGESZ, through libc's getauxval: no /proc). */
@@ -556,7 +557,7 @@ export function mlockall(how: Flags): void {
 function futureLockLimit(): bigint | undefined {
   const lim = alloc(16);
   if (raw.prlimit64(0, RLIMIT.MEMLOCK, null, lim) !== 0) return undefined; // cannot tell: the kernel decides
-  const cur = sys.readU64(lim, 0);
+  const cur = words.readU64(lim, 0);
   if (cur >= 2n ** 46n) return undefined; // RLIM64_INFINITY, or more than a process maps
   const ps = pageSize();
   const len = (Math.floor(Number(cur) / ps) + 1) * ps;
@@ -592,10 +593,10 @@ function copyThroughKernel(dst: Uint8Array, src: Uint8Array): void {
   const size = abi.Iovec.size;
   const iov = alloc(2 * size);
   const local = new abi.Iovec(iov, 0);
-  local.iov_base = sys.pointerField(backend().address(dst)) as bigint;
+  local.iov_base = words.pointerField(backend().address(dst)) as bigint;
   local.iov_len = n as never;
   const remote = new abi.Iovec(iov, size);
-  remote.iov_base = sys.pointerField(backend().address(src)) as bigint;
+  remote.iov_base = words.pointerField(backend().address(src)) as bigint;
   remote.iov_len = n as never;
   const got = raw.process_vm_readv(raw.getpid(), iov.subarray(0, size), 1, iov.subarray(size), 1, 0);
   // no process_vm_readv here (qemu-user, a seccomp policy): copy as JavaScript would

@@ -14,7 +14,8 @@ import { flags, constant, type Flags } from './core/flags.ts';
 import { max, bufferFrom, allocUnsafe, alloc, int, int64, isInt, describe, isBytes, copyBytes, path as checkPath, pathText, region, lengthOf, type Bytes } from './core/args.ts';
 import { structArg } from './core/view.ts';
 import type { PathLike } from './files.ts';
-import * as sys from './core/compat.ts';
+import * as sys from './core/arch.ts';
+import * as words from './core/words.ts';
 
 const { SIG, W, P, CLD, RLIM } = abi;
 
@@ -237,15 +238,15 @@ export function prlimit(pid: number, res: Resource, limit?: Partial<Record<'cur'
     let max = limit.max === undefined ? undefined : rlimIn(limit.max, 'limit.max');
     if (cur === undefined || max === undefined) {
       check(raw.prlimit64(p, r, null, old), 'prlimit64');
-      cur ??= sys.readU64(old, 0);
-      max ??= sys.readU64(old, 8);
+      cur ??= words.readU64(old, 0);
+      max ??= words.readU64(old, 8);
     }
     next = alloc(16);
-    sys.writeU64(next, cur, 0);
-    sys.writeU64(next, max, 8);
+    words.writeU64(next, cur, 0);
+    words.writeU64(next, max, 8);
   }
   check(raw.prlimit64(p, r, next, old), 'prlimit64');
-  return { cur: rlimOut(sys.readU64(old, 0)), max: rlimOut(sys.readU64(old, 8)) };
+  return { cur: rlimOut(words.readU64(old, 0)), max: rlimOut(words.readU64(old, 8)) };
 }
 
 /** The caller's limit of a resource (prlimit64). `getrlimit('nofile') // { cur: 1024n, max: 524288n }` */
@@ -297,7 +298,7 @@ export function sched_getaffinity(pid = 0): Set<number> {
     const cpus = new Set<number>();
     // the mask is an array of unsigned longs: CPU c is bit c % 64 (or 32) of word c / 64, in the arch's byte order
     for (let c = 0; c < n * 8; c++) {
-      const [byte, bit] = sys.cpuBit(c);
+      const [byte, bit] = words.cpuBit(c);
       if (mask[byte] & (1 << bit)) cpus.add(c);
     }
     return cpus;
@@ -322,7 +323,7 @@ export function sched_setaffinity(pid: number, cpus: CpuSet, size?: number): voi
   }
   const mask = alloc(len);
   for (const c of list) {
-    const [byte, bit] = sys.cpuBit(c);
+    const [byte, bit] = words.cpuBit(c);
     mask[byte] |= 1 << bit;
   }
   check(raw.sched_setaffinity(p, len, mask), 'sched_setaffinity');
@@ -341,7 +342,7 @@ export function sched_getscheduler(pid = 0): number {
 /** Set the policy and static priority of `pid` (0: the calling thread). `sched_setscheduler(pid, 'fifo', 10)` */
 export function sched_setscheduler(pid: number, pol: Policy, priority = 0): void {
   const param = alloc(4);
-  sys.writeI32(param, int(priority, 'priority', 0, 2 ** 31 - 1));
+  words.writeI32(param, int(priority, 'priority', 0, 2 ** 31 - 1));
   check(raw.sched_setscheduler(pidArg(pid), policy(pol), param), 'sched_setscheduler');
 }
 
@@ -474,7 +475,7 @@ let clockTicks: number | undefined;
 /** Clock ticks per second (AT_CLKTCK from the auxiliary vector; 100 on Linux x86_64). */
 export function clkTck(): number {
   if (clockTicks === undefined) {
-    const [hz] = sys.auxv(readFileSync('/proc/self/auxv'), 17); // AT_CLKTCK
+    const [hz] = words.auxv(readFileSync('/proc/self/auxv'), 17); // AT_CLKTCK
     clockTicks = hz ? Number(hz) : 100;
   }
   return clockTicks;

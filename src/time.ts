@@ -9,7 +9,8 @@ import { check, SyscallError } from './core/errors.ts';
 import { flags, constant, type Flags } from './core/flags.ts';
 import { alloc, int, describe } from './core/args.ts';
 import { structArg } from './core/view.ts';
-import * as sys from './core/compat.ts';
+import * as sys from './core/arch.ts';
+import * as words from './core/words.ts';
 
 /** A struct view argument of the right class (a TypeError naming it otherwise). */
 function viewArg<T>(v: T, cls: abstract new (...a: never[]) => unknown, name: string): T {
@@ -479,12 +480,12 @@ export function timer_create(clock: Clock = 'monotonic', event: SigeventSpec = {
   if (event.signo !== undefined) sev.sigev_signo = int(constant(SIG, 'SIG', 'SIG', event.signo), 'signo', 0, 2 ** 31 - 1);
   if (event.value !== undefined) {
     // a pointer-sized field: 32 bits on 32-bit arches (the value is truncated there)
-    sev.sigev_value.sival_ptr = sys.pointerField(BigInt.asUintN(64, BigInt(int(event.value, 'value', -(2 ** 53), 2 ** 53)))) as bigint;
+    sev.sigev_value.sival_ptr = words.pointerField(BigInt.asUintN(64, BigInt(int(event.value, 'value', -(2 ** 53), 2 ** 53)))) as bigint;
   }
   if (event.tid !== undefined) sev._sigev_un._tid = int(event.tid, 'tid', 0, 2 ** 31 - 1);
   const out = alloc(4); // timer_t is an int
   check(raw.timer_create(id, bytes(sev, abi.Sigevent, 'sev'), out), 'timer_create');
-  return new Timer(sys.readI32(out));
+  return new Timer(words.readI32(out));
 }
 
 /**

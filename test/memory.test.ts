@@ -12,7 +12,7 @@ import {
   Mapping, pageSize,
 } from '../src/memory.ts';
 import { needs, skip, USER_NS } from './skips.ts';
-import { ADDRESS_LIMIT } from '../src/core/compat.ts'; // 2^47 on x86_64, 2^48 on aarch64, 2^32 on 32-bit arches
+import { ADDRESS_LIMIT } from '../src/core/words.ts'; // 2^47 on x86_64, 2^48 on aarch64, 2^32 on 32-bit arches
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const MEMORY = JSON.stringify(join(ROOT, 'src', 'memory.ts'));

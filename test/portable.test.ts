@@ -1,6 +1,6 @@
 // Portability without an emulator: for every arch koffi has a build for (tools/lib/targets.ts), the syscalls and structs the
 // domain modules use there exist in that arch's generated ABI, with 64-bit file offsets, sizes and times. The modules
-// call per-arch syscalls only through src/core/compat.ts (select()); every other `raw.X(` in their source must exist
+// call per-arch syscalls only through src/core/arch.ts (select()); every other `raw.X(` in their source must exist
 // on every one of these arches, and this test reads the source to check it.
 import test from 'ava';
 import { readFileSync, readdirSync } from 'node:fs';
@@ -9,8 +9,9 @@ import { fileURLToPath } from 'node:url';
 import { TARGETS } from '../tools/lib/targets.ts';
 import { loadArch, ARCH_NAMES, type ArchAbi, type ArchName } from '../src/generated/index.ts';
 import { abi } from '../src/core/abi.ts';
-import * as compat from '../src/core/compat.ts';
-import { OPS, select, HOST, type Selection } from '../src/core/compat.ts';
+import * as sys from '../src/core/arch.ts';
+import * as words from '../src/core/words.ts';
+import { OPS, select, HOST, type Selection } from '../src/core/arch.ts';
 
 const SRC = fileURLToPath(new URL('../src/', import.meta.url));
 // the hand-written modules (generated code is the spec's business): TypeScript, or the JavaScript compiled from it
@@ -148,31 +149,31 @@ test('every arch of the spec has the syscalls its selection names, and a 64-bit-
 
 test('the host uses what select() chose for it', (t) => {
   t.deepEqual(HOST, select(abi));
-  t.is(compat.StatStruct as unknown, HOST.structs.stat === 'Stat' ? abi.Stat : abi.Statx);
-  t.is(compat.LockStruct as unknown, HOST.structs.lock === 'Flock' ? abi.Flock : abi.Flock64);
+  t.is(sys.StatStruct as unknown, HOST.structs.stat === 'Stat' ? abi.Stat : abi.Statx);
+  t.is(sys.LockStruct as unknown, HOST.structs.lock === 'Flock' ? abi.Flock : abi.Flock64);
 });
 
 test('host helpers: auxv words, CPU mask bits, file position pairs, addresses, sizes', (t) => {
-  const w = compat.WORD;
+  const w = words.WORD;
   const aux = Buffer.alloc(6 * w);
-  const put = (i: number, v: number) => (w === 8 ? compat.writeU64(aux, BigInt(v), i * 8) : aux.writeUInt32LE(v, i * 4));
+  const put = (i: number, v: number) => (w === 8 ? words.writeU64(aux, BigInt(v), i * 8) : aux.writeUInt32LE(v, i * 4));
   put(0, 6); put(1, 4096); put(2, 17); put(3, 100); // AT_PAGESZ, AT_CLKTCK, then AT_NULL
-  t.deepEqual(compat.auxv(aux, 6), [4096n]);
-  t.deepEqual(compat.auxv(aux, 17), [100n]);
-  t.deepEqual(compat.auxv(aux, 25), []);
-  t.deepEqual(compat.cpuBit(0), [0, 0]);
-  t.deepEqual(compat.cpuBit(9), [1, 1]);
-  t.deepEqual(compat.cpuBit(70), [8, 6]);
-  t.deepEqual(compat.posPair(5), HOST.wide ? [5, 0] : [5, 0]);
-  t.is(compat.unsignedResult(4096), 4096);
-  t.is(compat.unsignedResult(-22), -22);
-  t.is(compat.sizeArg(2 ** 40), HOST.wide ? 2 ** 40 : 0xffffffff);
-  t.is(compat.pointerField(5n), w === 8 ? 5n : 5);
+  t.deepEqual(words.auxv(aux, 6), [4096n]);
+  t.deepEqual(words.auxv(aux, 17), [100n]);
+  t.deepEqual(words.auxv(aux, 25), []);
+  t.deepEqual(words.cpuBit(0), [0, 0]);
+  t.deepEqual(words.cpuBit(9), [1, 1]);
+  t.deepEqual(words.cpuBit(70), [8, 6]);
+  t.deepEqual(sys.posPair(5), HOST.wide ? [5, 0] : [5, 0]);
+  t.is(sys.unsignedResult(4096), 4096);
+  t.is(sys.unsignedResult(-22), -22);
+  t.is(sys.sizeArg(2 ** 40), HOST.wide ? 2 ** 40 : 0xffffffff);
+  t.is(words.pointerField(5n), w === 8 ? 5n : 5);
   const b = Buffer.alloc(8);
-  compat.writeI64(b, -2n);
-  t.is(compat.readI64(b), -2n);
-  compat.writeI32(b, -3);
-  t.is(compat.readI32(b), -3);
+  words.writeI64(b, -2n);
+  t.is(words.readI64(b), -2n);
+  words.writeI32(b, -3);
+  t.is(words.readI32(b), -3);
 });
 
 test('a C long or pointer is a bigint on every arch: 4 bytes on 32-bit arches, read and written as a bigint', async (t) => {

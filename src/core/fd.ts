@@ -26,7 +26,7 @@ import { createRequire } from 'node:module';
 import { abi, raw } from './abi.ts';
 import { min, max, alloc, describe } from './args.ts';
 import { SyscallError } from './errors.ts';
-import { readU64 } from './compat.ts';
+import { readU64 } from './words.ts';
 
 let requireFn: NodeJS.Require | undefined;
 /** require(), made on first use: createRequire (and import.meta) cost the import about 3 ms. */

@@ -1,5 +1,5 @@
-// Portability: which syscall and which struct each operation of the domain modules uses on an arch, chosen once, at
-// import, from what the arch's generated table has, the way glibc chooses them:
+// Per-arch choices: which syscall and which struct each operation of the domain modules uses on an arch, chosen once,
+// at import, from what the arch's generated table has, the way glibc chooses them:
 //
 // - the calls the asm-generic arches (aarch64, riscv64) never had (open, stat, mkdir, unlink, rename, chown, access...)
 //   are made with the *at family on every arch (fs.ts), so one code path runs everywhere;
@@ -15,10 +15,11 @@
 //
 // `select(abi)` is the pure choice for any arch's generated ABI (test/portable.test.ts checks it for every arch); the
 // rest of this file applies it to the host: functions with one signature whatever the arch, each a direct call on
-// x86_64. Words in memory the kernel shares (auxv, loff_t, rlimit64, ...) are read in the arch's byte order.
+// x86_64. The sizes and byte order of the words in memory the kernel shares are words.ts's business.
 import { abi, raw, type ArchAbi } from './abi.ts';
 import { alloc } from './args.ts';
 import { backend, type SyscallFn } from './backend.ts';
+import { wordsOf, readI64, type Words } from './words.ts';
 
 /** The operations whose syscall differs between arches. */
 export const OPS = [
@@ -36,18 +37,11 @@ const ID_OPS = [
   'getresuid', 'getresgid', 'setfsuid', 'setfsgid', 'getgroups', 'setgroups', 'fchown',
 ] as const;
 
-/** What one arch uses. */
-export interface Selection {
+/** What one arch uses, and its words (pointer and long sizes, byte order, address limit: see words.ts). */
+export interface Selection extends Words {
   readonly arch: string;
   /** A 64-bit argument fits one register (64-bit arches, and x32); otherwise it travels in a pair. */
   readonly wide: boolean;
-  /** The size of a pointer: of an auxv word, an iovec field, a sigval. */
-  readonly word: 4 | 8;
-  /** The size of the kernel's `unsigned long` in CPU masks. */
-  readonly long: 4 | 8;
-  readonly littleEndian: boolean;
-  /** mmap hints must be below this: the top of the address space the kernel uses without a hint above it. */
-  readonly addressLimit: number;
   /** The syscall behind each operation (a name of the arch's SYS table). */
   readonly calls: Readonly<Record<Op, string>>;
   /** The generated struct class each operation fills: for stat, statfs and record locks. */
@@ -62,9 +56,6 @@ export interface Selection {
  */
 const STAT_TIME32 = new Set(['mips64', 'mips64el']);
 
-/** The highest user address the kernel hands out without a hint above it, by arch (2^47 where not listed). */
-const ADDRESS_TOP: Readonly<Record<string, number>> = { aarch64: 2 ** 48 };
-
 /** The syscalls and structs the domain modules use on arch `a` (any arch of the spec, not only the host). */
 export function select(a: ArchAbi): Selection {
   const sys = a.SYS as unknown as Readonly<Record<string, number | undefined>>;
@@ -73,7 +64,6 @@ export function select(a: ArchAbi): Selection {
   const first = (...names: string[]) => names.find(has) ?? names[names.length - 1];
   const name = a.arch.name;
   const wide = a.arch.syscall.split64 === 'none';
-  const word = Number(a.arch.types.pointer.size) === 4 ? 4 : 8;
   const statNative = wide && has('fstat') && has('newfstatat') && !STAT_TIME32.has(name);
   const time64 = !wide && has('clock_gettime64');
   const ids32 = has('getuid32');
@@ -107,10 +97,7 @@ export function select(a: ArchAbi): Selection {
   return {
     arch: name,
     wide,
-    word,
-    long: Number(a.arch.types.long.size) === 4 ? 4 : 8,
-    littleEndian: a.arch.endian === 'little',
-    addressLimit: word === 4 ? 2 ** 32 : (ADDRESS_TOP[name] ?? 2 ** 47),
+    ...wordsOf(a),
     calls: calls as Record<Op, string>,
     structs: { stat: statNative ? 'Stat' : 'Statx', statfs: wide ? 'Statfs' : 'Statfs64', lock: lock64 ? 'Flock64' : 'Flock' },
     lockCmds: lock64 ? { GETLK: 'GETLK64', SETLK: 'SETLK64', SETLKW: 'SETLKW64' } : { GETLK: 'GETLK', SETLK: 'SETLK', SETLKW: 'SETLKW' },
@@ -126,50 +113,6 @@ const C = HOST.calls;
 /** The raw functions by name, for the syscalls only some arches have (raw's type is x86_64's). */
 const R = raw as unknown as Readonly<Record<string, (...args: unknown[]) => number>>;
 const { AT, STATX, CLOCK, E, F } = abi;
-
-/** Bytes in a pointer (auxv words, iovec fields, sigval). */
-export const WORD = HOST.word;
-/** See Selection.addressLimit. */
-export const ADDRESS_LIMIT = HOST.addressLimit;
-const LE = HOST.littleEndian;
-
-// ---- memory the kernel shares, in the host's byte order ----
-
-export const readI32 = LE ? (b: Buffer, o = 0) => b.readInt32LE(o) : (b: Buffer, o = 0) => b.readInt32BE(o);
-export const writeI32 = LE ? (b: Buffer, v: number, o = 0) => b.writeInt32LE(v, o) : (b: Buffer, v: number, o = 0) => b.writeInt32BE(v, o);
-export const readI64 = LE ? (b: Buffer, o = 0) => b.readBigInt64LE(o) : (b: Buffer, o = 0) => b.readBigInt64BE(o);
-export const writeI64 = LE ? (b: Buffer, v: bigint, o = 0) => b.writeBigInt64LE(v, o) : (b: Buffer, v: bigint, o = 0) => b.writeBigInt64BE(v, o);
-export const readU64 = LE ? (b: Buffer, o = 0) => b.readBigUInt64LE(o) : (b: Buffer, o = 0) => b.readBigUInt64BE(o);
-export const writeU64 = LE ? (b: Buffer, v: bigint, o = 0) => b.writeBigUInt64LE(v, o) : (b: Buffer, v: bigint, o = 0) => b.writeBigUInt64BE(v, o);
-
-/** An unsigned pointer-sized word (an auxv entry's type or value). */
-export function readWord(b: Buffer, o: number): bigint {
-  if (WORD === 8) return readU64(b, o);
-  return BigInt(LE ? b.readUInt32LE(o) : b.readUInt32BE(o));
-}
-
-/** The values of the auxiliary vector (/proc/self/auxv) whose type is `type`, in order. */
-export function auxv(data: Buffer, type: number): bigint[] {
-  const out: bigint[] = [];
-  for (let i = 0; i + 2 * WORD <= data.length; i += 2 * WORD) {
-    const t = readWord(data, i);
-    if (t === 0n) break; // AT_NULL
-    if (t === BigInt(type)) out.push(readWord(data, i + WORD));
-  }
-  return out;
-}
-
-/** A value for a pointer-sized struct field: a bigint where the field has 8 bytes, a number where it has 4. */
-export const pointerField: (v: bigint) => bigint | number = WORD === 8 ? (v) => v : (v) => Number(BigInt.asUintN(32, v));
-
-/** The byte and bit of CPU `cpu` in a cpu_set_t (an array of the kernel's unsigned long). */
-export function cpuBit(cpu: number): [number, number] {
-  const bits = 8 * HOST.long;
-  const w = Math.floor(cpu / bits);
-  const inWord = cpu % bits;
-  const byte = LE ? inWord >> 3 : HOST.long - 1 - (inWord >> 3);
-  return [w * HOST.long + byte, inWord & 7];
-}
 
 /** A size_t argument: on an arch with 32-bit registers, at most 2^32 - 1 (the calls that take one may do less). */
 export const sizeArg: (v: number | bigint) => number | bigint = HOST.wide
