@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import Table from 'cli-table3';
 import { abi, raw } from '../src/core/abi.ts';
 import { bundle } from '../tools/lib/bundle.ts';
-import { fstat, read, Stat } from '../src/files.ts';
+import { fstat, read, Stat } from '../src/fs/index.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const OUT = join(ROOT, 'build', 'bench');
@@ -116,7 +116,7 @@ const st = new Stat();
 const sbuf = Buffer.alloc(abi.Stat.size);
 if (fstat(sfd, st).size !== 1234n || fstatSync(sfd).size !== 1234) throw new Error('fstat: the cases disagree');
 const fstatCases = [
-  callCase('fstat', 'fstat(fd, st) reused Stat (src/files.ts)', () => fstat(sfd, st)),
+  callCase('fstat', 'fstat(fd, st) reused Stat (src/fs/stat.ts)', () => fstat(sfd, st)),
   callCase('fstat', 'fs.fstatSync(fd)', () => fstatSync(sfd)),
   callCase('fstat', 'raw.fstat(fd, buf) (reference)', () => raw.fstat(sfd, sbuf), CALLS, 'the generated call alone: the floor for the wrapper'),
 ];
@@ -156,7 +156,7 @@ if (read(rfd, rbuf) !== 4096) throw new Error('read: short read');
 writeSync(wfd, fill.subarray(0, 4096));
 if (readSync(rfd, rbuf) !== 4096) throw new Error('fs.readSync: short read');
 const readCases = [
-  readCase('read(fd, buf) (src/files.ts)', () => read(rfd, rbuf)),
+  readCase('read(fd, buf) (src/fs/io.ts)', () => read(rfd, rbuf)),
   readCase('fs.readSync(fd, buf)', () => readSync(rfd, rbuf)),
   readCase('raw.read(fd, buf, 4096) (reference)', () => raw.read(rfd, rbuf, 4096), 'the generated call alone'),
 ];

@@ -35,7 +35,7 @@ import {
 import { archOption, ensureToolchains, hostTargetName, targetInfo } from '../tools/lib/targets.ts';
 import { describeExit } from '../tools/lib/exit.ts';
 import { abi, raw } from '../src/core/abi.ts';
-import { futimens } from '../src/fs.ts';
+import { futimens } from '../src/fs/index.ts';
 
 /** Test files the suite does not run on foreign arches, and why. */
 export const EXCLUDED: Record<string, string> = {

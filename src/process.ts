@@ -13,7 +13,7 @@ import { Fd, fdNum, retryFd, addFdMethods, type FdLike, type FdMethods } from '.
 import { flags, constant, type Flags } from './core/flags.ts';
 import { max, bufferFrom, allocUnsafe, alloc, int, int64, isInt, describe, isBytes, copyBytes, path as checkPath, pathText, region, lengthOf, type Bytes } from './core/args.ts';
 import { structArg } from './core/view.ts';
-import type { PathLike } from './files.ts';
+import type { PathLike } from './fs/index.ts';
 import * as sys from './core/arch.ts';
 import * as words from './core/words.ts';
 

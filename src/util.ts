@@ -6,8 +6,7 @@ import { Fd, type FdLike } from './core/fd.ts';
 import { SyscallError } from './core/errors.ts';
 import { min, max, concatBuffers, bufferFrom, allocUnsafe, int, mode as checkMode, describe, region, lengthOf, isBytes } from './core/args.ts';
 import { type Flags } from './core/flags.ts';
-import { open, read, write, fstat, type Mode, type PathLike } from './files.ts';
-import { getdents, openat, unlinkat, mkdir, fstatat, readlink, type Dirent } from './fs.ts';
+import { open, read, write, fstat, getdents, openat, unlinkat, mkdir, fstatat, readlink, type Dirent, type Mode, type PathLike } from './fs/index.ts';
 
 const { AT, S } = abi;
 const MAX_LENGTH = bufferConstants.MAX_LENGTH;

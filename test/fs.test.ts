@@ -1,4 +1,4 @@
-// Files and directories (src/fs.ts): each call is checked by its effect on the world, mostly through node:fs.
+// Files and directories (src/fs/): each call is checked by its effect on the world, mostly through node:fs.
 import test, { type ExecutionContext } from 'ava';
 import {
   mkdtempSync, writeFileSync, readFileSync, statSync, lstatSync, existsSync, symlinkSync, mkdirSync, rmSync,
@@ -19,7 +19,7 @@ import {
   copy_file_range, sendfile, splice, tee, vmsplice, memfd_create, setxattr, lsetxattr, fsetxattr, getxattr, lgetxattr,
   fgetxattr, listxattr, llistxattr, flistxattr, removexattr, lremovexattr, fremovexattr, name_to_handle_at,
   open_by_handle_at, IOV_MAX, ACCESS, POSIX_FADV,
-} from '../src/fs.ts';
+} from '../src/fs/index.ts';
 import { needs, skip } from './skips.ts';
 
 const { AT, S, E, F } = abi;
@@ -51,8 +51,7 @@ function child(code: string, prefix: string[] = []): { status: number | null; ou
   try { out = JSON.parse(r.stdout); } catch { out = r.stdout; }
   return { status: r.status, out, stderr: r.stderr };
 }
-const FS_URL = new URL('../src/fs.ts', import.meta.url).href;
-const FILES_URL = new URL('../src/files.ts', import.meta.url).href;
+const FS_URL = new URL('../src/fs/index.ts', import.meta.url).href;
 
 const tmpIsDisk = statfsSync(tmpdir()).type !== 0x01021994;
 const hasUnshare = spawnSync('unshare', ['--version']).status === 0;
@@ -797,8 +796,7 @@ test('fcntl process-associated locks are seen by another process', (t) => {
   using fd = open(p, 'rdwr');
   fcntl(fd, 'setlkw', { type: 'wrlck', start: 0, len: 100 });
   const code = `
-    import { fcntl } from ${JSON.stringify(FS_URL)};
-    import { open } from ${JSON.stringify(FILES_URL)};
+    import { fcntl, open } from ${JSON.stringify(FS_URL)};
     const f = open(${JSON.stringify(p)}, 'rdwr');
     const l = fcntl(f, 'getlk', { type: 'rdlck', start: 50, len: 1 });
     let err = null; try { fcntl(f, 'setlk', { type: 'rdlck' }); } catch (e) { err = e.code; }

@@ -3,7 +3,7 @@
 // call per-arch syscalls only through src/core/arch.ts (select()); every other `raw.X(` in their source must exist
 // on every one of these arches, and this test reads the source to check it.
 import test from 'ava';
-import { readFileSync, readdirSync } from 'node:fs';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { TARGETS } from '../tools/lib/targets.ts';
@@ -17,10 +17,15 @@ const SRC = fileURLToPath(new URL('../src/', import.meta.url));
 // the hand-written modules (generated code is the spec's business): TypeScript, or the JavaScript compiled from it
 // where the suite runs compiled (qemu/suite.ts)
 const isModule = (f: string) => /\.(ts|js)$/.test(f) && !f.endsWith('.d.ts');
-const MODULES = [
-  ...readdirSync(SRC).filter(isModule).map((f) => join(SRC, f)),
-  ...readdirSync(join(SRC, 'core')).filter(isModule).map((f) => join(SRC, 'core', f)),
-];
+/** The modules under `dir`, in its subdirectories too (src/core, src/fs, ...), but not src/generated. */
+function modules(dir: string): string[] {
+  return readdirSync(dir).sort().flatMap((f) => {
+    const p = join(dir, f);
+    if (statSync(p).isDirectory()) return p === join(SRC, 'generated') ? [] : modules(p);
+    return isModule(f) ? [p] : [];
+  });
+}
+const MODULES = modules(SRC);
 const source = MODULES.map((f) => readFileSync(f, 'utf8').replace(/\/\/.*$|\/\*[\s\S]*?\*\//gm, '')).join('\n');
 /** Every syscall the modules call by name: raw.X(...). */
 const RAW_CALLS = [...new Set([...source.matchAll(/\braw\.([A-Za-z_]\w*)\s*\(/g)].map((m) => m[1]))].sort();

@@ -18,14 +18,14 @@ import { fileURLToPath } from 'node:url';
 import { abi, raw } from '../src/core/abi.ts';
 import { Fd } from '../src/core/fd.ts';
 import { SyscallError } from '../src/core/errors.ts';
-import { read } from '../src/files.ts';
+import { read } from '../src/fs/index.ts';
 import * as P from '../src/process.ts';
 import { needs, skip } from './skips.ts';
 
 const { SIG, SCHED, CLD, RLIMIT } = abi;
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const MODULE = fileURLToPath(new URL('../src/process.ts', import.meta.url));
-const FILES = fileURLToPath(new URL('../src/files.ts', import.meta.url));
+const FILES = fileURLToPath(new URL('../src/fs/index.ts', import.meta.url));
 const isRoot = process.getuid!() === 0;
 const hasUnshare = spawnSync('unshare', ['--version']).status === 0;
 const canFifo = isRoot && spawnSync('chrt', ['-f', '1', 'true']).status === 0;
@@ -97,7 +97,7 @@ function procLimit(pid: number | 'self', label: string): [string, string] {
 
 /**
  * Run `body` in a child node process (optionally under a wrapper command such as unshare): `P` is this module, `F`
- * src/files.ts, `fs` node:fs; `errc(fn)` gives the error code of a call or 'ok'; the body fills `out`, returned here.
+ * src/fs/index.ts, `fs` node:fs; `errc(fn)` gives the error code of a call or 'ok'; the body fills `out`, returned here.
  */
 function inChild(body: string, wrap: string[] = []): Promise<any> {
   const code = `import * as P from ${JSON.stringify(MODULE)}; import * as F from ${JSON.stringify(FILES)};

@@ -2,7 +2,7 @@
 // at import, from what the arch's generated table has, the way glibc chooses them:
 //
 // - the calls the asm-generic arches (aarch64, riscv64) never had (open, stat, mkdir, unlink, rename, chown, access...)
-//   are made with the *at family on every arch (fs.ts), so one code path runs everywhere;
+//   are made with the *at family on every arch (src/fs/), so one code path runs everywhere;
 // - where a 64-bit argument travels in a register pair (32-bit arches), the calls with 64-bit offsets and sizes:
 //   _llseek, truncate64, ftruncate64, fcntl64 with struct flock64, statfs64/fstatfs64 with struct statfs64,
 //   sendfile64, mmap2, fadvise64_64 (arm_fadvise64_64 on arm, with its own argument order), sync_file_range2;
@@ -11,7 +11,7 @@
 // - the 32-bit-id calls (getuid32, fchown32, ...) where the plain ones take 16-bit ids (i386, arm, m68k, sh4);
 // - stat: where the arch's `struct stat` has 64-bit sizes, inodes and times and newfstatat exists, fstat/newfstatat;
 //   elsewhere (every 32-bit arch, mips64 whose struct stat has 32-bit times, alpha and sparc64 without newfstatat)
-//   statx, as glibc does for 64-bit time: Stat (files.ts) is then a view of a struct statx.
+//   statx, as glibc does for 64-bit time: Stat (fs/stat.ts) is then a view of a struct statx.
 //
 // `select(abi)` is the pure choice for any arch's generated ABI (test/portable.test.ts checks it for every arch); the
 // rest of this file applies it to the host: functions with one signature whatever the arch, each a direct call on
@@ -137,7 +137,7 @@ export const unsignedResult: (r: number) => number = HOST.long === 8 ? (r) => r 
 
 /** The struct the stat calls fill on this arch: struct stat, or struct statx where stat is not 64-bit clean. */
 export const STAT_VIA_STATX = HOST.structs.stat === 'Statx';
-/** The class of that struct (typed as struct stat: Stat in files.ts gives the same getters over either). */
+/** The class of that struct (typed as struct stat: Stat in fs/stat.ts gives the same getters over either). */
 export const StatStruct = (STAT_VIA_STATX ? abi.Statx : abi.Stat) as unknown as typeof abi.Stat;
 
 export const fstat: (fd: number, buf: Uint8Array) => number = STAT_VIA_STATX
