@@ -429,7 +429,10 @@ export function sched_setattr(pid: number, attr: Partial<Omit<SchedAttributes, '
 
 const seconds = (tv: { tv_sec: bigint; tv_usec: bigint }) => Number(tv.tv_sec) + Number(tv.tv_usec) / 1e6;
 
-/** Resource usage (struct rusage) with friendly getters: times in seconds, counters as numbers, maxrss in KiB. */
+/**
+ * Resource usage (struct rusage) with friendly getters: times in seconds, counters as numbers, maxrss in KiB. Extends the
+ * generated `abi.Rusage`, and keeps its name.
+ */
 export class Rusage extends abi.Rusage {
   /** User CPU time, seconds. */
   get utime(): number { return seconds(this.ru_utime); }

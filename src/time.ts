@@ -53,7 +53,7 @@ export function toNs(t: unknown, name = 'time'): bigint {
   return ns;
 }
 
-/** struct __kernel_timespec, with friendly getters. */
+/** struct __kernel_timespec, with friendly getters. Extends the generated `abi.Timespec`, and keeps its name. */
 export class Timespec extends abi.Timespec {
   /** Nanoseconds (tv_sec * 1e9 + tv_nsec). */
   get ns(): bigint { return this.tv_sec * NS + this.tv_nsec; }
@@ -72,7 +72,8 @@ export class Timespec extends abi.Timespec {
 
 /**
  * struct __kernel_old_timeval, with friendly getters. Its fields are longs, bigints here on every arch; on 32-bit arches
- * they have 32 bits, and seconds beyond 2038 do not fit (a RangeError when set).
+ * they have 32 bits, and seconds beyond 2038 do not fit (a RangeError when set). Extends the generated `abi.Timeval`,
+ * and keeps its name.
  */
 export class Timeval extends abi.Timeval {
   /** Nanoseconds (tv_sec * 1e9 + tv_usec * 1000). */
@@ -88,19 +89,28 @@ export class Timeval extends abi.Timeval {
   }
 }
 
-/** struct __kernel_itimerspec: `value` (time to the next expiry) and `interval` (the period), friendly Timespecs. */
+/**
+ * struct __kernel_itimerspec: `value` (time to the next expiry) and `interval` (the period), friendly Timespecs.
+ * Extends the generated `abi.Itimerspec`, and keeps its name.
+ */
 export class Itimerspec extends abi.Itimerspec {
   get value(): Timespec { const v = this.it_value; return new Timespec(v.$buffer, v.$offset); }
   get interval(): Timespec { const v = this.it_interval; return new Timespec(v.$buffer, v.$offset); }
 }
 
-/** struct __kernel_old_itimerval: `value` and `interval` as friendly Timevals. */
+/**
+ * struct __kernel_old_itimerval: `value` and `interval` as friendly Timevals. Extends the generated `abi.Itimerval`, and
+ * keeps its name.
+ */
 export class Itimerval extends abi.Itimerval {
   get value(): Timeval { const v = this.it_value; return new Timeval(v.$buffer, v.$offset); }
   get interval(): Timeval { const v = this.it_interval; return new Timeval(v.$buffer, v.$offset); }
 }
 
-/** struct timex, and `state`: what adjtimex/clock_adjtime returned (TIME_OK 0, TIME_INS 1, ... TIME_ERROR 5). */
+/**
+ * struct timex, and `state`: what adjtimex/clock_adjtime returned (TIME_OK 0, TIME_INS 1, ... TIME_ERROR 5). Extends the
+ * generated `abi.Timex`, and keeps its name.
+ */
 export class Timex extends abi.Timex {
   state = -1;
 }

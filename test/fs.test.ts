@@ -12,7 +12,7 @@ import { open, read, write, fstat, Fd, SyscallError, abi } from '../src/index.ts
 import { raw } from '../src/core/abi.ts';
 import {
   openat, openat2, creat, close_range, pread, pwrite, readv, writev, preadv2, pwritev2, lseek, fsync, fdatasync,
-  sync_file_range, truncate, ftruncate, fallocate, fadvise, stat, lstat, fstatat, statx, Statx, statfs, fstatfs, StatFs,
+  sync_file_range, truncate, ftruncate, fallocate, fadvise, stat, lstat, fstatat, statx, Statx, statfs, fstatfs, Statfs,
   access, faccessat2, chmod, fchmod, fchmodat, chown, fchown, lchown, fchownat, link, linkat, symlink, symlinkat,
   readlink, readlinkat, unlink, unlinkat, rename, renameat2, mkdir, mkdirat, rmdir, mknod, mknodat, makedev, devParts,
   getdents, Dirent, DT, getcwd, chdir, fchdir, chroot, utimensat, futimens, umask, flock, fcntl, Lock, dup, dup3, pipe2,
@@ -369,7 +369,7 @@ test('statfs and fstatfs report the filesystem, as node:fs does', (t) => {
   const d = tmp(t);
   const sfs = statfs(d);
   const node = statfsSync(d, { bigint: true });
-  t.true(sfs instanceof StatFs);
+  t.true(sfs instanceof Statfs);
   t.is(BigInt(sfs.type), node.type);
   t.is(BigInt(sfs.bsize), node.bsize);
   t.is(sfs.blocks, node.blocks);
@@ -385,7 +385,7 @@ test('statfs and fstatfs report the filesystem, as node:fs does', (t) => {
   t.is(fstatfs(m).type, 0x01021994);
   t.is(m.fstatfs(sfs), sfs);
   t.throws(() => statfs(join(d, 'none')), { code: 'ENOENT' });
-  t.throws(() => statfs(d, new Uint8Array(4) as never), { instanceOf: TypeError, message: /sfs must be a StatFs/ });
+  t.throws(() => statfs(d, new Uint8Array(4) as never), { instanceOf: TypeError, message: /sfs must be a Statfs/ });
 });
 
 // ---------------------------------------------------------------------------------------------------------------------

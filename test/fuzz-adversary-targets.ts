@@ -491,8 +491,8 @@ export const TARGETS: Target[] = [
     const mask = c.rng.chance(0.5) ? flagsArg(c, ['basic_stats'], 'mask') : 'basic_stats';
     return { run: () => F('statx')(AT_FDCWD, p, how, mask, st), verify: (res) => trapResult(res) ?? scanPaths(), cleanup: cleanPaths };
   }),
-  statTarget('statfs', (_c, _e, s) => F('statfs')('.', s), () => L.StatFs),
-  statTarget('fstatfs', (_c, e, s) => F('fstatfs')(e.urandom, s), () => L.StatFs),
+  statTarget('statfs', (_c, _e, s) => F('statfs')('.', s), () => L.Statfs),
+  statTarget('fstatfs', (_c, e, s) => F('fstatfs')(e.urandom, s), () => L.Statfs),
   statTarget('getrusage', (c, _e, ru) => F('getrusage')(c.rng.pick(['self', 'children', 'thread']), ru), () => L.Rusage),
   statTarget('clock_gettime', (c, _e, ts) => F('clock_gettime')(c.rng.pick(['monotonic', 'realtime', 'boottime', 'process_cputime_id']), ts), () => L.Timespec),
   statTarget('clock_getres', (_c, _e, ts) => F('clock_getres')('monotonic', ts), () => L.Timespec),

@@ -12,7 +12,7 @@ import { pathToFileURL } from 'node:url';
 import {
   open, close, read, write, pread, pwrite, readv, writev, preadv2, pwritev2, pipe2, fstat, stat, fstatat, statx, statfs,
   fstatfs, getrandom, getrusage, clock_gettime, gettimeofday, vmsplice, setxattr, getxattr, fcntl, getdents,
-  Stat, Statx, StatFs, Rusage, Timespec, Timeval, Lock, flags, abi, unlink, dup3, close_range,
+  Stat, Statx, Statfs, Rusage, Timespec, Timeval, Lock, flags, abi, unlink, dup3, close_range,
 } from '../src/index.ts';
 import { needs, NEEDS } from './skips.ts';
 
@@ -103,8 +103,8 @@ test('the kernel fills a struct view only where its memory really is (fstat, sta
     ['stat', Stat, (v) => stat(file, v)],
     ['fstatat', Stat, (v) => fstatat(abi.AT.FDCWD, file, 0, v)],
     ['statx', Statx, (v) => statx(abi.AT.FDCWD, file, 0, 'basic_stats', v)],
-    ['statfs', StatFs, (v) => statfs(dir, v)],
-    ['fstatfs', StatFs, (v) => { using f = open(dir, 'directory'); return fstatfs(f, v); }],
+    ['statfs', Statfs, (v) => statfs(dir, v)],
+    ['fstatfs', Statfs, (v) => { using f = open(dir, 'directory'); return fstatfs(f, v); }],
     ['getrusage', Rusage, (v) => getrusage('self', v)],
     ['clock_gettime', Timespec, (v) => clock_gettime('realtime', v)],
     ['gettimeofday', Timeval, (v) => gettimeofday(v)],

@@ -37,6 +37,9 @@ export interface LockSpec {
 /**
  * struct flock with friendly getters: what F_GETLK found (type 'unlck' when nothing conflicts). On 32-bit arches it is
  * a struct flock64 (64-bit offsets), and the lock commands go to fcntl64 as F_GETLK64, F_SETLK64, F_SETLKW64.
+ *
+ * Extends the generated struct chosen for the arch (LockStruct in core/arch.ts): `abi.Flock` (struct flock), or
+ * `abi.Flock64` (struct flock64).
  */
 export class Lock extends sys.LockStruct {
   get type(): LockType { return LOCK_NAMES[this.l_type] ?? (this.l_type as never); }

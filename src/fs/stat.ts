@@ -15,6 +15,9 @@ const { AT, STATX, S } = abi;
  * File status, with friendly getters over the kernel's struct stat (and isFile(), isDirectory(), ...). Where the arch's
  * struct stat is not 64-bit clean (32-bit arches, mips64) the stat calls use statx and a Stat is a view of a struct
  * statx: the friendly getters are the same, the raw st_* members are stx_* members there.
+ *
+ * Extends the generated struct the arch's stat calls fill (StatStruct in core/arch.ts): `abi.Stat` (struct stat), or
+ * `abi.Statx` (struct statx). A class over a struct chosen per arch is named for its calls: stat, fstat, lstat, fstatat.
  */
 export class Stat extends sys.StatStruct {
   get dev(): bigint { return BigInt(this.st_dev); }
@@ -109,7 +112,12 @@ export function fstatat(dirfd: FdLike, path: PathLike, how: Flags = 0, st: Stat 
 const nsOf = (t: InstanceType<typeof abi.StatxTimestamp>) => t.tv_sec * 1000000000n + BigInt(t.tv_nsec);
 const dateOf = (ns: bigint) => new Date(Number(ns / 1000000n));
 
-/** statx results with friendly getters. Check `mask` (or has()) for which fields the kernel filled. */
+/**
+ * statx results with friendly getters. Check `mask` (or has()) for which fields the kernel filled.
+ *
+ * Extends the generated `abi.Statx` (struct statx) on every arch, and keeps its name, as every class over one generated
+ * struct does: statx() returns a Statx, which is `instanceof abi.Statx`.
+ */
 export class Statx extends abi.Statx {
   /** STATX bits of the fields filled in. */
   get mask(): number { return this.stx_mask; }
@@ -169,8 +177,12 @@ export function statx(dirfd: FdLike, path: PathLike, how: Flags = 0, mask: Flags
 /**
  * Filesystem statistics with friendly getters: a view of struct statfs, or of struct statfs64 on arches whose struct
  * statfs has 32-bit counts (the same members).
+ *
+ * Extends the generated struct the arch's statfs calls fill (StatfsStruct in core/arch.ts): `abi.Statfs` (struct
+ * statfs), or `abi.Statfs64` (struct statfs64). A class over a struct chosen per arch is named for its calls: statfs and
+ * fstatfs (so it is not always an `abi.Statfs`).
  */
-export class StatFs extends sys.StatfsStruct {
+export class Statfs extends sys.StatfsStruct {
   /** The filesystem's magic number (0xef53 for ext4, 0x01021994 for tmpfs). */
   get type(): number { return Number(this.f_type); }
   get bsize(): number { return Number(this.f_bsize); }
@@ -186,17 +198,17 @@ export class StatFs extends sys.StatfsStruct {
   get flags(): number { return Number(this.f_flags); }
 }
 
-const statfsBuffer = (s: StatFs): Uint8Array => structArg(s, sys.StatfsStruct, 'sfs', sys.StatfsStruct.size, 'StatFs');
+const statfsBuffer = (s: Statfs): Uint8Array => structArg(s, sys.StatfsStruct, 'sfs', sys.StatfsStruct.size, 'Statfs');
 
 /** statfs: statistics of the filesystem holding `path`. @example statfs('/').bavail * BigInt(statfs('/').bsize); */
-export function statfs(path: PathLike, sfs: StatFs = new StatFs()): StatFs {
+export function statfs(path: PathLike, sfs: Statfs = new Statfs()): Statfs {
   const [p, text] = pathArg(path);
   check(sys.statfs(p, statfsBuffer(sfs)), 'statfs', text);
   return sfs;
 }
 
 /** fstatfs: statistics of the filesystem holding an open file. @example fd.fstatfs().type; */
-export function fstatfs(fd: FdLike, sfs: StatFs = new StatFs()): StatFs {
+export function fstatfs(fd: FdLike, sfs: Statfs = new Statfs()): Statfs {
   check(sys.fstatfs(fdNum(fd, 'fstatfs'), statfsBuffer(sfs)), 'fstatfs');
   return sfs;
 }
