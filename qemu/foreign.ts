@@ -405,7 +405,7 @@ export function assembleRoot(t: ForeignTarget, js: string, koffi: string, run: s
   for (const d of ['abi', 'spec']) symlinkSync(join(ROOT, d), join(root, d));
   // the fixtures as they are (data files tsc does not copy), beside any fixtures tsc compiled; and the TypeScript
   // sources of src/ beside their JavaScript, for tests that read them (test/ioctl.test.ts compares the generator's
-  // output with the checked-in src/generated/<arch>/constants.ts)
+  // output with the checked-in src/generated/common/constants.ts and <arch>/index.ts)
   linkMissing(join(ROOT, 'test', 'fixtures'), join(root, 'test', 'fixtures'));
   linkMissing(join(ROOT, 'src'), join(root, 'src'));
   writeFileSync(join(root, 'package.json'), JSON.stringify({

@@ -427,7 +427,8 @@ export function sched_setattr(pid: number, attr: Partial<Omit<SchedAttributes, '
 
 // ---------------------------------------------------------------------------------------------------------- usage
 
-const seconds = (tv: { tv_sec: bigint; tv_usec: bigint }) => Number(tv.tv_sec) + Number(tv.tv_usec) / 1e6;
+// tv_usec is a long, or an int where __kernel_suseconds_t is one (sparc64)
+const seconds = (tv: { tv_sec: bigint; tv_usec: bigint | number }) => Number(tv.tv_sec) + Number(tv.tv_usec) / 1e6;
 
 /**
  * Resource usage (struct rusage) with friendly getters: times in seconds, counters as numbers, maxrss in KiB. Extends the

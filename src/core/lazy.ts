@@ -9,8 +9,22 @@ export type Ptr = ArrayBufferView | ArrayBuffer | string | null;
 /** An integer argument (a C long; bigint for values beyond 2^53). */
 export type Int = number | bigint;
 
-/** [syscall number, C argument kinds, the plan of the JS arguments where 64-bit ones are split] by syscall name. */
-export type RawTable = Readonly<Record<string, readonly [number, string, string?]>>;
+/** [C argument kinds, the plan of the JS arguments where 64-bit ones are split] by syscall name. */
+export type KindsTable = Readonly<Record<string, readonly [string, string?]>>;
+
+/**
+ * A table made of a base (what most arches have) and one arch's differences: a value replaces the base's, null removes
+ * the key (the arch lacks it). Keys keep the base's order.
+ */
+export function merged<V>(base: Readonly<Record<string, V>>, diff: Readonly<Record<string, V | null>>): Readonly<Record<string, V>> {
+  const out: Record<string, V> = {};
+  for (const k of Object.keys(base)) {
+    const d = diff[k];
+    if (d === null) continue;
+    out[k] = d === undefined ? base[k] : d;
+  }
+  return out;
+}
 
 /**
  * Define every key of `table` on `target` as a read-only getter that builds its value on first access and returns the
@@ -34,20 +48,31 @@ export function defineLazy<V>(target: object, table: Readonly<Record<string, V>>
   }
 }
 
-/** A frozen object from a JSON table, whose string values are numbers too large for a double. */
-function parseTable(json: string): Readonly<Record<string, number | bigint>> {
-  const o = JSON.parse(json) as Record<string, number | string | bigint>;
+/** An object from a base JSON table and an arch's JSON difference (see merged()), not yet frozen. */
+function parseMerged(json: string, diff: string | undefined): Record<string, unknown> {
+  const o = JSON.parse(json) as Record<string, unknown>;
+  return diff === undefined ? o : (merged(o, JSON.parse(diff) as Record<string, unknown>) as Record<string, unknown>);
+}
+
+/** A frozen constants table, whose string values are numbers too large for a double. */
+function parseTable(json: string, diff: string | undefined): Readonly<Record<string, number | bigint>> {
+  const o = parseMerged(json, diff);
   for (const k in o) if (typeof o[k] === 'string') o[k] = BigInt(o[k] as string);
   return Object.freeze(o as Record<string, number | bigint>);
 }
 
-/** The constant namespaces (O, E, ...), ERRNO_MESSAGES and NAMESPACES of an arch, each parsed on first use. */
-export function defineConstants(target: object, namespaces: Readonly<Record<string, string>>, messages: string): void {
-  defineLazy(target, namespaces, (_, json) => parseTable(json));
-  defineLazy(target, { ERRNO_MESSAGES: messages }, (_, json) => Object.freeze(JSON.parse(json)));
+/**
+ * The constant namespaces (O, E, ...), ERRNO_MESSAGES and NAMESPACES of an arch, each parsed on first use: the base
+ * JSON tables with the arch's JSON differences (a namespace that is null in `diff` the arch lacks).
+ */
+export function defineConstants(target: object, base: Readonly<Record<string, string>>, diff: Readonly<Record<string, string | null>>,
+  messages: string, messagesDiff?: string): void {
+  const namespaces = Object.keys(base).filter((ns) => diff[ns] !== null);
+  defineLazy(target, Object.fromEntries(namespaces.map((ns) => [ns, ns])), (ns) => parseTable(base[ns], diff[ns] ?? undefined));
+  defineLazy(target, { ERRNO_MESSAGES: messages }, (_, json) => Object.freeze(parseMerged(json, messagesDiff)));
   defineLazy(target, { NAMESPACES: null }, () => {
     const all: Record<string, unknown> = {};
-    for (const name of Object.keys(namespaces)) all[name] = (target as Record<string, unknown>)[name];
+    for (const name of namespaces) all[name] = (target as Record<string, unknown>)[name];
     return Object.freeze(all);
   });
 }
@@ -78,9 +103,14 @@ export function rawFunction(nr: number, kinds: string, plan?: string): SyscallFn
   };
 }
 
-/** The raw functions of an arch: each bound on its first use. */
-export function defineRaw(table: RawTable): object {
+/**
+ * The raw functions of an arch: one per syscall of `sys` (its numbers), with the base argument kinds or the arch's
+ * own (`diff`); each bound on its first use.
+ */
+export function defineRaw(sys: Readonly<Record<string, number>>, kinds: KindsTable, diff: KindsTable): object {
   const raw = {};
-  defineLazy(raw, table, (_, [nr, kinds, plan]) => rawFunction(nr, kinds, plan));
+  const table: Record<string, readonly [string, string?]> = {};
+  for (const name of Object.keys(kinds)) if (Object.hasOwn(sys, name)) table[name] = diff[name] ?? kinds[name];
+  defineLazy(raw, table, (name, [k, plan]) => rawFunction(sys[name], k, plan));
   return raw;
 }

