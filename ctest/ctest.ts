@@ -12,7 +12,7 @@ import { mkdirSync, writeFileSync, rmSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cpus } from 'node:os';
 import { promisify } from 'node:util';
-import { compareVersions, valueAt, type ResolvedAbi } from '../tools/lib/abi.ts';
+import { compareVersions, valueAt, type ResolvedArch } from '../tools/lib/spec.ts';
 import { LayoutEngine, isInteger, type TypeLayout } from '../tools/lib/layout.ts';
 import { elfReader } from '../tools/lib/elf.ts';
 import { describeExit, endingOf } from '../tools/lib/exit.ts';
@@ -67,7 +67,7 @@ const signedExpr = (t: TypeLayout, expr: string) => (isInteger(t) ? `((${expr})-
 const signedValue = (t: TypeLayout) => (isInteger(t) ? (t.signed ? 1n : 0n) : -1n);
 
 /** The checks for every item of the resolved spec. */
-export function buildChecks(abi: ResolvedAbi, engine = new LayoutEngine(abi), headers?: string): Check[] {
+export function buildChecks(abi: ResolvedArch, engine = new LayoutEngine(abi), headers?: string): Check[] {
   const checks: Check[] = [];
   for (const k of abi.constants) {
     // a value that changed between kernels: the headers' version decides which one they must show
@@ -279,7 +279,7 @@ export function parseErrors(stderr: string, unit: string): Diagnostic[] {
 }
 
 /** Compile, run and compare; returns a result for every check. */
-export async function runCtest(abi: ResolvedAbi, opts: CtestOptions): Promise<CtestRun> {
+export async function runCtest(abi: ResolvedArch, opts: CtestOptions): Promise<CtestRun> {
   const { dir, uapi } = opts;
   let target = opts.target;
   if (uapi) {

@@ -10,7 +10,7 @@
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { $ } from 'zx';
-import { ROOT } from '../tools/lib/abi.ts';
+import { ROOT } from '../tools/lib/spec.ts';
 import { privateApt } from '../tools/lib/debian.ts';
 
 /** The pinned package: Debian unstable's linux-libc-dev with the UAPI headers of Linux 7.2. */

@@ -10,7 +10,7 @@ import { parseArgs } from 'node:util';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pc from 'picocolors';
-import { ABI_DIR, ROOT, AbiError, loadAbiFiles, resolveAbi } from '../tools/lib/abi.ts';
+import { ABI_DIR, ROOT, AbiError, loadSpec, resolveArch } from '../tools/lib/spec.ts';
 import { mergeRuns, runCtest, type Kind } from './ctest.ts';
 import { printReport, reportJson, type Newest } from './report.ts';
 import { newestHeaders } from './headers.ts';
@@ -30,7 +30,7 @@ async function main() {
   const arch = values.arch!;
   let abi;
   try {
-    abi = resolveAbi(loadAbiFiles(values.abi), arch);
+    abi = resolveArch(loadSpec(values.abi), arch);
   } catch (err) {
     if (err instanceof AbiError) {
       console.error(err.message);

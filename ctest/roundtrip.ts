@@ -29,7 +29,7 @@ import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import Table from 'cli-table3';
 import pc from 'picocolors';
-import { ABI_DIR, ROOT, loadAbiFiles, resolveAbi, type ResolvedAbi } from '../tools/lib/abi.ts';
+import { ABI_DIR, ROOT, loadSpec, resolveArch, type ResolvedArch } from '../tools/lib/spec.ts';
 import { LayoutEngine, type StructLayout, type TypeLayout } from '../tools/lib/layout.ts';
 import { className } from '../tools/lib/generate.ts';
 import { compile, parseErrors, pool, runCtest, type Result, type Target } from './ctest.ts';
@@ -111,7 +111,7 @@ const FLEX_SCALARS = 8;
 const roundUp = (n: number, a: number) => Math.ceil(n / a) * a;
 
 /** Every leaf of every struct of the spec that has a view, minus what `checkable` rules out. */
-export function planRoundtrip(abi: ResolvedAbi, checkable: Checkable = () => undefined): Plan {
+export function planRoundtrip(abi: ResolvedArch, checkable: Checkable = () => undefined): Plan {
   const engine = new LayoutEngine(abi);
   const structs: StructPlan[] = [];
   const skipped: Skip[] = [];
@@ -190,7 +190,7 @@ export function planRoundtrip(abi: ResolvedAbi, checkable: Checkable = () => und
 }
 
 /** A copy of the resolved spec with only these structs (by spec key or view class name) and the structs they contain. */
-export function restrictAbi(abi: ResolvedAbi, names: string[]): ResolvedAbi {
+export function restrictAbi(abi: ResolvedArch, names: string[]): ResolvedArch {
   const engine = new LayoutEngine(abi);
   const byClass = new Map([...abi.structs.keys()].map((k) => [className(k), k]));
   const keep = new Set<string>();
@@ -206,7 +206,7 @@ export function restrictAbi(abi: ResolvedAbi, names: string[]): ResolvedAbi {
 }
 
 /** A digest of what the plan depends on in the spec (prebuilt artifacts say which spec they were built from). */
-export function specDigest(abi: ResolvedAbi): string {
+export function specDigest(abi: ResolvedArch): string {
   const data = { arch: abi.arch, structs: [...abi.structs.values()], typedefs: [...abi.typedefs.values()] };
   return createHash('sha256').update(JSON.stringify(data)).digest('hex').slice(0, 16);
 }
@@ -377,7 +377,7 @@ export interface BuildOptions {
 }
 
 /** Run ctest (structs and fields) for the target, plan, generate the C, compile it: the program and the library. */
-export async function buildRoundtrip(abi: ResolvedAbi, target: Target, dir: string, opts: BuildOptions = {}): Promise<Built> {
+export async function buildRoundtrip(abi: ResolvedArch, target: Target, dir: string, opts: BuildOptions = {}): Promise<Built> {
   const arch = abi.arch.arch;
   const jobs = opts.jobs ?? cpus().length;
   rmSync(dir, { recursive: true, force: true });
@@ -461,7 +461,7 @@ export async function buildRoundtrip(abi: ResolvedAbi, target: Target, dir: stri
   return link(abi, target, dir, plan, objects, failures, ct.probe.headers, opts, flags);
 }
 
-async function relink(abi: ResolvedAbi, target: Target, dir: string, plan: Plan, failures: Failure[], headers: string,
+async function relink(abi: ResolvedArch, target: Target, dir: string, plan: Plan, failures: Failure[], headers: string,
   opts: BuildOptions, flags: string[]): Promise<Built> {
   const groups = new Map<string, { k: number; sp: StructPlan }[]>();
   plan.structs.forEach((sp, k) => {
@@ -479,7 +479,7 @@ async function relink(abi: ResolvedAbi, target: Target, dir: string, plan: Plan,
   return link(abi, target, dir, plan, objects, failures, headers, opts, flags);
 }
 
-async function link(abi: ResolvedAbi, target: Target, dir: string, plan: Plan, objects: string[], failures: Failure[],
+async function link(abi: ResolvedArch, target: Target, dir: string, plan: Plan, objects: string[], failures: Failure[],
   headers: string, opts: BuildOptions, flags: string[]): Promise<Built> {
   const arch = abi.arch.arch;
   writeFileSync(join(dir, 'main.c'), cMain(plan));
@@ -870,7 +870,7 @@ export interface ArchOutcome extends Counts {
 }
 
 export interface ArchOptions {
-  abi?: ResolvedAbi;
+  abi?: ResolvedArch;
   abiDir?: string;
   /** Where to build (default build/roundtrip/<arch>). */
   dir?: string;
@@ -897,7 +897,7 @@ export async function roundtripArch(arch: string, opts: ArchOptions = {}): Promi
   const mode = opts.ffi ? 'ffi' : target.how === 'qemu' ? 'qemu' : 'native';
   const why = opts.ffi ? undefined : target.why;
   try {
-    const abi = opts.abi ?? resolveAbi(loadAbiFiles(opts.abiDir ?? ABI_DIR), arch);
+    const abi = opts.abi ?? resolveArch(loadSpec(opts.abiDir ?? ABI_DIR), arch);
     const dir = opts.dir ?? join(ROOT, 'build', 'roundtrip', arch);
     const built = await buildRoundtrip(abi, target, dir, { jobs: opts.jobs, log: opts.log, lib: opts.ffi || undefined });
     const views = opts.views ?? await loadViews(arch);
@@ -957,7 +957,7 @@ export async function runRoundtrips(opts: RoundtripsOptions = {}): Promise<Round
       for (const a of runnable) missing[a] = (err as Error).message;
     }
   }
-  const files = loadAbiFiles(opts.abiDir ?? ABI_DIR);
+  const files = loadSpec(opts.abiDir ?? ABI_DIR);
   const jobs = opts.jobs ?? cpus().length;
   const results = new Map<string, ArchOutcome>();
   // how each target runs (the probe of i386 runs here, once), said before the first result
@@ -972,7 +972,7 @@ export async function runRoundtrips(opts: RoundtripsOptions = {}): Promise<Round
     } else if (!files.arches[arch]) {
       o = notRun(`no abi/linux/arch/${arch}.json: port it first (npm run port -- --arch ${arch})`);
     } else {
-      o = await roundtripArch(arch, { abi: resolveAbi(files, arch), dir: join(out, arch), jobs: Math.max(1, Math.floor(cpus().length / jobs)) });
+      o = await roundtripArch(arch, { abi: resolveArch(files, arch), dir: join(out, arch), jobs: Math.max(1, Math.floor(cpus().length / jobs)) });
     }
     results.set(arch, o);
     const what = o.mode === 'not run' && !o.error ? pc.yellow(`not run: ${o.reason}`) : o.error ? pc.red('error')

@@ -34,7 +34,7 @@ import {
 } from 'node:fs';
 import { basename, dirname, join, relative } from 'node:path';
 import { $ } from 'zx';
-import { ROOT } from '../tools/lib/abi.ts';
+import { ROOT } from '../tools/lib/spec.ts';
 import { elfReader } from '../tools/lib/elf.ts';
 import { describeExit } from '../tools/lib/exit.ts';
 import { privateApt } from '../tools/lib/debian.ts';

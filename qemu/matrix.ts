@@ -14,7 +14,7 @@ import { join, relative } from 'node:path';
 import Table from 'cli-table3';
 import pc from 'picocolors';
 import cliProgress from 'cli-progress';
-import { ABI_DIR, ROOT, loadAbiFiles, resolveAbi } from '../tools/lib/abi.ts';
+import { ABI_DIR, ROOT, loadSpec, resolveArch } from '../tools/lib/spec.ts';
 import { mergeRuns, runCtest, type CtestRun, type Kind } from '../ctest/ctest.ts';
 import { newestHeaders, type UapiHeaders } from '../ctest/headers.ts';
 import { countKinds } from '../ctest/report.ts';
@@ -146,7 +146,7 @@ export async function runMatrix(opts: MatrixOptions = {}): Promise<MatrixResult>
     }
   } else if (opts.newest) newest = opts.newest;
   if (typeof newest === 'object') log(`second header set: Linux ${newest.kernel} (Debian linux-libc-dev ${newest.debVersion}) in ${relative(ROOT, newest.dir)}`);
-  const files = loadAbiFiles(abiDir);
+  const files = loadSpec(abiDir);
   const outcomes = new Map<string, TargetOutcome>();
   const bar = print && process.stderr.isTTY
     ? new cliProgress.SingleBar({
@@ -171,7 +171,7 @@ export async function runMatrix(opts: MatrixOptions = {}): Promise<MatrixResult>
     else if (missingTools[arch]) o = fail(missingTools[arch]);
     else {
       try {
-        const abi = resolveAbi(files, arch);
+        const abi = resolveArch(files, arch);
         const perTarget = Math.max(1, Math.floor(cpus().length / jobs));
         const run = await runCtest(abi, { target: targetFor(arch), dir: join(out, arch, 'sysroot'), jobs: perTarget });
         let second: CtestRun | string | undefined = typeof newest === 'string' ? newest : undefined;

@@ -25,7 +25,7 @@ import { basename, join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import Table from 'cli-table3';
 import pc from 'picocolors';
-import { ROOT } from '../tools/lib/abi.ts';
+import { ROOT } from '../tools/lib/spec.ts';
 import { tapCounts, tapFailures, tapSkipped, type TapFailure } from '../harness/tap.ts';
 import { NS_WRAP, diffGlobal, diffNs, diffStates, globalState, hostState, parseNsStates, type GlobalState, type HostState } from '../harness/host.ts';
 import { CgroupTracer, type CgroupEvent } from '../harness/trace.ts';

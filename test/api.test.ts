@@ -5,7 +5,7 @@ import test from 'ava';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { API_ENTRIES, apiText, publicApi } from '../tools/lib/api.ts';
-import { ROOT } from '../tools/lib/abi.ts';
+import { ROOT } from '../tools/lib/spec.ts';
 
 test('every entry point exports exactly its committed list (npm run api after a deliberate change)', (t) => {
   const api = publicApi();

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { countKinds } from '../ctest/report.ts';
 import type { CtestRun } from '../ctest/ctest.ts';
 import { ABI_DIR, ROOT, ctest, editJson, mismatches, scratchAbi } from './helpers.ts';
-import { loadAbiFiles, resolveAbi, valueAt } from '../tools/lib/abi.ts';
+import { loadSpec, resolveArch, valueAt } from '../tools/lib/spec.ts';
 import { mkdtempSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
@@ -43,7 +43,7 @@ test('every item that could not be checked says why', async (t) => {
 
 test('a wrong constant, a wrong field type and a wrong syscall number each fail ctest, named', async (t) => {
   const dir = scratchAbi();
-  const files = loadAbiFiles(dir);
+  const files = loadSpec(dir);
   const oFile = files.constants.find((f) => 'O' in f.data.namespaces)!.file;
   const statFile = files.structs.find((f) => 'stat' in f.data.structs)!.file;
   editJson(oFile, (d) => {
@@ -68,7 +68,7 @@ test('a wrong constant, a wrong field type and a wrong syscall number each fail 
 
 test('an item the headers lack is a mismatch; one newer than the headers is reported, not checked', async (t) => {
   const dir = scratchAbi();
-  const oFile = loadAbiFiles(dir).constants.find((f) => 'O' in f.data.namespaces)!.file;
+  const oFile = loadSpec(dir).constants.find((f) => 'O' in f.data.namespaces)!.file;
   editJson(oFile, (d) => {
     d.namespaces.O.items.NO_SUCH_FLAG = 1;
     d.namespaces.O.items.FROM_THE_FUTURE = { value: 2, since: '99.0' };
@@ -88,14 +88,14 @@ test('an item the headers lack is a mismatch; one newer than the headers is repo
 
 
 test('a value that changed between kernels: the headers\' version decides which one ctest expects', (t) => {
-  const x86 = resolveAbi(loadAbiFiles(), 'x86_64');
+  const x86 = resolveArch(loadSpec(), 'x86_64');
   const mask = x86.constants.find((k) => k.id === 'RTAX.FEATURE_MASK')!;
   t.is(mask.value, 31n); // the library exports the spec kernel's value
   t.is(valueAt(mask, '6.1.4'), 15n);
   t.is(valueAt(mask, '6.7'), 31n);
   t.is(valueAt(mask, '7.2.13'), 31n);
   // an arch's own history: parisc took the common MADV_ numbers in 6.2
-  const hppa = resolveAbi(loadAbiFiles(), 'hppa');
+  const hppa = resolveArch(loadSpec(), 'hppa');
   const merge = hppa.constants.find((k) => k.id === 'MADV.MERGEABLE')!;
   t.is(merge.value, 12n);
   t.is(valueAt(merge, '6.1.4'), 65n);
@@ -110,13 +110,13 @@ test('a family an arch numbers its own way: an item with the common value is a r
   const dir = scratchAbi();
   // a socket option from a kernel newer than any header set, without sparc64's own number
   editJson(join(dir, 'constants', 'socket.json'), (d) => { d.namespaces.SO.items.FUTURE = { value: 999, since: '99.0' }; });
-  const files = loadAbiFiles(dir);
-  const sparc = resolveAbi(files, 'sparc64');
+  const files = loadSpec(dir);
+  const sparc = resolveArch(files, 'sparc64');
   t.is(sparc.constants.find((k) => k.id === 'SO.FUTURE')!.perArch, 'common');
   t.is(sparc.constants.find((k) => k.id === 'SO.PASSPIDFD')!.perArch, 'own');
   t.regex(buildChecks(sparc).find((k) => k.id === 'SO.FUTURE')!.risk ?? '', /sparc64 numbers SO its own way/);
   // x86_64 has no numbers of its own for SO: no risk
-  t.is(resolveAbi(files, 'x86_64').constants.find((k) => k.id === 'SO.FUTURE')!.perArch, undefined);
+  t.is(resolveArch(files, 'x86_64').constants.find((k) => k.id === 'SO.FUTURE')!.perArch, undefined);
 });
 
 // fetched (or found in build/headers/) by a child process, so that the tests are declared synchronously, as ava wants,
@@ -136,7 +136,7 @@ withNewest(`against the newest headers: items newer than the sysroot's are check
   const dir = scratchAbi();
   // RTNLGRP_IPV6_ACADDR came in 6.14: the host's 6.1 headers cannot check it, 7.2's can; say 40 instead of 39
   editJson(join(dir, 'constants', 'rtnetlink.json'), (d) => { d.namespaces.RTNLGRP.items.IPV6_ACADDR.value = 40; });
-  const abi = resolveAbi(loadAbiFiles(dir), 'x86_64');
+  const abi = resolveArch(loadSpec(dir), 'x86_64');
   const tmp = (n: string) => mkdtempSync(join(tmpdir(), `tsyscall-ctest-${n}-`));
   const kinds = ['const', 'syscall'] as const;
   const base = await runCtest(abi, { target: hostTarget('x86_64'), dir: tmp('sysroot'), kinds: [...kinds] });

@@ -11,7 +11,7 @@ import { describeChoice, missingPackages, packagesFor, runChoice, targetFor, tar
 import { runMatrix } from '../qemu/matrix.ts';
 import { foreignTarget } from '../qemu/foreign.ts';
 import { runCtest } from '../ctest/ctest.ts';
-import { loadAbiFiles, resolveAbi } from '../tools/lib/abi.ts';
+import { loadSpec, resolveArch } from '../tools/lib/spec.ts';
 import { describeExit } from '../tools/lib/exit.ts';
 
 // before any probe runs (probes run on first use, and this file has a process of its own)
@@ -88,7 +88,7 @@ test('i386\'s checks run under qemu when forced: the matrix says how and why', a
 
 test('a target whose programs cannot start: the error names the command, its exit status and its stderr', async (t) => {
   if (i386Missing.length) return skipWithout(t);
-  const abi = resolveAbi(loadAbiFiles(), 'i386');
+  const abi = resolveArch(loadSpec(), 'i386');
   const dir = mkdtempSync(join(tmpdir(), 'tsyscall-emulation-'));
   try {
     // qemu with a sysroot that does not exist: qemu cannot find the dynamic loader

@@ -2,7 +2,7 @@
 import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ABI_DIR, ROOT, loadAbiFiles, resolveAbi } from '../tools/lib/abi.ts';
+import { ABI_DIR, ROOT, loadSpec, resolveArch } from '../tools/lib/spec.ts';
 import { hostTarget, runCtest, type CtestRun, type Kind } from '../ctest/ctest.ts';
 
 /** A fresh copy of abi/linux in a temporary folder. */
@@ -20,7 +20,7 @@ export function editJson(file: string, change: (data: any) => void): void {
 }
 
 export async function ctest(abiDir: string, opts: { kinds?: Kind[]; name?: string } = {}): Promise<CtestRun> {
-  const abi = resolveAbi(loadAbiFiles(abiDir), 'x86_64');
+  const abi = resolveArch(loadSpec(abiDir), 'x86_64');
   const dir = mkdtempSync(join(tmpdir(), `tsyscall-ctest-${opts.name ?? 'run'}-`));
   return runCtest(abi, { target: hostTarget('x86_64'), dir, kinds: opts.kinds });
 }

@@ -8,17 +8,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import {
-  AbiError, compareVersions, iocNumber, loadAbiFiles, resolveAbi, type Constant, type ResolvedAbi,
-} from '../tools/lib/abi.ts';
+  AbiError, compareVersions, iocNumber, loadSpec, resolveArch, type Constant, type ResolvedArch,
+} from '../tools/lib/spec.ts';
 import { LayoutEngine } from '../tools/lib/layout.ts';
 import { generate, generatedNamespace } from '../tools/lib/generate.ts';
 import { readValues } from '../ctest/ctest.ts';
 import { ROOT, ctest, editJson, mismatches, scratchAbi } from './helpers.ts';
 
 const run = promisify(execFile);
-const files = loadAbiFiles();
+const files = loadSpec();
 const ARCHES = Object.keys(files.arches).sort();
-const resolved = new Map<string, ResolvedAbi>(ARCHES.map((a) => [a, resolveAbi(files, a)]));
+const resolved = new Map<string, ResolvedArch>(ARCHES.map((a) => [a, resolveArch(files, a)]));
 const constant = (arch: string, id: string): Constant => {
   const k = resolved.get(arch)!.constants.find((c) => c.id === id);
   if (!k) throw new Error(`no ${id} on ${arch}`);
@@ -160,12 +160,12 @@ const checkedIn = (arch: string) => new Map(['common/constants.ts', `${arch}/ind
 
 (process.env.TSYSCALL_EMULATED ? test.skip : test)('a spec edit of an ioctl\'s number or argument changes the generated value on every arch' + (process.env.TSYSCALL_EMULATED ? ' (skipped: host tooling: regenerates TypeScript from a spec copy, which the compiled suite does not ship)' : ''), (t) => {
   const dir = scratchAbi();
-  const file = loadAbiFiles(dir).constants.find((f) => 'NS_GET' in f.data.namespaces)!.file;
+  const file = loadSpec(dir).constants.find((f) => 'NS_GET' in f.data.namespaces)!.file;
   editJson(file, (d) => {
     d.namespaces.NS_GET.items.ID.ioctl.nr = 14;
     d.namespaces.NS_GET.items.PID_FROM_PIDNS.ioctl.arg = '__u64';
   });
-  const out = generate(loadAbiFiles(dir));
+  const out = generate(loadSpec(dir));
   for (const arch of ARCHES) {
     const before = namespaceOf(checkedIn(arch), arch, 'NS_GET');
     const after = namespaceOf(out, arch, 'NS_GET');
@@ -200,14 +200,14 @@ test('iocNumber packs the fields as _IOC does and refuses what does not fit', (t
 
 test('a spec error in an ioctl form names the file, the item and the arch', (t) => {
   const dir = scratchAbi();
-  const file = loadAbiFiles(dir).constants.find((f) => 'NS_GET' in f.data.namespaces)!.file;
+  const file = loadSpec(dir).constants.find((f) => 'NS_GET' in f.data.namespaces)!.file;
   editJson(file, (d) => { d.namespaces.NS_GET.items.ID.ioctl.arg = 'struct no_such_struct'; });
-  const err = t.throws(() => resolveAbi(loadAbiFiles(dir), 'mips64el'), { instanceOf: AbiError }) as AbiError;
+  const err = t.throws(() => resolveArch(loadSpec(dir), 'mips64el'), { instanceOf: AbiError }) as AbiError;
   t.regex(err.message, /constants\/process\.json: NS_GET\.ID \(_IOR\(0xb7, 13, struct no_such_struct\)\) on mips64el: unknown type/);
   t.is(err.pointer, '/namespaces/NS_GET/items/ID/ioctl');
   editJson(file, (d) => { d.namespaces.NS_GET.items.ID.ioctl = { dir: 'read', type: 0xb7, nr: 13, size: 9000 }; });
-  t.throws(() => resolveAbi(loadAbiFiles(dir), 'mips'), { instanceOf: AbiError, message: /argument size 9000 does not fit in 13 bits/ });
-  t.is(resolveAbi(loadAbiFiles(dir), 'x86_64').constants.find((k) => k.id === 'NS_GET.ID')?.value, 0x8000b70dn | (9000n << 16n));
+  t.throws(() => resolveArch(loadSpec(dir), 'mips'), { instanceOf: AbiError, message: /argument size 9000 does not fit in 13 bits/ });
+  t.is(resolveArch(loadSpec(dir), 'x86_64').constants.find((k) => k.id === 'NS_GET.ID')?.value, 0x8000b70dn | (9000n << 16n));
 });
 
 test('the schema takes a form or a value, never both, and _IO has no argument', (t) => {
@@ -221,16 +221,16 @@ test('the schema takes a form or a value, never both, and _IO has no argument', 
   ];
   for (const [what, item, re] of cases) {
     const dir = scratchAbi();
-    const file = loadAbiFiles(dir).constants.find((f) => 'NS_GET' in f.data.namespaces)!.file;
+    const file = loadSpec(dir).constants.find((f) => 'NS_GET' in f.data.namespaces)!.file;
     editJson(file, (d) => { d.namespaces.NS_GET.items.ID = item; });
-    const err = t.throws(() => loadAbiFiles(dir), { instanceOf: AbiError }, what) as AbiError;
+    const err = t.throws(() => loadSpec(dir), { instanceOf: AbiError }, what) as AbiError;
     t.regex(err.message, re, what);
     t.regex(err.message, /\/namespaces\/NS_GET\/items\/ID/, what);
   }
   // and an arch file without its layout
   const dir = scratchAbi();
   editJson(join(dir, 'arch', 'mips.json'), (d) => { delete d.ioctl; });
-  t.throws(() => loadAbiFiles(dir), { instanceOf: AbiError, message: /arch\/mips\.json[\s\S]*missing required property 'ioctl'/ });
+  t.throws(() => loadSpec(dir), { instanceOf: AbiError, message: /arch\/mips\.json[\s\S]*missing required property 'ioctl'/ });
 });
 
 test('an override: a plain number replaces the form on that arch, an ioctl form is the arch\'s own', (t) => {
@@ -239,7 +239,7 @@ test('an override: a plain number replaces the form on that arch, an ioctl form 
     ((d.constants ??= {}).NS_GET ??= {}).ID = 12345;
     d.constants.NS_GET.PARENT = { ioctl: { dir: 'none', type: 'n', nr: 2 } };
   });
-  const abi = resolveAbi(loadAbiFiles(dir), 'mips64el');
+  const abi = resolveArch(loadSpec(dir), 'mips64el');
   const k = (id: string) => abi.constants.find((c) => c.id === id)!;
   t.is(k('NS_GET.ID').value, 12345n);
   t.is(k('NS_GET.ID').ioctl, undefined);
@@ -250,7 +250,7 @@ test('an override: a plain number replaces the form on that arch, an ioctl form 
 
 test('ctest checks the computed value against the headers: a wrong number is a mismatch', async (t) => {
   const dir = scratchAbi();
-  const file = loadAbiFiles(dir).constants.find((f) => 'TIOC' in f.data.namespaces)!.file;
+  const file = loadSpec(dir).constants.find((f) => 'TIOC' in f.data.namespaces)!.file;
   editJson(file, (d) => { d.namespaces.TIOC.items.GPTN.ioctl.nr = 0x31; });
   const run = await ctest(dir, { kinds: ['const'], name: 'ioctl' });
   const r = new Map(run.results.map((x) => [x.check.id, x]));

@@ -6,7 +6,7 @@ import test from 'ava';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import ts from 'typescript';
-import { ROOT } from '../tools/lib/abi.ts';
+import { ROOT } from '../tools/lib/spec.ts';
 
 const SKIP = new Set(['node_modules', 'build', 'dist', 'generated', '.git']);
 function sources(dir: string): string[] {
@@ -93,7 +93,7 @@ test('the rules catch the knot of before (ctest importing the target table from 
   ]);
   t.deepEqual(problems('qemu/matrix.ts', 'ctest/main.ts', true), ['qemu/matrix.ts -> ctest/main.ts (a command-line entry point)']);
   t.deepEqual(problems('tools/lib/generate.ts', 'src/core/view.ts', false), ['tools/lib/generate.ts -> src/core/view.ts (tools/lib may not import src)']);
-  t.deepEqual(problems('src/fs/open.ts', 'tools/lib/abi.ts', false), ['src/fs/open.ts -> tools/lib/abi.ts (src may not import tools/lib)']);
+  t.deepEqual(problems('src/fs/open.ts', 'tools/lib/spec.ts', false), ['src/fs/open.ts -> tools/lib/spec.ts (src may not import tools/lib)']);
   t.deepEqual(problems('qemu/matrix.ts', 'ctest/ctest.ts', false), []);
   t.true(isEntryPoint('tools/targets.ts'));
   t.false(isEntryPoint('tools/lib/targets.ts'));

@@ -2,7 +2,7 @@ import test from 'ava';
 import { cpSync, mkdtempSync, mkdirSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadAbiFiles, resolveAbi } from '../tools/lib/abi.ts';
+import { loadSpec, resolveArch } from '../tools/lib/spec.ts';
 import { LayoutEngine, parseType } from '../tools/lib/layout.ts';
 import { runCtest } from '../ctest/ctest.ts';
 import { ABI_DIR, ROOT, editJson } from './helpers.ts';
@@ -31,7 +31,7 @@ function fixtureAbi(change?: (structs: any) => void): string {
 }
 
 function engineFor(dir: string) {
-  return new LayoutEngine(resolveAbi(loadAbiFiles(dir), 'x86_64'));
+  return new LayoutEngine(resolveArch(loadSpec(dir), 'x86_64'));
 }
 
 const members = (e: LayoutEngine, name: string) =>
@@ -68,7 +68,7 @@ test('the engine applies padding, packing, alignment attributes, unions and flex
 
 test('the engine agrees with gcc on every fixture struct and member', async (t) => {
   const dir = fixtureAbi();
-  const abi = resolveAbi(loadAbiFiles(dir), 'x86_64');
+  const abi = resolveArch(loadSpec(dir), 'x86_64');
   const run = await runCtest(abi, {
     target: { arch: 'x86_64', cc: ['gcc', '-I', FIXTURES], runner: [] }, dir: mkdtempSync(join(tmpdir(), 'tsyscall-lc-')),
     kinds: ['struct', 'field'],
@@ -84,7 +84,7 @@ test('a wrong packed attribute or field alignment in the spec is caught by gcc',
     delete s.t_packed.packed;
     delete s.t_member_aligned.fields[1].align;
   });
-  const abi = resolveAbi(loadAbiFiles(dir), 'x86_64');
+  const abi = resolveArch(loadSpec(dir), 'x86_64');
   const run = await runCtest(abi, {
     target: { arch: 'x86_64', cc: ['gcc', '-I', FIXTURES], runner: [] }, dir: mkdtempSync(join(tmpdir(), 'tsyscall-lc-')),
     kinds: ['struct', 'field'],

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { runMatrix } from '../qemu/matrix.ts';
 import { TARGETS, missingPackages, packagesFor, targetFor } from '../tools/lib/targets.ts';
-import { loadAbiFiles } from '../tools/lib/abi.ts';
+import { loadSpec } from '../tools/lib/spec.ts';
 import { editJson, scratchAbi } from './helpers.ts';
 
 test('the target table: 20 targets, each a compiler and a way to run (or read) what it builds', (t) => {
@@ -22,7 +22,7 @@ test('the target table: 20 targets, each a compiler and a way to run (or read) w
   t.deepEqual(targetFor('aarch64').runner, ['qemu-aarch64-static', '-L', '/usr/aarch64-linux-gnu']);
   t.true(packagesFor(['aarch64']).includes('qemu-user-static'));
   // every target of the table is in the spec, with its data model's pointer size
-  const files = loadAbiFiles();
+  const files = loadSpec();
   for (const x of TARGETS) {
     t.truthy(files.arches[x.name], `abi/linux/arch/${x.name}.json`);
     t.is(files.arches[x.name]?.data.types.pointer.size, x.model === 'LP64' ? 8 : 4, x.name);

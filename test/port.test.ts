@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { compareVersions, loadAbiFiles, overridesOver, resolveAbi } from '../tools/lib/abi.ts';
+import { compareVersions, loadSpec, overridesOver, resolveArch } from '../tools/lib/spec.ts';
 import { abiJsonFiles } from '../tools/fmt.ts';
 import { apply, extract } from '../tools/port.ts';
 import { hostTarget } from '../ctest/ctest.ts';
@@ -62,7 +62,7 @@ test('extraction reproduces x86_64\'s files from the headers', async (t) => {
 });
 
 test('arch families: an overrides file extends its parent, and port would write exactly what it says', (t) => {
-  const files = loadAbiFiles();
+  const files = loadSpec();
   const children = Object.entries(files.overrides).filter(([, o]) => o.own?.extends);
   t.deepEqual(children.map(([a, o]) => `${a} extends ${o.own!.extends}`).sort(),
     ['armel extends armhf', 'mips64el extends mips64', 'mipsel extends mips', 'ppc64le extends ppc64']);
@@ -73,8 +73,8 @@ test('arch families: an overrides file extends its parent, and port would write 
     t.deepEqual(JSON.parse(JSON.stringify(r.own)), JSON.parse(JSON.stringify(o.own)), arch);
   }
   // mipsel inherits mips's own numbers (O_DIRECTORY, an errno) and its struct variants, and keeps its own layout of iocb
-  const mipsel = resolveAbi(files, 'mipsel');
-  const mips = resolveAbi(files, 'mips');
+  const mipsel = resolveArch(files, 'mipsel');
+  const mips = resolveArch(files, 'mips');
   const v = (a: typeof mips, id: string) => a.constants.find((k) => k.id === id)?.value;
   t.is(v(mipsel, 'O.DIRECTORY'), v(mips, 'O.DIRECTORY'));
   t.is(v(mipsel, 'E.NOSYS'), 89n); // mips's own errno numbering (38 elsewhere)
@@ -84,8 +84,8 @@ test('arch families: an overrides file extends its parent, and port would write 
 test('arch families: a cycle or a missing parent is an error naming the file', (t) => {
   const dir = scratchAbi();
   editJson(join(dir, 'overrides', 'mips.json'), (d) => { d.extends = 'mipsel'; });
-  t.throws(() => loadAbiFiles(dir), { message: /overrides\/mips(el)?\.json: extends mips(el)?, which extends it again/ });
+  t.throws(() => loadSpec(dir), { message: /overrides\/mips(el)?\.json: extends mips(el)?, which extends it again/ });
   const dir2 = scratchAbi();
   editJson(join(dir2, 'overrides', 'armel.json'), (d) => { d.extends = 'vax'; });
-  t.throws(() => loadAbiFiles(dir2), { message: /overrides\/armel\.json: extends vax, which has no overrides file/ });
+  t.throws(() => loadSpec(dir2), { message: /overrides\/armel\.json: extends vax, which has no overrides file/ });
 });

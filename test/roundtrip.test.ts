@@ -9,7 +9,7 @@ import test from 'ava';
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { ABI_DIR, ROOT, loadAbiFiles, resolveAbi, type AbiFiles } from '../tools/lib/abi.ts';
+import { ABI_DIR, ROOT, loadSpec, resolveArch, type SpecFiles } from '../tools/lib/spec.ts';
 import { className, generate } from '../tools/lib/generate.ts';
 import { TARGET_NAMES, missingPackages, packagesFor, targetFor, targetInfo } from '../tools/lib/targets.ts';
 import {
@@ -18,7 +18,7 @@ import {
 } from '../ctest/roundtrip.ts';
 import { HOST_ARCH } from '../src/generated/index.ts';
 
-const files = loadAbiFiles();
+const files = loadSpec();
 const onHost = process.arch === 'x64';
 const arch = HOST_ARCH ?? process.arch;
 /** What `npm run roundtrip` built, in the checkout's build/ (abi/ is a link to the checkout's in the tree the suite
@@ -29,7 +29,7 @@ const typescript = import.meta.url.endsWith('.ts');
 
 /** The view classes the hand-written modules use (`abi.Stat`, ...), found in their source. */
 function usedStructs(): string[] {
-  const classes = new Set([...resolveAbi(files, 'x86_64').structs.keys()].map(className));
+  const classes = new Set([...resolveArch(files, 'x86_64').structs.keys()].map(className));
   const used = new Set<string>();
   for (const f of readdirSync(join(ROOT, 'src')).filter((f) => /\.[jt]s$/.test(f) && !f.endsWith('.d.ts'))) {
     for (const m of readFileSync(join(ROOT, 'src', f), 'utf8').matchAll(/\babi\.([A-Z]\w*)/g)) if (classes.has(m[1])) used.add(m[1]);
@@ -45,7 +45,7 @@ const prebuiltWhy = (() => {
   if (!targetInfo(HOST_ARCH).koffi) return `koffi has no build for ${HOST_ARCH}`;
   const b = loadBuilt(prebuilt(HOST_ARCH));
   if (!b?.lib) return `no prebuilt build/roundtrip/${HOST_ARCH}/libroundtrip.so (run npm run roundtrip -- --arch ${HOST_ARCH} on the build machine)`;
-  if (b.digest !== specDigest(resolveAbi(files, HOST_ARCH))) {
+  if (b.digest !== specDigest(resolveArch(files, HOST_ARCH))) {
     return `build/roundtrip/${HOST_ARCH} was built from another spec (rerun npm run roundtrip -- --arch ${HOST_ARCH})`;
   }
   return '';
@@ -55,7 +55,7 @@ const ffiOk = !prebuiltWhy;
 let built: Promise<Built> | undefined;
 function hostBuilt(): Promise<Built> {
   built ??= onHost
-    ? buildRoundtrip(resolveAbi(files, 'x86_64'), targetFor('x86_64'), mkdtempSync(join(tmpdir(), 'tsyscall-roundtrip-')), { lib: true })
+    ? buildRoundtrip(resolveArch(files, 'x86_64'), targetFor('x86_64'), mkdtempSync(join(tmpdir(), 'tsyscall-roundtrip-')), { lib: true })
     : Promise.resolve(loadBuilt(prebuilt(arch))!);
   return built;
 }
@@ -100,7 +100,7 @@ for (const foreign of ['aarch64', 'm68k']) {
   (why ? test.skip : test)(`${foreign} under qemu-user: the structs the library uses roundtrip${skipWhy(why)}`, async (t) => {
     const dir = mkdtempSync(join(tmpdir(), `tsyscall-roundtrip-${foreign}-`));
     t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-    const abi = restrictAbi(resolveAbi(files, foreign), USED);
+    const abi = restrictAbi(resolveArch(files, foreign), USED);
     const o = await roundtripArch(foreign, { abi, dir, jobs: 1 });
     t.is(o.error, undefined);
     t.is(o.mode, 'qemu');
@@ -113,7 +113,7 @@ for (const foreign of ['aarch64', 'm68k']) {
 }
 
 /** Generate one arch's views from a (changed) spec into a scratch tree beside a link to src/core, and load them. */
-async function viewsFrom(changed: AbiFiles, a: string): Promise<{ views: Views; dir: string }> {
+async function viewsFrom(changed: SpecFiles, a: string): Promise<{ views: Views; dir: string }> {
   const dir = mkdtempSync(join(tmpdir(), 'tsyscall-roundtrip-views-'));
   mkdirSync(join(dir, 'src'));
   writeFileSync(join(dir, 'package.json'), '{ "type": "module" }\n');
@@ -138,7 +138,7 @@ const movedWhy = prebuiltWhy || (typescript ? '' : 'it loads views generated at 
   [fields[1], fields[2]] = [fields[2], fields[1]];
   const { views, dir } = await viewsFrom(changed, arch);
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-  const abi = restrictAbi(resolveAbi(changed, arch), ['open_how']);
+  const abi = restrictAbi(resolveArch(changed, arch), ['open_how']);
   const plan = planRoundtrip(abi);
   t.deepEqual(plan.structs.map((s) => s.name), ['open_how']);
   const res = await roundtrip(plan, await ffiExecutor(b.lib!), views);
@@ -150,7 +150,7 @@ const movedWhy = prebuiltWhy || (typescript ? '' : 'it loads views generated at 
   }
   t.false(msgs.some((m) => m.includes('open_how.flags')), msgs.join('\n'));
   // and the real spec's views pass the same check
-  const good = await roundtrip(planRoundtrip(restrictAbi(resolveAbi(files, arch), ['open_how'])), await ffiExecutor(b.lib!), await loadViews(arch));
+  const good = await roundtrip(planRoundtrip(restrictAbi(resolveArch(files, arch), ['open_how'])), await ffiExecutor(b.lib!), await loadViews(arch));
   t.deepEqual(good.failures, []);
   t.is(good.fields, 3);
 });
@@ -160,7 +160,7 @@ const movedWhy = prebuiltWhy || (typescript ? '' : 'it loads views generated at 
   const real = await loadViews(arch);
   // f_owner_ex { int type; pid_t pid; }: a `type` setter that stores 8 bytes clobbers pid
   const Base = real.FOwnerEx as new (buf: Buffer, off?: number) => { $buffer: Buffer; $offset: number };
-  const le = resolveAbi(files, arch).arch.endian === 'little';
+  const le = resolveArch(files, arch).arch.endian === 'little';
   class Wide extends Base {}
   Object.defineProperty(Wide.prototype, 'type', {
     get(this: InstanceType<typeof Base>) { return le ? this.$buffer.readInt32LE(this.$offset) : this.$buffer.readInt32BE(this.$offset); },
@@ -170,7 +170,7 @@ const movedWhy = prebuiltWhy || (typescript ? '' : 'it loads views generated at 
     },
   });
   const views = new Proxy(real, { get: (target, k) => (k === 'FOwnerEx' ? Wide : target[k as string]) });
-  const plan = planRoundtrip(restrictAbi(resolveAbi(files, arch), ['f_owner_ex']));
+  const plan = planRoundtrip(restrictAbi(resolveArch(files, arch), ['f_owner_ex']));
   const res = await roundtrip(plan, await ffiExecutor(b.lib!), views);
   const msgs = res.failures.map(describeFailure);
   t.true(msgs.some((m) => m.startsWith(`${arch} f_owner_ex.type [write]`) && /changed bytes 4\.\.7, outside C's 0\.\.3/.test(m)), msgs.join('\n'));
@@ -183,7 +183,7 @@ const compileWhy = onHost ? '' : 'it compiles C, which only the build machine do
   const changed = structuredClone(files);
   const f = changed.structs.find((x) => x.data.structs.timeval)!;
   f.data.structs.timeval.fields = [{ name: 'tv_sec', type: 'int[2]' }, { name: 'tv_usec', type: 'struct timespec' }];
-  const abi = restrictAbi(resolveAbi(changed, 'x86_64'), ['timeval']);
+  const abi = restrictAbi(resolveArch(changed, 'x86_64'), ['timeval']);
   const dir = mkdtempSync(join(tmpdir(), 'tsyscall-roundtrip-bad-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const b = await buildRoundtrip(abi, targetFor('x86_64'), dir, { lib: false });
@@ -201,7 +201,7 @@ const compileWhy = onHost ? '' : 'it compiles C, which only the build machine do
 });
 
 test('the plan: every leaf of nested structs, arrays, unions and flexible arrays, and what cannot be checked', (t) => {
-  const plan = planRoundtrip(resolveAbi(files, 'x86_64'));
+  const plan = planRoundtrip(resolveArch(files, 'x86_64'));
   const by = new Map(plan.structs.map((s) => [s.name, s]));
   const paths = (n: string) => by.get(n)!.leaves.map((l) => l.path);
   // a nested struct's members, with the steps through the view's accessors
@@ -224,7 +224,7 @@ test('the plan: every leaf of nested structs, arrays, unions and flexible arrays
   t.true(plan.skipped.some((s) => s.reason.startsWith('kernel-internal')));
   t.true(plan.skipped.some((s) => s.path === '__pad' && s.struct === 'timex' && /unnamed/.test(s.reason)));
   // a checkable-function (ctest's verdict) removes members
-  const fewer = planRoundtrip(resolveAbi(files, 'x86_64'), (s, p) => (s === 'stat' && p === 'st_size' ? 'newer than the headers' : undefined));
+  const fewer = planRoundtrip(resolveArch(files, 'x86_64'), (s, p) => (s === 'stat' && p === 'st_size' ? 'newer than the headers' : undefined));
   t.false(fewer.structs.find((s) => s.name === 'stat')!.leaves.some((l) => l.path === 'st_size'));
   t.true(fewer.skipped.some((s) => s.struct === 'stat' && s.path === 'st_size'));
 });

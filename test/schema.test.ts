@@ -1,13 +1,13 @@
 import test from 'ava';
 import { join } from 'node:path';
 import { writeFileSync } from 'node:fs';
-import { AbiError, loadAbiFiles, readValidated } from '../tools/lib/abi.ts';
+import { AbiError, loadSpec, readValidated } from '../tools/lib/spec.ts';
 import { nonCanonical } from '../tools/fmt.ts';
 import { formatJson } from '../tools/lib/format.ts';
 import { scratchAbi, editJson } from './helpers.ts';
 
 test('every file under abi/ matches its schema', (t) => {
-  const files = loadAbiFiles();
+  const files = loadSpec();
   t.true(Object.keys(files.arches).includes('x86_64'));
   t.true(files.constants.length > 0);
   t.true(files.structs.length > 0);
@@ -27,7 +27,7 @@ test('formatJson keeps the data and puts short objects on one line', (t) => {
 
 /** The file under abi/linux that defines a constants namespace or a struct. */
 function fileOf(kind: 'constants' | 'structs', name: string): string {
-  const files = loadAbiFiles();
+  const files = loadSpec();
   const hit = kind === 'constants'
     ? files.constants.find((f) => name in f.data.namespaces)
     : files.structs.find((f) => name in f.data.structs);
@@ -38,7 +38,7 @@ function fileOf(kind: 'constants' | 'structs', name: string): string {
 function rejects(t: any, change: (d: any) => void, file: string, expected: RegExp[]) {
   const dir = scratchAbi();
   editJson(join(dir, file), change);
-  const err = t.throws(() => loadAbiFiles(dir), { instanceOf: AbiError }) as AbiError;
+  const err = t.throws(() => loadSpec(dir), { instanceOf: AbiError }) as AbiError;
   t.true(err.file.endsWith(file), `error names the file: ${err.message}`);
   for (const re of expected) t.regex(err.message, re);
   return err;

@@ -3,7 +3,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { ROOT } from './lib/abi.ts';
+import { ROOT } from './lib/spec.ts';
 import { API_ENTRIES, apiText, publicApi } from './lib/api.ts';
 
 function main() {

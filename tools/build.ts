@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
-import { ROOT } from './lib/abi.ts';
+import { ROOT } from './lib/spec.ts';
 import { bundle } from './lib/bundle.ts';
 
 async function main() {

@@ -3,7 +3,7 @@
 import { readdirSync, readFileSync, writeFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
-import { ROOT } from './lib/abi.ts';
+import { ROOT } from './lib/spec.ts';
 import { formatJson } from './lib/format.ts';
 
 export function abiJsonFiles(dir = join(ROOT, 'abi')): string[] {

@@ -4,12 +4,12 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
-import { ABI_DIR, ROOT, loadAbiFiles } from './lib/abi.ts';
+import { ABI_DIR, ROOT, loadSpec } from './lib/spec.ts';
 import { generate } from './lib/generate.ts';
 
 function main() {
   const { values } = parseArgs({ options: { abi: { type: 'string', default: ABI_DIR }, out: { type: 'string', default: join(ROOT, 'src', 'generated') } } });
-  const files = generate(loadAbiFiles(values.abi));
+  const files = generate(loadSpec(values.abi));
   const out = values.out!;
   rmSync(out, { recursive: true, force: true });
   for (const [path, text] of files) {

@@ -20,9 +20,9 @@ import { parseArgs } from 'node:util';
 import { existsSync, mkdirSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import {
-  ABI_DIR, ROOT, compareVersions, itemObject, itemSpec, isIoctlItem, ioctlType, loadAbiFiles, resolveAbi, valueAt, overridesOver,
+  ABI_DIR, ROOT, compareVersions, itemObject, itemSpec, isIoctlItem, ioctlType, loadSpec, resolveArch, valueAt, overridesOver,
   type ArchFile, type ConstItem, type IntValue, type IocLayout, type IoctlSpec, type OverridesFile, type TypedefSpec,
-} from './lib/abi.ts';
+} from './lib/spec.ts';
 import { formatJson } from './lib/format.ts';
 import { LayoutEngine } from './lib/layout.ts';
 import { runCtest, type Target } from '../ctest/ctest.ts';
@@ -51,12 +51,12 @@ export interface Extraction {
 export async function extract(
   abiDir: string, target: Target, dir: string, log = (_: string) => {}, jobs?: number,
 ): Promise<Extraction> {
-  const files = loadAbiFiles(abiDir);
+  const files = loadSpec(abiDir);
   // a new arch has no data model yet: borrow the reference's (extraction asserts nothing, so it only names the items)
   files.arches[target.arch] ??= { file: '', data: { ...files.arches.x86_64.data, arch: target.arch } };
   // try every item, including those a previous port found absent
   if (files.overrides[target.arch]) delete files.overrides[target.arch].data.absent;
-  const abi = resolveAbi(files, target.arch);
+  const abi = resolveArch(files, target.arch);
   const run = await runCtest(abi, { target, dir, assert: false, log, jobs });
   const x: Extraction = {
     arch: target.arch, headers: run.probe.headers, endian: run.probe.endian, types: run.probe.types,
@@ -150,7 +150,7 @@ const hex = (v: string | bigint | undefined) => (v === undefined ? 'nothing' : `
  * already ported) under which every ioctl number its headers gave decodes to the spec's direction, type and number.
  * A layout the numbers contradict, or none that fits, is a line for review.
  */
-function iocLayout(files: ReturnType<typeof loadAbiFiles>, x: Extraction, current?: IocLayout): { layout: IocLayout; review?: string } {
+function iocLayout(files: ReturnType<typeof loadSpec>, x: Extraction, current?: IocLayout): { layout: IocLayout; review?: string } {
   const items: [string, IoctlSpec][] = [];
   for (const { data } of files.constants) {
     for (const [nsName, ns] of Object.entries(data.namespaces)) {
@@ -176,7 +176,7 @@ function iocLayout(files: ReturnType<typeof loadAbiFiles>, x: Extraction, curren
 
 /** Turn an extraction into abi/ files. */
 export function apply(abiDir: string, x: Extraction, opts: ApplyOptions): PortReport {
-  const files = loadAbiFiles(abiDir);
+  const files = loadSpec(abiDir);
   const report: PortReport = { written: [], review: [], variants: [] };
   // what is absent is decided again from this extraction
   if (files.overrides[x.arch]) delete files.overrides[x.arch].data.absent;
@@ -241,7 +241,7 @@ export function apply(abiDir: string, x: Extraction, opts: ApplyOptions): PortRe
   // 3. constants: common values (reference arch) or overrides
   // items whose header does not even exist on this arch are absent whatever their since (x86's asm/prctl.h)
   const broken = new Set(x.brokenHeaders ?? []);
-  const before = resolveAbi(files, x.arch);
+  const before = resolveArch(files, x.arch);
   const brokenIds = new Set([
     ...before.constants.filter((k) => broken.has(k.header.join('\n'))).map((k) => k.id),
     ...[...before.structs.values()].filter((k) => broken.has(k.header.join('\n'))).map((k) => `struct:${k.name}`),
@@ -321,10 +321,10 @@ export function apply(abiDir: string, x: Extraction, opts: ApplyOptions): PortRe
   // 4. typedefs whose size, alignment or signedness differ: guess a C type of the same shape (integers only), then
   // look again with the guesses applied (a struct typedef follows its members' new types)
   const withTypedefs = (typedefs: OverridesFile['typedefs']) => {
-    if (opts.reference) return resolveAbi(files, x.arch);
+    if (opts.reference) return resolveArch(files, x.arch);
     const data: OverridesFile = { ...(prev ?? {}), typedefs };
     delete data.absent;
-    return resolveAbi({ ...files, overrides: { ...files.overrides, [x.arch]: { file: ovPath, data } } }, x.arch);
+    return resolveArch({ ...files, overrides: { ...files.overrides, [x.arch]: { file: ovPath, data } } }, x.arch);
   };
   if (!opts.reference && prev?.typedefs) ov.typedefs = { ...prev.typedefs };
   const typedefDiff = (engine: LayoutEngine, name: string, [size, align, sgn]: [number, number, number]) => {
@@ -430,7 +430,7 @@ export function columnSince(t: TargetInfo, sec?: SeccompTable) {
 /** Numbers of spec syscalls for a target from libseccomp's table, else from the generic numbering (x86_64 >= 424). */
 export function otherNumbers(abiDir: string, t: TargetInfo, sec?: SeccompTable): Record<string, { nr: number; note: string }> {
   const out: Record<string, { nr: number; note: string }> = {};
-  for (const [name, s] of Object.entries(loadAbiFiles(abiDir).syscalls.data.syscalls)) {
+  for (const [name, s] of Object.entries(loadSpec(abiDir).syscalls.data.syscalls)) {
     const e = t.seccomp ? sec?.get(name, t.seccomp) : undefined;
     const x86 = s.arches.x86_64?.nr;
     const inTable = !!t.seccomp && !!sec?.names().includes(name);
@@ -484,7 +484,7 @@ async function main() {
   // struct variants: drafts from the compiler's debug info, laid out by the engine and compared with the compiler
   let drafted = '';
   if (report.variants.length && !values.reference) {
-    const drafts = draftVariants(resolveAbi(loadAbiFiles(values.abi!), arch), target, report.variants, join(dir, 'drafts'));
+    const drafts = draftVariants(resolveArch(loadSpec(values.abi!), arch), target, report.variants, join(dir, 'drafts'));
     const draftFile = join(dir, 'struct-drafts.json');
     writeFileSync(draftFile, JSON.stringify(drafts, null, 1));
     const good = drafts.filter((d) => d.variant && !d.problem);

@@ -4,7 +4,7 @@
 // cannot vanish unnoticed; `npm run api` rewrites them after a deliberate change.
 import { join } from 'node:path';
 import ts from 'typescript';
-import { ROOT } from './abi.ts';
+import { ROOT } from './spec.ts';
 
 /** The package's entry points (package.json "exports") and the file of api/ that lists each. */
 export const API_ENTRIES: readonly { name: string; source: string; list: string }[] = [

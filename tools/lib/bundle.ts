@@ -4,7 +4,7 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { build } from 'esbuild';
-import { ROOT } from './abi.ts';
+import { ROOT } from './spec.ts';
 
 export const ENTRY_POINTS = ['src/index.ts', 'src/raw.ts', 'src/generated/index.ts'];
 

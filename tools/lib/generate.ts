@@ -15,7 +15,7 @@
 // the arches disagree on is typed by what they have in common (number); an arch's own type (AbiOf<'aarch64'>) knows
 // exactly which syscalls it has. Output is deterministic.
 import { createHash } from 'node:crypto';
-import { resolveAbi, type AbiFiles, type ResolvedAbi } from './abi.ts';
+import { resolveArch, type SpecFiles, type ResolvedArch } from './spec.ts';
 import { LayoutEngine, type MemberLayout, type StructLayout, type TypeLayout } from './layout.ts';
 import { TARGETS } from './targets.ts';
 
@@ -42,7 +42,7 @@ function quoted(data: unknown): string {
 const docComment = (doc: string, indent = '') => `${indent}/** ${doc.replace(/\*\//g, '* /')} */`;
 
 /** A digest of the spec a generation came from: the first 16 hex digits of a SHA-256 over its parsed files. */
-export function specDigest(files: AbiFiles): string {
+export function specDigest(files: SpecFiles): string {
   const h = createHash('sha256');
   const arches = Object.keys(files.arches).sort();
   h.update(JSON.stringify(arches.map((a) => files.arches[a].data)));
@@ -157,7 +157,7 @@ interface SyscallInfo { params: string; c: string; note?: string; kinds: string;
 
 interface ArchData {
   name: string;
-  abi: ResolvedAbi;
+  abi: ResolvedArch;
   namespaces: Map<string, { doc?: string; items: Map<string, ConstInfo> }>;
   messages: Map<string, string>;
   structs: Map<string, StructInfo>;
@@ -165,7 +165,7 @@ interface ArchData {
   syscalls: Map<string, SyscallInfo>;
 }
 
-function constantsOf(abi: ResolvedAbi): Pick<ArchData, 'namespaces' | 'messages'> {
+function constantsOf(abi: ResolvedArch): Pick<ArchData, 'namespaces' | 'messages'> {
   const namespaces: ArchData['namespaces'] = new Map();
   for (const ns of abi.namespaces) {
     if (ns.items.length === 0) continue;
@@ -206,7 +206,7 @@ const TS_OF: Record<string, [string, string]> = {
   i32n: ['bigint', 'bigint | number'], u32n: ['bigint', 'bigint | number'],
 };
 
-function structsOf(abi: ResolvedAbi, engine: LayoutEngine): Pick<ArchData, 'structs' | 'layouts'> {
+function structsOf(abi: ResolvedArch, engine: LayoutEngine): Pick<ArchData, 'structs' | 'layouts'> {
   const structs: ArchData['structs'] = new Map();
   const layouts: ArchData['layouts'] = new Map();
   const emit = (cls: string, doc: string, size: number, align: number, members: MemberLayout[], prefix: string, base: number) => {
@@ -272,7 +272,7 @@ const RESERVED = new Set(['break', 'case', 'catch', 'class', 'const', 'continue'
 export const jsName = (n: string) => (RESERVED.has(n) ? `${n}_` : n);
 
 /** raw: one function per syscall, returning the result or -errno, allocating nothing. */
-function syscallsOf(abi: ResolvedAbi, engine: LayoutEngine): ArchData['syscalls'] {
+function syscallsOf(abi: ResolvedArch, engine: LayoutEngine): ArchData['syscalls'] {
   const a = abi.arch;
   const ptrSize = a.types.pointer.size;
   const out: ArchData['syscalls'] = new Map();
@@ -305,8 +305,8 @@ function syscallsOf(abi: ResolvedAbi, engine: LayoutEngine): ArchData['syscalls'
   return out;
 }
 
-function archData(files: AbiFiles, name: string): ArchData {
-  const abi = resolveAbi(files, name);
+function archData(files: SpecFiles, name: string): ArchData {
+  const abi = resolveArch(files, name);
   const engine = new LayoutEngine(abi);
   return { name, abi, ...constantsOf(abi), ...structsOf(abi, engine), syscalls: syscallsOf(abi, new LayoutEngine(abi)) };
 }
@@ -581,7 +581,7 @@ export default abi;
 `;
 }
 
-function signaturesModule(H: string, files: AbiFiles): string {
+function signaturesModule(H: string, files: SpecFiles): string {
   const out = [H,
     '/** A syscall\'s C signature, from the kernel\'s own prototype: the return type and [type, name] per argument. */',
     'export interface Signature { readonly ret: string; readonly args: readonly (readonly [string, string])[] }\n',
@@ -647,7 +647,7 @@ export function hostAbi(): ArchAbi {
 }
 
 /** Every generated file, by path relative to the output folder. */
-export function generate(files: AbiFiles): Map<string, string> {
+export function generate(files: SpecFiles): Map<string, string> {
   const H = headerLine(specDigest(files));
   const arches = Object.keys(files.arches).sort();
   const all = arches.map((a) => archData(files, a));

@@ -3,7 +3,7 @@
 // offset 0 for every member, the whole rounded up to the largest alignment; `packed` drops member alignment to 1,
 // `aligned(N)` raises it, on a typedef it sets it). It is the only place layouts come from: ctest checks its numbers
 // against the C compiler for every arch, and the generated TypeScript accessors use the same numbers.
-import type { ResolvedAbi, FieldSpec, Struct } from './abi.ts';
+import type { ResolvedArch, FieldSpec, Struct } from './spec.ts';
 
 export type Scalar = 'int' | 'float' | 'bool' | 'pointer';
 
@@ -96,7 +96,7 @@ export class LayoutEngine {
   private structCache = new Map<string, StructLayout>();
   private inProgress = new Set<string>();
 
-  constructor(readonly abi: ResolvedAbi) {}
+  constructor(readonly abi: ResolvedArch) {}
 
   private model(name: string) {
     const t = this.abi.arch.types[name];

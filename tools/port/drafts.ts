@@ -8,7 +8,7 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { FieldSpec, ResolvedAbi, StructSpec } from '../lib/abi.ts';
+import type { FieldSpec, ResolvedArch, StructSpec } from '../lib/spec.ts';
 import { LayoutEngine } from '../lib/layout.ts';
 import type { Target } from '../lib/targets.ts';
 
@@ -63,7 +63,7 @@ export interface Draft {
 
 class Speller {
   problems: string[] = [];
-  constructor(private dies: Map<number, Die>, private abi: ResolvedAbi, private cToKey: Map<string, string>) {}
+  constructor(private dies: Map<number, Die>, private abi: ResolvedArch, private cToKey: Map<string, string>) {}
 
   private die(o: number | undefined): Die | undefined {
     return o === undefined ? undefined : this.dies.get(o);
@@ -159,7 +159,7 @@ class Speller {
 }
 
 /** Drafts for these structs on a target (readelf from binutils reads any ELF). */
-export function draftVariants(abi: ResolvedAbi, target: Target, names: string[], dir: string): Draft[] {
+export function draftVariants(abi: ResolvedArch, target: Target, names: string[], dir: string): Draft[] {
   mkdirSync(dir, { recursive: true });
   const cToKey = new Map<string, string>();
   for (const s of abi.structs.values()) cToKey.set(s.c, s.name);

@@ -13,7 +13,7 @@
 import { parseArgs } from 'node:util';
 import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ABI_DIR, loadAbiFiles } from '../lib/abi.ts';
+import { ABI_DIR, loadSpec } from '../lib/spec.ts';
 import { formatJson } from '../lib/format.ts';
 
 const PLACEHOLDER = 'found by npm run port: write its signature';
@@ -132,7 +132,7 @@ function main() {
   const { values } = parseArgs({ options: { kernel: { type: 'string' }, abi: { type: 'string', default: ABI_DIR }, 'dry-run': { type: 'boolean', default: false } } });
   if (!values.kernel) throw new Error('--kernel DIR: a kernel source tree (see the comment at the top of this file)');
   const kernel = values.kernel;
-  const files = loadAbiFiles(values.abi);
+  const files = loadSpec(values.abi);
   const sc = files.syscalls.data;
   const todo = Object.entries(sc.syscalls).filter(([, s]) => s.args.length === 0 && s.note === PLACEHOLDER);
   const tables = new Map<string, Map<string, string | undefined>>();

@@ -83,7 +83,7 @@ export interface OverridesFile {
 }
 
 /** Everything under abi/<os>/, as read from disk (validated, not yet resolved for an arch). */
-export interface AbiFiles {
+export interface SpecFiles {
   dir: string;
   arches: Record<string, { file: string; data: ArchFile }>;
   typedefs: { file: string; data: TypedefsFile };
@@ -167,8 +167,8 @@ function jsonFiles(dir: string): string[] {
 }
 
 /** Read and validate every file of an abi/<os>/ folder. */
-export function loadAbiFiles(dir = ABI_DIR): AbiFiles {
-  const arches: AbiFiles['arches'] = {};
+export function loadSpec(dir = ABI_DIR): SpecFiles {
+  const arches: SpecFiles['arches'] = {};
   for (const file of jsonFiles(join(dir, 'arch'))) {
     const data = readValidated<ArchFile>(file, 'arch.schema.json');
     if (data.arch !== basename(file, '.json')) {
@@ -176,7 +176,7 @@ export function loadAbiFiles(dir = ABI_DIR): AbiFiles {
     }
     arches[data.arch] = { file, data };
   }
-  const overrides: AbiFiles['overrides'] = {};
+  const overrides: SpecFiles['overrides'] = {};
   for (const file of jsonFiles(join(dir, 'overrides'))) {
     const arch = basename(file, '.json');
     if (!arches[arch]) throw new AbiError(`${relative(ROOT, file)}: no arch/${arch}.json`, file);
@@ -242,7 +242,7 @@ export function mergeOverrides(parent: OverridesFile, own: OverridesFile): Overr
  * items that differ, the common value of each parent item the arch does not share, and the common definition's keys
  * of each struct or typedef variant of the parent's it does not have. `cannot` lists what such a file cannot express.
  */
-export function overridesOver(parentName: string, parent: OverridesFile, full: OverridesFile, files: AbiFiles): { own: OverridesFile; cannot: string[] } {
+export function overridesOver(parentName: string, parent: OverridesFile, full: OverridesFile, files: SpecFiles): { own: OverridesFile; cannot: string[] } {
   const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
   const common: Record<string, Record<string, ConstItem>> = {};
   for (const { data } of files.constants) for (const [ns, n] of Object.entries(data.namespaces)) common[ns] = n.items;
@@ -319,7 +319,7 @@ export interface Struct {
 }
 export interface Namespace { name: string; prefix: string; doc?: string; file: string; items: Constant[] }
 
-export interface ResolvedAbi {
+export interface ResolvedArch {
   arch: ArchFile;
   namespaces: Namespace[];
   constants: Constant[];
@@ -343,7 +343,7 @@ export function valueAt(k: Pick<Constant, 'value' | 'was'>, version: string): bi
   return k.value;
 }
 
-/** An item with a literal value as an object. An ioctl item has none (resolveAbi computes it per arch): it throws. */
+/** An item with a literal value as an object. An ioctl item has none (resolveArch computes it per arch): it throws. */
 export function itemObject(item: ConstItem): ConstItemObject {
   if (isIoctlItem(item)) {
     throw new Error(`${ioctlMacro(item.ioctl)} is an ioctl item: its value is computed per arch (the resolved Constant's value), not stored`);
@@ -397,7 +397,7 @@ export function splitDeclaration(decl: string): { type: string; name: string } {
   return { type: m[1].trim().replace(/\s*\*\s*$/, (s) => ' ' + s.trim()).replace(/\s+\*/g, ' *'), name: m[2] };
 }
 
-export function resolveAbi(files: AbiFiles, arch: string): ResolvedAbi {
+export function resolveArch(files: SpecFiles, arch: string): ResolvedArch {
   const archFile = files.arches[arch];
   if (!archFile) throw new Error(`unknown arch '${arch}' (known: ${Object.keys(files.arches).join(', ')})`);
   const ov = files.overrides[arch]?.data ?? {};
@@ -498,7 +498,7 @@ export function resolveAbi(files: AbiFiles, arch: string): ResolvedAbi {
     });
   }
 
-  const resolved: ResolvedAbi = {
+  const resolved: ResolvedArch = {
     arch: archFile.data, namespaces, constants: namespaces.flatMap((n) => n.items), typedefs, structs, syscalls,
   };
   if (ioctls.length) {
