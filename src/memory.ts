@@ -40,7 +40,17 @@ const { PROT, MAP, MREMAP, MADV, MSYNC, MLOCK, MCL, E, RLIMIT } = abi;
 const ADDRESS_LIMIT = words.ADDRESS_LIMIT;
 
 let pageSizeValue = 0;
-/** The page size, from the auxiliary vector the kernel gave this process (AT_PAGESZ, through libc's getauxval: no /proc). */
+/**
+ * The page size in bytes, from the auxiliary vector the kernel gave this process (AT_PAGESZ, through libc's getauxval:
+ * no /proc).
+ *
+ * @example
+ * ```ts
+ * pageSize(); // 4096
+ * const m = mmap(2 * pageSize());
+ * ```
+ * @see https://man7.org/linux/man-pages/man3/getauxval.3.html
+ */
 export function pageSize(): number {
   if (!pageSizeValue) {
     const value = backend().auxval(6); // AT_PAGESZ
@@ -174,7 +184,21 @@ interface Internal {
 }
 let internal: Internal;
 
-/** A memory mapping made by mmap: `buffer` is a zero-copy view of it. */
+/**
+ * A memory mapping made by mmap: `buffer` is a zero-copy view of it.
+ *
+ * Unmapped exactly once: by munmap() (idempotent), at the end of a `using` block, or by the garbage collector once
+ * neither it nor any view of its memory is reachable (unless nogc()). Its views are detached when the memory goes or
+ * stops being readable.
+ *
+ * @example
+ * ```ts
+ * using m = mmap(4096);
+ * m.buffer.write('hi');
+ * m.mprotect('read'); // the methods are the calls of this module on it
+ * ```
+ * @see https://man7.org/linux/man-pages/man2/mmap.2.html
+ */
 export class Mapping {
   #r: Region;
   #pages: Uint8Array;
@@ -343,11 +367,13 @@ const mapFlags = (f: Flags) => flags(MAP, 'MAP', 'MAP_', f);
  * Map memory: `length` bytes, anonymous and private by default, or from `fd` at `offset` (shared by default). `address`
  * is a hint, or an exact place with 'fixed_noreplace' (MAP_FIXED, which may replace memory Node uses, is refused).
  *
+ * @example
  * ```ts
  * using m = mmap(4096);                     // PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS
  * m.buffer.write('hello');
  * const f = mmap(size, 'read', 'shared', fd); // a file, read-only
  * ```
+ * @see https://man7.org/linux/man-pages/man2/mmap.2.html
  */
 export function mmap(length: number, prot: Flags = 'read, write', how?: Flags, fd?: FdLike, offset: number | bigint = 0, address = 0): Mapping {
   const len = int(length, 'length', 0, bufferConstants.MAX_LENGTH);
@@ -373,11 +399,13 @@ export function mmap(length: number, prot: Flags = 'read, write', how?: Flags, f
 /**
  * Unmap a mapping: the same as m.munmap() (idempotent; its views become empty).
  *
+ * @example
  * ```ts
  * const m = mmap(4096);
  * const b = m.buffer;
  * munmap(m);                                // b.length === 0 now; m.buffer throws EFAULT
  * ```
+ * @see https://man7.org/linux/man-pages/man2/munmap.2.html
  */
 export function munmap(m: Mapping): void {
   if (!(m instanceof Mapping)) throw new TypeError(`munmap: expected a Mapping (from mmap), got ${describe(m)}`);
@@ -385,14 +413,18 @@ export function munmap(m: Mapping): void {
 }
 
 /**
- * Grow, shrink or move a mapping (flags 'maymove' by default). The Mapping follows its memory: its address and length
- * change and its old views are detached (take m.buffer again). With 'maymove, dontunmap' the memory moves to a new
- * Mapping, which is returned, and the old range stays mapped (empty). MREMAP_FIXED is refused, like MAP_FIXED.
+ * Grow, shrink or move a mapping (flags 'maymove' by default).
  *
+ * The Mapping follows its memory: its address and length change and its old views are detached (take m.buffer again).
+ * With 'maymove, dontunmap' the memory moves to a new Mapping, which is returned, and the old range stays mapped
+ * (empty). MREMAP_FIXED is refused, like MAP_FIXED.
+ *
+ * @example
  * ```ts
  * const m = mmap(4096);
  * mremap(m, 8192);                          // m.length === 8192, same contents, perhaps at a new address
  * ```
+ * @see https://man7.org/linux/man-pages/man2/mremap.2.html
  */
 export function mremap(m: Mapping, newLength: number, how: Flags = 'maymove'): Mapping {
   const [a, len] = internal.range(m, 'mremap');
@@ -407,14 +439,17 @@ export function mremap(m: Mapping, newLength: number, how: Flags = 'maymove'): M
 }
 
 /**
- * Change the protection of a mapping, or of `length` bytes from `offset` (page-aligned). A page without PROT_READ
- * detaches the mapping's views until every page is readable again. Writing into a page without PROT_WRITE through a
- * view faults (SIGSEGV): the Buffer cannot refuse it.
+ * Change the protection of a mapping, or of `length` bytes from `offset` (page-aligned).
  *
+ * A page without PROT_READ detaches the mapping's views until every page is readable again. Writing into a page without
+ * PROT_WRITE through a view faults (SIGSEGV): the Buffer cannot refuse it.
+ *
+ * @example
  * ```ts
  * mprotect(m, 'read');                      // read-only
  * mprotect(m, 'none', 4096, 4096);          // the second page: m.buffer throws EACCES now
  * ```
+ * @see https://man7.org/linux/man-pages/man2/mprotect.2.html
  */
 export function mprotect(m: Mapping, prot: Flags, offset?: number, length?: number): void {
   const [a, len] = internal.range(m, 'mprotect', offset, length);
@@ -425,12 +460,16 @@ export function mprotect(m: Mapping, prot: Flags, offset?: number, length?: numb
 
 /**
  * Advise the kernel about a mapping's use: a MADV_ name ('dontneed', 'willneed', 'dontfork', 'guard_install'...) or
- * number. Guard pages detach the mapping's views until removed ('guard_remove'). MADV_HWPOISON is refused: it makes the
- * pages fault on any access.
+ * number.
  *
+ * Guard pages detach the mapping's views until removed ('guard_remove'). MADV_HWPOISON is refused: it makes the pages
+ * fault on any access.
+ *
+ * @example
  * ```ts
  * madvise(m, 'dontneed');                   // private anonymous pages read as zeros again
  * ```
+ * @see https://man7.org/linux/man-pages/man2/madvise.2.html
  */
 export function madvise(m: Mapping, advice: string | number, offset?: number, length?: number): void {
   const [a, len] = internal.range(m, 'madvise', offset, length);
@@ -443,11 +482,13 @@ export function madvise(m: Mapping, advice: string | number, offset?: number, le
 /**
  * Write a file-backed mapping's changes to its file: 'sync' (the default, waits), 'async', 'invalidate'.
  *
+ * @example
  * ```ts
  * const m = mmap(5, 'read, write', 'shared', fd);
  * m.buffer.write('hello');
  * msync(m);                                 // the file now holds 'hello'
  * ```
+ * @see https://man7.org/linux/man-pages/man2/msync.2.html
  */
 export function msync(m: Mapping, how: Flags = 'sync', offset?: number, length?: number): void {
   const [a, len] = internal.range(m, 'msync', offset, length);
@@ -457,11 +498,13 @@ export function msync(m: Mapping, how: Flags = 'sync', offset?: number, length?:
 /**
  * Which pages of a mapping (or of `length` bytes from a page-aligned `offset`) are resident in memory.
  *
+ * @example
  * ```ts
  * const m = mmap(3 * 4096);
  * m.buffer[0] = 1;
  * mincore(m);                               // [true, false, false]
  * ```
+ * @see https://man7.org/linux/man-pages/man2/mincore.2.html
  */
 export function mincore(m: Mapping, offset?: number, length?: number): boolean[] {
   const [a, len] = internal.range(m, 'mincore', offset, length);
@@ -471,11 +514,15 @@ export function mincore(m: Mapping, offset?: number, length?: number): boolean[]
 }
 
 /**
- * Lock a mapping's pages (or some) in memory, populating them. Needs CAP_IPC_LOCK beyond RLIMIT_MEMLOCK.
+ * Lock a mapping's pages (or some) in memory, populating them.
  *
+ * Needs CAP_IPC_LOCK beyond RLIMIT_MEMLOCK.
+ *
+ * @example
  * ```ts
  * mlock(m);                                 // /proc/self/smaps: Locked: 8 kB, VmFlags: ... lo
  * ```
+ * @see https://man7.org/linux/man-pages/man2/mlock.2.html
  */
 export function mlock(m: Mapping, offset?: number, length?: number): void {
   const [a, len] = internal.range(m, 'mlock', offset, length);
@@ -483,11 +530,14 @@ export function mlock(m: Mapping, offset?: number, length?: number): void {
 }
 
 /**
- * mlock with MLOCK_ flags: 'onfault' locks pages as they are touched instead of populating them now.
+ * Lock a mapping's pages (or some) in memory, as mlock does, with MLOCK_ flags: 'onfault' locks pages as they are
+ * touched instead of populating them now.
  *
+ * @example
  * ```ts
  * mlock2(m, 'onfault');
  * ```
+ * @see https://man7.org/linux/man-pages/man2/mlock2.2.html
  */
 export function mlock2(m: Mapping, how: Flags = 0, offset?: number, length?: number): void {
   const [a, len] = internal.range(m, 'mlock2', offset, length);
@@ -497,9 +547,11 @@ export function mlock2(m: Mapping, how: Flags = 0, offset?: number, length?: num
 /**
  * Unlock a mapping's pages (or some).
  *
+ * @example
  * ```ts
  * munlock(m);
  * ```
+ * @see https://man7.org/linux/man-pages/man2/munlock.2.html
  */
 export function munlock(m: Mapping, offset?: number, length?: number): void {
   const [a, len] = internal.range(m, 'munlock', offset, length);
@@ -508,12 +560,16 @@ export function munlock(m: Mapping, offset?: number, length?: number): void {
 
 /**
  * Seal a mapping (or part): it can no longer be unmapped, moved, resized or have its protection changed (EPERM), for
- * the life of the process (Linux 6.10). A sealed Mapping is no longer unmapped by the garbage collector.
+ * the life of the process.
  *
+ * Linux 6.10; man-pages have no page for it yet. A sealed Mapping is no longer unmapped by the garbage collector.
+ *
+ * @example
  * ```ts
  * mseal(m);
  * m.munmap();                               // throws EPERM
  * ```
+ * @see (no man page yet)
  */
 export function mseal(m: Mapping, offset?: number, length?: number): void {
   const [a, len] = internal.range(m, 'mseal', offset, length);
@@ -522,17 +578,20 @@ export function mseal(m: Mapping, offset?: number, length?: number): void {
 }
 
 /**
- * Lock all of the process's memory: MCL_ flags 'current', 'future', 'onfault'. Needs CAP_IPC_LOCK beyond
- * RLIMIT_MEMLOCK (a Node process maps far more than the default 8 MB).
+ * Lock all of the process's memory: MCL_ flags 'current', 'future', 'onfault'.
+ *
+ * Needs CAP_IPC_LOCK beyond RLIMIT_MEMLOCK (a Node process maps far more than the default 8 MB).
  *
  * 'future' is refused (EPERM) when the process could not lock what it maps later: without CAP_IPC_LOCK (in the initial
- * user namespace) and under a finite RLIMIT_MEMLOCK, the kernel accepts MCL_FUTURE, then fails V8's own later mmap
- * and mprotect calls, and V8 aborts the process ("Check failed: 0 == ret").
+ * user namespace) and under a finite RLIMIT_MEMLOCK, the kernel accepts MCL_FUTURE, then fails V8's own later mmap and
+ * mprotect calls, and V8 aborts the process ("Check failed: 0 == ret").
  *
+ * @example
  * ```ts
  * mlockall('current, onfault');             // /proc/self/status: VmLck grows to the whole mapped size
  * munlockall();
  * ```
+ * @see https://man7.org/linux/man-pages/man2/mlockall.2.html
  */
 export function mlockall(how: Flags): void {
   const f = flags(MCL, 'MCL', 'MCL_', how);
@@ -575,9 +634,11 @@ function futureLockLimit(): bigint | undefined {
 /**
  * Unlock all of the process's memory (and stop locking future mappings).
  *
+ * @example
  * ```ts
  * munlockall();                             // /proc/self/status: VmLck: 0 kB
  * ```
+ * @see https://man7.org/linux/man-pages/man2/munlockall.2.html
  */
 export function munlockall(): void {
   check(raw.munlockall(), 'munlockall');

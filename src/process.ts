@@ -52,67 +52,185 @@ const cstr = (b: Buffer): string => {
 
 // ---------------------------------------------------------------------------------------------------------- ids
 
-/** The process id. `getpid() === process.pid` */
+/**
+ * The process id.
+ *
+ * @example
+ * ```ts
+ * getpid() === process.pid;
+ * ```
+ * @see https://man7.org/linux/man-pages/man2/getpid.2.html
+ */
 export function getpid(): number {
   return raw.getpid();
 }
 
-/** The parent's process id. `getppid() === process.ppid` */
+/**
+ * The parent's process id.
+ *
+ * @example
+ * ```ts
+ * getppid() === process.ppid;
+ * ```
+ * @see https://man7.org/linux/man-pages/man2/getppid.2.html
+ */
 export function getppid(): number {
   return raw.getppid();
 }
 
-/** The calling thread's id (equal to getpid() on the main thread). `gettid() // 4242` */
+/**
+ * The calling thread's id (equal to getpid() on the main thread).
+ *
+ * @example
+ * ```ts
+ * gettid(); // 4242
+ * ```
+ * @see https://man7.org/linux/man-pages/man2/gettid.2.html
+ */
 export function gettid(): number {
   return raw.gettid();
 }
 
-/** The real user id. `getuid() // 0` */
+/**
+ * The real user id.
+ *
+ * @example
+ * ```ts
+ * getuid(); // 0
+ * ```
+ * @see https://man7.org/linux/man-pages/man2/getuid.2.html
+ */
 export function getuid(): number {
   return sys.ids.getuid();
 }
 
-/** The effective user id. `geteuid() // 0` */
+/**
+ * The effective user id.
+ *
+ * @example
+ * ```ts
+ * geteuid(); // 0
+ * ```
+ * @see https://man7.org/linux/man-pages/man2/geteuid.2.html
+ */
 export function geteuid(): number {
   return sys.ids.geteuid();
 }
 
-/** The real group id. `getgid() // 0` */
+/**
+ * The real group id.
+ *
+ * @example
+ * ```ts
+ * getgid(); // 0
+ * ```
+ * @see https://man7.org/linux/man-pages/man2/getgid.2.html
+ */
 export function getgid(): number {
   return sys.ids.getgid();
 }
 
-/** The effective group id. `getegid() // 0` */
+/**
+ * The effective group id.
+ *
+ * @example
+ * ```ts
+ * getegid(); // 0
+ * ```
+ * @see https://man7.org/linux/man-pages/man2/getegid.2.html
+ */
 export function getegid(): number {
   return sys.ids.getegid();
 }
 
-/** Set the user id (all three when privileged). Per thread: see the top of this module. `setuid(1000)` */
+/**
+ * Set the user id (all three when privileged).
+ *
+ * Per thread: only the calling thread's credentials change (the kernel's semantics; glibc's wrapper changes
+ * every thread's).
+ *
+ * @example
+ * ```ts
+ * setuid(1000);
+ * ```
+ * @see https://man7.org/linux/man-pages/man2/setuid.2.html
+ */
 export function setuid(uid: number): void {
   check(sys.ids.setuid(xid(uid, 'uid')), 'setuid');
 }
 
-/** Set the group id (all three when privileged). Per thread: see the top of this module. `setgid(1000)` */
+/**
+ * Set the group id (all three when privileged).
+ *
+ * Per thread: only the calling thread's credentials change (the kernel's semantics; glibc's wrapper changes
+ * every thread's).
+ *
+ * @example
+ * ```ts
+ * setgid(1000);
+ * ```
+ * @see https://man7.org/linux/man-pages/man2/setgid.2.html
+ */
 export function setgid(gid: number): void {
   check(sys.ids.setgid(xid(gid, 'gid')), 'setgid');
 }
 
-/** Set the real and effective user ids; -1 (or null) keeps one. Per thread. `setreuid(-1, 1000)` */
+/**
+ * Set the real and effective user ids; -1 (or null) keeps one.
+ *
+ * Per thread: only the calling thread's credentials change.
+ *
+ * @example
+ * ```ts
+ * setreuid(-1, 1000);
+ * ```
+ * @see https://man7.org/linux/man-pages/man2/setreuid.2.html
+ */
 export function setreuid(ruid: number | null, euid: number | null): void {
   check(sys.ids.setreuid(xid(ruid, 'ruid', true), xid(euid, 'euid', true)), 'setreuid');
 }
 
-/** Set the real and effective group ids; -1 (or null) keeps one. Per thread. `setregid(-1, 1000)` */
+/**
+ * Set the real and effective group ids; -1 (or null) keeps one.
+ *
+ * Per thread: only the calling thread's credentials change.
+ *
+ * @example
+ * ```ts
+ * setregid(-1, 1000);
+ * ```
+ * @see https://man7.org/linux/man-pages/man2/setregid.2.html
+ */
 export function setregid(rgid: number | null, egid: number | null): void {
   check(sys.ids.setregid(xid(rgid, 'rgid', true), xid(egid, 'egid', true)), 'setregid');
 }
 
-/** Set the real, effective and saved user ids; -1 (or null) keeps one. Per thread. `setresuid(1000, 1000, -1)` */
+/**
+ * Set the real, effective and saved user ids; -1 (or null) keeps one.
+ *
+ * Per thread: only the calling thread's credentials change.
+ *
+ * @example
+ * ```ts
+ * setresuid(1000, 1000, -1);
+ * ```
+ * @see https://man7.org/linux/man-pages/man2/setresuid.2.html
+ */
 export function setresuid(ruid: number | null, euid: number | null, suid: number | null): void {
   check(sys.ids.setresuid(xid(ruid, 'ruid', true), xid(euid, 'euid', true), xid(suid, 'suid', true)), 'setresuid');
 }
 
-/** Set the real, effective and saved group ids; -1 (or null) keeps one. Per thread. `setresgid(1000, 1000, -1)` */
+/**
+ * Set the real, effective and saved group ids; -1 (or null) keeps one.
+ *
+ * Per thread: only the calling thread's credentials change.
+ *
+ * @example
+ * ```ts
+ * setresgid(1000, 1000, -1);
+ * ```
+ * @see https://man7.org/linux/man-pages/man2/setresgid.2.html
+ */
 export function setresgid(rgid: number | null, egid: number | null, sgid: number | null): void {
   check(sys.ids.setresgid(xid(rgid, 'rgid', true), xid(egid, 'egid', true), xid(sgid, 'sgid', true)), 'setresgid');
 }
@@ -123,33 +241,73 @@ function getres(fn: (a: Uint32Array, b: Uint32Array, c: Uint32Array) => number, 
   return [ids[0], ids[1], ids[2]];
 }
 
-/** The real, effective and saved user ids. `getresuid() // { ruid: 0, euid: 0, suid: 0 }` */
+/**
+ * The real, effective and saved user ids.
+ *
+ * @example
+ * ```ts
+ * getresuid(); // { ruid: 0, euid: 0, suid: 0 }
+ * ```
+ * @see https://man7.org/linux/man-pages/man2/getresuid.2.html
+ */
 export function getresuid(): { ruid: number; euid: number; suid: number } {
   const [ruid, euid, suid] = getres(sys.ids.getresuid, 'getresuid');
   return { ruid, euid, suid };
 }
 
-/** The real, effective and saved group ids. `getresgid() // { rgid: 0, egid: 0, sgid: 0 }` */
+/**
+ * The real, effective and saved group ids.
+ *
+ * @example
+ * ```ts
+ * getresgid(); // { rgid: 0, egid: 0, sgid: 0 }
+ * ```
+ * @see https://man7.org/linux/man-pages/man2/getresgid.2.html
+ */
 export function getresgid(): { rgid: number; egid: number; sgid: number } {
   const [rgid, egid, sgid] = getres(sys.ids.getresgid, 'getresgid');
   return { rgid, egid, sgid };
 }
 
 /**
- * Set the filesystem user id (used for file access checks) and return the previous one. The kernel reports no error:
- * when the change is not permitted the id stays; setfsuid(-1) changes nothing and returns the current one. Per thread.
- * `setfsuid(65534) // 0`, `setfsuid(-1) // 65534`
+ * Set the filesystem user id (used for file access checks) and return the previous one.
+ *
+ * The kernel reports no error: when the change is not permitted the id stays; setfsuid(-1) changes nothing and returns
+ * the current one. Per thread.
+ *
+ * @example
+ * ```ts
+ * setfsuid(65534); // 0
+ * setfsuid(-1); // 65534
+ * ```
+ * @see https://man7.org/linux/man-pages/man2/setfsuid.2.html
  */
 export function setfsuid(uid: number): number {
   return sys.ids.setfsuid(xid(uid, 'uid', true));
 }
 
-/** Set the filesystem group id and return the previous one (no error reported, as setfsuid; -1 reads it). `setfsgid(65534) // 0` */
+/**
+ * Set the filesystem group id and return the previous one (no error reported, as setfsuid; -1 reads it).
+ *
+ * @example
+ * ```ts
+ * setfsgid(65534); // 0
+ * ```
+ * @see https://man7.org/linux/man-pages/man2/setfsgid.2.html
+ */
 export function setfsgid(gid: number): number {
   return sys.ids.setfsgid(xid(gid, 'gid', true));
 }
 
-/** The supplementary group ids. `getgroups() // [0, 1, 2]` */
+/**
+ * The supplementary group ids.
+ *
+ * @example
+ * ```ts
+ * getgroups(); // [0, 1, 2]
+ * ```
+ * @see https://man7.org/linux/man-pages/man2/getgroups.2.html
+ */
 export function getgroups(): number[] {
   for (;;) {
     const n = check(sys.ids.getgroups(0, null), 'getgroups');
@@ -161,7 +319,17 @@ export function getgroups(): number[] {
   }
 }
 
-/** Set the supplementary group ids (at most LIMITS.NGROUPS_MAX). Per thread. `setgroups([100, 101])` */
+/**
+ * Set the supplementary group ids (at most LIMITS.NGROUPS_MAX).
+ *
+ * Per thread: only the calling thread's credentials change.
+ *
+ * @example
+ * ```ts
+ * setgroups([100, 101]);
+ * ```
+ * @see https://man7.org/linux/man-pages/man2/setgroups.2.html
+ */
 export function setgroups(gids: Iterable<number>): void {
   if (gids === null || typeof gids !== 'object' || !(Symbol.iterator in gids)) throw new TypeError(`gids must be an array of group ids, got ${describe(gids)}`);
   const list = [...gids].map((g, i) => xid(g, `gids[${i}]`));
@@ -173,22 +341,54 @@ export function setgroups(gids: Iterable<number>): void {
 
 // ---------------------------------------------------------------------------------------------------------- sessions
 
-/** Start a new session (and process group) led by the caller; returns its id. `setsid() === getpid()` */
+/**
+ * Start a new session (and process group) led by the caller; returns its id.
+ *
+ * @example
+ * ```ts
+ * setsid() === getpid();
+ * ```
+ * @see https://man7.org/linux/man-pages/man2/setsid.2.html
+ */
 export function setsid(): number {
   return check(raw.setsid(), 'setsid');
 }
 
-/** Move process `pid` (0: the caller) into process group `pgid` (0: its own pid). `setpgid(0, 0)` */
+/**
+ * Move process `pid` (0: the caller) into process group `pgid` (0: its own pid).
+ *
+ * @example
+ * ```ts
+ * setpgid(0, 0);
+ * ```
+ * @see https://man7.org/linux/man-pages/man2/setpgid.2.html
+ */
 export function setpgid(pid = 0, pgid = 0): void {
   check(raw.setpgid(pidArg(pid), pidArg(pgid, 'pgid')), 'setpgid');
 }
 
-/** The process group of `pid` (0: the caller). `getpgid(0) // 4242` */
+/**
+ * The process group of `pid` (0: the caller).
+ *
+ * @example
+ * ```ts
+ * getpgid(0); // 4242
+ * ```
+ * @see https://man7.org/linux/man-pages/man2/getpgid.2.html
+ */
 export function getpgid(pid = 0): number {
   return check(raw.getpgid(pidArg(pid)), 'getpgid');
 }
 
-/** The session of `pid` (0: the caller). `getsid(0) // 4200` */
+/**
+ * The session of `pid` (0: the caller).
+ *
+ * @example
+ * ```ts
+ * getsid(0); // 4200
+ * ```
+ * @see https://man7.org/linux/man-pages/man2/getsid.2.html
+ */
 export function getsid(pid = 0): number {
   return check(raw.getsid(pidArg(pid)), 'getsid');
 }
@@ -223,9 +423,15 @@ function rlimIn(v: unknown, name: string): bigint {
 const rlimOut = (v: bigint): RlimValue => (v === INF ? Infinity : v);
 
 /**
- * Get, and with `limit` set, a resource limit of process `pid` (0: the caller); returns the limit before the call. A
- * partial limit ({ cur }) keeps the other value (read first, so not atomic with the change).
- * `prlimit(pid, 'nofile', { cur: 256n }) // { cur: 1024n, max: 4096n }`
+ * Get, and with `limit` set, a resource limit of process `pid` (0: the caller); returns the limit before the call.
+ *
+ * A partial limit ({ cur }) keeps the other value (read first, so not atomic with the change).
+ *
+ * @example
+ * ```ts
+ * prlimit(pid, 'nofile', { cur: 256n }); // { cur: 1024n, max: 4096n }
+ * ```
+ * @see https://man7.org/linux/man-pages/man2/prlimit.2.html
  */
 export function prlimit(pid: number, res: Resource, limit?: Partial<Record<'cur' | 'max', RlimInput>>): Rlimit {
   const p = pidArg(pid);
@@ -249,12 +455,32 @@ export function prlimit(pid: number, res: Resource, limit?: Partial<Record<'cur'
   return { cur: rlimOut(words.readU64(old, 0)), max: rlimOut(words.readU64(old, 8)) };
 }
 
-/** The caller's limit of a resource (prlimit64). `getrlimit('nofile') // { cur: 1024n, max: 524288n }` */
+/**
+ * The caller's limit of a resource.
+ *
+ * It calls prlimit64 for the calling process (pid 0).
+ *
+ * @example
+ * ```ts
+ * getrlimit('nofile'); // { cur: 1024n, max: 524288n }
+ * ```
+ * @see https://man7.org/linux/man-pages/man2/getrlimit.2.html
+ */
 export function getrlimit(res: Resource): Rlimit {
   return prlimit(0, res);
 }
 
-/** Set the caller's limit of a resource (prlimit64); a partial limit keeps the other value. `setrlimit('core', { cur: 0n })` */
+/**
+ * Set the caller's limit of a resource; a partial limit keeps the other value.
+ *
+ * It calls prlimit64 for the calling process (pid 0).
+ *
+ * @example
+ * ```ts
+ * setrlimit('core', { cur: 0n });
+ * ```
+ * @see https://man7.org/linux/man-pages/man2/setrlimit.2.html
+ */
 export function setrlimit(res: Resource, limit: Partial<Record<'cur' | 'max', RlimInput>>): void {
   if (limit === undefined) throw new TypeError('limit must be an object { cur, max }, got undefined');
   prlimit(0, res, limit);
@@ -266,13 +492,29 @@ export function setrlimit(res: Resource, limit: Partial<Record<'cur' | 'max', Rl
 export type PrioWhich = 'process' | 'pgrp' | 'user' | string | number;
 const which = (w: unknown) => int(constant(abi.PRIO, 'PRIO', 'PRIO_', w as string | number), 'which', 0, 2);
 
-/** The nice value (-20..19) of a process, process group or user (0: the caller's). `getpriority('process', pid) // 10` */
+/**
+ * The nice value (-20..19) of a process, process group or user (0: the caller's).
+ *
+ * @example
+ * ```ts
+ * getpriority('process', pid); // 10
+ * ```
+ * @see https://man7.org/linux/man-pages/man2/getpriority.2.html
+ */
 export function getpriority(w: PrioWhich = 'process', who = 0): number {
   // the kernel returns 20 - nice, to keep the result positive
   return 20 - check(raw.getpriority(which(w), int(who, 'who', 0, U32)), 'getpriority');
 }
 
-/** Set the nice value of a process, process group or user (0: the caller's). `setpriority('process', pid, 10)` */
+/**
+ * Set the nice value of a process, process group or user (0: the caller's).
+ *
+ * @example
+ * ```ts
+ * setpriority('process', pid, 10);
+ * ```
+ * @see https://man7.org/linux/man-pages/man2/setpriority.2.html
+ */
 export function setpriority(w: PrioWhich, who: number, nice: number): void {
   check(raw.setpriority(which(w), int(who, 'who', 0, U32), int(nice, 'nice', -(2 ** 31), 2 ** 31 - 1)), 'setpriority');
 }
@@ -285,8 +527,15 @@ export type CpuSet = Iterable<number>;
 const MAX_MASK = 8192;
 
 /**
- * The CPUs process (thread) `pid` may run on (0: the calling thread). The mask grows until it holds the kernel's.
- * `sched_getaffinity(0) // Set { 0, 1 }`
+ * The CPUs process (thread) `pid` may run on (0: the calling thread).
+ *
+ * The mask grows until it holds the kernel's.
+ *
+ * @example
+ * ```ts
+ * sched_getaffinity(0); // Set { 0, 1 }
+ * ```
+ * @see https://man7.org/linux/man-pages/man2/sched_getaffinity.2.html
  */
 export function sched_getaffinity(pid = 0): Set<number> {
   const p = pidArg(pid);
@@ -306,9 +555,17 @@ export function sched_getaffinity(pid = 0): Set<number> {
 }
 
 /**
- * Restrict process (thread) `pid` (0: the calling thread) to a set of CPUs. The mask is `size` bytes (a multiple of 8;
- * by default the smallest that holds the largest CPU, at least 128); every CPU must be below 8 * size.
- * `sched_setaffinity(pid, [0])`, `sched_setaffinity(0, new Set([0, 1]))`
+ * Restrict process (thread) `pid` (0: the calling thread) to a set of CPUs.
+ *
+ * The mask is `size` bytes (a multiple of 8; by default the smallest that holds the largest CPU, at least 128); every
+ * CPU must be below 8 * size.
+ *
+ * @example
+ * ```ts
+ * sched_setaffinity(pid, [0]);
+ * sched_setaffinity(0, new Set([0, 1]));
+ * ```
+ * @see https://man7.org/linux/man-pages/man2/sched_setaffinity.2.html
  */
 export function sched_setaffinity(pid: number, cpus: CpuSet, size?: number): void {
   const p = pidArg(pid);
@@ -334,43 +591,99 @@ export type Policy = Flags;
 const policy = (v: unknown): number =>
   flags(abi.SCHED, 'SCHED', 'SCHED_', (typeof v === 'string' ? v.replace(/\b(sched_)?other\b/gi, 'normal') : v) as Flags);
 
-/** The scheduling policy of `pid` (0: the calling thread): SCHED.*, with SCHED.RESET_ON_FORK set if it is. `sched_getscheduler(0) === SCHED.NORMAL` */
+/**
+ * The scheduling policy of `pid` (0: the calling thread): SCHED.*, with SCHED.RESET_ON_FORK set if it is.
+ *
+ * @example
+ * ```ts
+ * sched_getscheduler(0) === abi.SCHED.NORMAL;
+ * ```
+ * @see https://man7.org/linux/man-pages/man2/sched_getscheduler.2.html
+ */
 export function sched_getscheduler(pid = 0): number {
   return check(raw.sched_getscheduler(pidArg(pid)), 'sched_getscheduler');
 }
 
-/** Set the policy and static priority of `pid` (0: the calling thread). `sched_setscheduler(pid, 'fifo', 10)` */
+/**
+ * Set the policy and static priority of `pid` (0: the calling thread).
+ *
+ * @example
+ * ```ts
+ * sched_setscheduler(pid, 'fifo', 10);
+ * ```
+ * @see https://man7.org/linux/man-pages/man2/sched_setscheduler.2.html
+ */
 export function sched_setscheduler(pid: number, pol: Policy, priority = 0): void {
   const param = alloc(4);
   words.writeI32(param, int(priority, 'priority', 0, 2 ** 31 - 1));
   check(raw.sched_setscheduler(pidArg(pid), policy(pol), param), 'sched_setscheduler');
 }
 
-/** The static (real-time) priority of `pid` (0 for the normal policies). `sched_getparam(pid) // 10` */
+/**
+ * The static (real-time) priority of `pid` (0 for the normal policies).
+ *
+ * @example
+ * ```ts
+ * sched_getparam(pid); // 10
+ * ```
+ * @see https://man7.org/linux/man-pages/man2/sched_getparam.2.html
+ */
 export function sched_getparam(pid = 0): number {
   const param = new abi.SchedParam();
   check(raw.sched_getparam(pidArg(pid), view(param, abi.SchedParam, 'param')), 'sched_getparam');
   return param.sched_priority;
 }
 
-/** Set the static priority of `pid` within its policy. `sched_setparam(pid, 20)` */
+/**
+ * Set the static priority of `pid` within its policy.
+ *
+ * @example
+ * ```ts
+ * sched_setparam(pid, 20);
+ * ```
+ * @see https://man7.org/linux/man-pages/man2/sched_setparam.2.html
+ */
 export function sched_setparam(pid: number, priority: number): void {
   const param = new abi.SchedParam();
   param.sched_priority = int(priority, 'priority', 0, 2 ** 31 - 1);
   check(raw.sched_setparam(pidArg(pid), view(param, abi.SchedParam, 'param')), 'sched_setparam');
 }
 
-/** The lowest static priority of a policy. `sched_get_priority_min('fifo') // 1` */
+/**
+ * The lowest static priority of a policy.
+ *
+ * @example
+ * ```ts
+ * sched_get_priority_min('fifo'); // 1
+ * ```
+ * @see https://man7.org/linux/man-pages/man2/sched_get_priority_min.2.html
+ */
 export function sched_get_priority_min(pol: Policy): number {
   return check(raw.sched_get_priority_min(policy(pol)), 'sched_get_priority_min');
 }
 
-/** The highest static priority of a policy. `sched_get_priority_max('fifo') // 99` */
+/**
+ * The highest static priority of a policy.
+ *
+ * @example
+ * ```ts
+ * sched_get_priority_max('fifo'); // 99
+ * ```
+ * @see https://man7.org/linux/man-pages/man2/sched_get_priority_max.2.html
+ */
 export function sched_get_priority_max(pol: Policy): number {
   return check(raw.sched_get_priority_max(policy(pol)), 'sched_get_priority_max');
 }
 
-/** Give up the CPU to another runnable thread of the same priority, if any. `sched_yield()` */
+/**
+ * Give up the CPU to another runnable thread of the same priority, if any.
+ *
+ * @example
+ * ```ts
+ * sched_yield();
+ * ```
+ * @see https://man7.org/linux/man-pages/man2/sched_yield.2.html
+ */
 export function sched_yield(): void {
   check(raw.sched_yield(), 'sched_yield');
 }
@@ -389,7 +702,15 @@ export interface SchedAttributes {
   utilMax: number;
 }
 
-/** The scheduling attributes of `pid` (0: the calling thread). `sched_getattr(0) // { policy: 0, nice: 0, ... }` */
+/**
+ * The scheduling attributes of `pid` (0: the calling thread).
+ *
+ * @example
+ * ```ts
+ * sched_getattr(0); // { policy: 0, nice: 0, ... }
+ * ```
+ * @see https://man7.org/linux/man-pages/man2/sched_getattr.2.html
+ */
 export function sched_getattr(pid = 0): SchedAttributes {
   const a = new abi.SchedAttr();
   check(raw.sched_getattr(pidArg(pid), view(a, abi.SchedAttr, 'a'), abi.SchedAttr.size, 0), 'sched_getattr');
@@ -401,9 +722,15 @@ export function sched_getattr(pid = 0): SchedAttributes {
 }
 
 /**
- * Set the scheduling attributes of `pid` (0: the calling thread); omitted fields are 0. `flags` are SCHED.FLAG_*
- * names ('flag_reset_on_fork') or numbers. `sched_setattr(pid, { policy: 'batch', nice: 5 })`,
- * `sched_setattr(pid, { policy: 'deadline', runtime: 10_000_000n, deadline: 30_000_000n, period: 30_000_000n })`
+ * Set the scheduling attributes of `pid` (0: the calling thread); omitted fields are 0. `flags` are SCHED.FLAG_* names
+ * ('flag_reset_on_fork') or numbers.
+ *
+ * @example
+ * ```ts
+ * sched_setattr(pid, { policy: 'batch', nice: 5 });
+ * sched_setattr(pid, { policy: 'deadline', runtime: 10_000_000n, deadline: 30_000_000n, period: 30_000_000n });
+ * ```
+ * @see https://man7.org/linux/man-pages/man2/sched_setattr.2.html
  */
 export function sched_setattr(pid: number, attr: Partial<Omit<SchedAttributes, 'policy' | 'flags' | 'runtime' | 'deadline' | 'period'>> & {
   policy: Policy; flags?: Flags; runtime?: bigint | number; deadline?: bigint | number; period?: bigint | number;
@@ -431,8 +758,17 @@ export function sched_setattr(pid: number, attr: Partial<Omit<SchedAttributes, '
 const seconds = (tv: { tv_sec: bigint; tv_usec: bigint | number }) => Number(tv.tv_sec) + Number(tv.tv_usec) / 1e6;
 
 /**
- * Resource usage (struct rusage) with friendly getters: times in seconds, counters as numbers, maxrss in KiB. Extends the
- * generated `abi.Rusage`, and keeps its name.
+ * Resource usage (struct rusage) with friendly getters: times in seconds, counters as numbers, maxrss in KiB.
+ *
+ * Extends the generated `abi.Rusage`, and keeps its name.
+ *
+ * @example
+ * ```ts
+ * const ru = getrusage('self');
+ * ru.utime; // user CPU seconds
+ * ru.maxrss; // KiB
+ * ```
+ * @see https://man7.org/linux/man-pages/man2/getrusage.2.html
  */
 export class Rusage extends abi.Rusage {
   /** User CPU time, seconds. */
@@ -458,7 +794,15 @@ export class Rusage extends abi.Rusage {
 /** getrusage `who`: 'self', 'children' (waited-for descendants), 'thread', or RUSAGE.* */
 export type RusageWho = 'self' | 'children' | 'thread' | string | number;
 
-/** Resource usage of the caller, its waited-for children or the calling thread. `getrusage('self').maxrss // 51200` */
+/**
+ * Resource usage of the caller, its waited-for children or the calling thread.
+ *
+ * @example
+ * ```ts
+ * getrusage('self').maxrss; // 51200
+ * ```
+ * @see https://man7.org/linux/man-pages/man2/getrusage.2.html
+ */
 export function getrusage(who: RusageWho = 'self', ru: Rusage = new Rusage()): Rusage {
   const w = int(constant(abi.RUSAGE, 'RUSAGE', 'RUSAGE_', who), 'who', -2, 1);
   check(raw.getrusage(w, view(ru, abi.Rusage, 'ru')), 'getrusage');
@@ -476,7 +820,15 @@ export interface Times {
 }
 
 let clockTicks: number | undefined;
-/** Clock ticks per second (AT_CLKTCK from the auxiliary vector; 100 on Linux x86_64). */
+/**
+ * Clock ticks per second (AT_CLKTCK from the auxiliary vector; 100 on Linux x86_64).
+ *
+ * @example
+ * ```ts
+ * times().utime * clkTck(); // the user CPU time in ticks, as /proc/<pid>/stat counts it
+ * ```
+ * @see https://man7.org/linux/man-pages/man3/getauxval.3.html
+ */
 export function clkTck(): number {
   if (clockTicks === undefined) {
     const [hz] = words.auxv(readFileSync('/proc/self/auxv'), 17); // AT_CLKTCK
@@ -485,7 +837,15 @@ export function clkTck(): number {
   return clockTicks;
 }
 
-/** CPU times of the caller and its waited-for children, in seconds. `times() // { utime: 0.41, stime: 0.05, ... }` */
+/**
+ * CPU times of the caller and its waited-for children, in seconds.
+ *
+ * @example
+ * ```ts
+ * times(); // { utime: 0.41, stime: 0.05, ... }
+ * ```
+ * @see https://man7.org/linux/man-pages/man2/times.2.html
+ */
 export function times(): Times {
   const t = new abi.Tms();
   const r = check(sys.unsignedResult(raw.times(view(t, abi.Tms, 't'))), 'times');
@@ -508,7 +868,15 @@ export interface Uname {
   domainname: string;
 }
 
-/** The kernel's names. `uname() // { sysname: 'Linux', nodename: 'vm', release: '6.18.0', machine: 'x86_64', ... }` */
+/**
+ * The kernel's names: system, node (host), release, version, machine and domain.
+ *
+ * @example
+ * ```ts
+ * uname(); // { sysname: 'Linux', nodename: 'vm', release: '6.18.0', machine: 'x86_64', ... }
+ * ```
+ * @see https://man7.org/linux/man-pages/man2/uname.2.html
+ */
 export function uname(): Uname {
   const u = new abi.Utsname();
   check(raw.uname(view(u, abi.Utsname, 'u')), 'uname');
@@ -537,7 +905,15 @@ export interface SysInfo {
   memUnit: number;
 }
 
-/** System statistics. `sysinfo() // { uptime: 5231, loads: [0.1, 0.05, 0.01], totalram: 25275863040, ... }` */
+/**
+ * System statistics: uptime, load averages, memory and swap in bytes, the number of processes.
+ *
+ * @example
+ * ```ts
+ * sysinfo(); // { uptime: 5231, loads: [0.1, 0.05, 0.01], totalram: 25275863040, ... }
+ * ```
+ * @see https://man7.org/linux/man-pages/man2/sysinfo.2.html
+ */
 export function sysinfo(): SysInfo {
   const s = new abi.Sysinfo();
   check(raw.sysinfo(view(s, abi.Sysinfo, 's')), 'sysinfo');
@@ -559,13 +935,29 @@ function utsName(name: unknown, syscall: string): Buffer {
   throw new TypeError(`${syscall}: name must be a string or a Buffer, got ${describe(name)}`);
 }
 
-/** Set the host name of the UTS namespace (at most 64 bytes; needs CAP_SYS_ADMIN). `sethostname('box')` */
+/**
+ * Set the host name of the UTS namespace (at most 64 bytes; needs CAP_SYS_ADMIN).
+ *
+ * @example
+ * ```ts
+ * sethostname('box');
+ * ```
+ * @see https://man7.org/linux/man-pages/man2/sethostname.2.html
+ */
 export function sethostname(name: string | Buffer): void {
   const b = utsName(name, 'sethostname');
   check(raw.sethostname(b, lengthOf(b)), 'sethostname');
 }
 
-/** Set the NIS domain name of the UTS namespace (at most 64 bytes). `setdomainname('example')` */
+/**
+ * Set the NIS domain name of the UTS namespace (at most 64 bytes).
+ *
+ * @example
+ * ```ts
+ * setdomainname('example');
+ * ```
+ * @see https://man7.org/linux/man-pages/man2/setdomainname.2.html
+ */
 export function setdomainname(name: string | Buffer): void {
   const b = utsName(name, 'setdomainname');
   check(raw.setdomainname(b, lengthOf(b)), 'setdomainname');
@@ -574,9 +966,16 @@ export function setdomainname(name: string | Buffer): void {
 const grnd = (f: Flags) => flags(abi.GRND, 'GRND', 'GRND_', f);
 
 /**
- * Random bytes from the kernel: fill `buf` and return the count, or return a fresh Buffer of `length` bytes. Blocks
- * until the pool is initialised unless 'nonblock' (then EAGAIN). GRND flags: 'nonblock', 'random', 'insecure'.
- * `getrandom(16) // <Buffer 9f 02 ...>`, `getrandom(buf, 'nonblock') // 16`
+ * Random bytes from the kernel: fill `buf` and return the count, or return a fresh Buffer of `length` bytes.
+ *
+ * Blocks until the pool is initialised unless 'nonblock' (then EAGAIN). GRND flags: 'nonblock', 'random', 'insecure'.
+ *
+ * @example
+ * ```ts
+ * getrandom(16); // <Buffer 9f 02 ...>
+ * getrandom(buf, 'nonblock'); // 16
+ * ```
+ * @see https://man7.org/linux/man-pages/man2/getrandom.2.html
  */
 export function getrandom(buf: Bytes, how?: Flags): number;
 export function getrandom(length: number, how?: Flags): Buffer;
@@ -641,10 +1040,17 @@ const wopts = (o: Flags) => flags(W, 'W', 'W', o);
 
 /**
  * Wait for a child to change state: `pid` > 0 that child, -1 any child, 0 any in the caller's process group, < -1 any
- * in group -pid. Options: 'nohang' (return null when none has changed), 'untraced' (report stops), 'continued', 'all',
- * 'clone'. Pass a Rusage to get the child's usage in `rusage`. Without 'nohang' it blocks the thread (synchronously)
- * until a child changes state. Note: it reaps children Node's child_process spawned too, which then never emit 'exit'.
- * `wait4(pid) // { pid, exited: true, code: 0, signaled: false, signal: null, ... }`
+ * in group -pid.
+ *
+ * Options: 'nohang' (return null when none has changed), 'untraced' (report stops), 'continued', 'all', 'clone'. Pass a
+ * Rusage to get the child's usage in `rusage`. Without 'nohang' it blocks the thread (synchronously) until a child
+ * changes state. Note: it reaps children Node's child_process spawned too, which then never emit 'exit'.
+ *
+ * @example
+ * ```ts
+ * wait4(pid); // { pid, exited: true, code: 0, signaled: false, signal: null, ... }
+ * ```
+ * @see https://man7.org/linux/man-pages/man2/wait4.2.html
  */
 export function wait4(pid = -1, options: Flags = 0, ru?: Rusage): WaitStatus | null {
   const p = pidArg(pid);
@@ -665,9 +1071,16 @@ export type IdType = 'all' | 'pid' | 'pgid' | 'pidfd' | string | number;
 
 /**
  * Wait for a child to change state, chosen by `idtype` and `id` (a pid, a process group, or a pidfd as Fd or number).
+ *
  * Options (W names): 'exited' (the default), 'stopped', 'continued', 'nohang' (null when none has changed), 'nowait'
  * (leave the child waitable: peek at its state without reaping it). Without 'nohang' it blocks the thread
- * (synchronously). `waitid('pid', pid, 'exited') // { pid, exited: true, code: 7, uid: 0, siCode: CLD.EXITED, ... }`
+ * (synchronously).
+ *
+ * @example
+ * ```ts
+ * waitid('pid', pid, 'exited'); // { pid, exited: true, code: 7, uid: 0, siCode: CLD.EXITED, ... }
+ * ```
+ * @see https://man7.org/linux/man-pages/man2/waitid.2.html
  */
 export function waitid(idtype: IdType, id: number | Fd = 0, options: Flags = 'exited', ru?: Rusage): WaitStatus | null {
   const t = int(constant(P, 'P', 'P_', idtype as string | number), 'idtype', 0, U32);
@@ -698,17 +1111,41 @@ export function waitid(idtype: IdType, id: number | Fd = 0, options: Flags = 'ex
 /** A signal: a name ('term', 'SIGKILL', 'rtmin+1') or a number (SIG.TERM; 0 checks that the target exists). */
 export type Signal = string | number;
 
-/** Send a signal to a process (pid > 0), the caller's group (0), every process (-1) or group -pid. `kill(pid, 'term')` */
+/**
+ * Send a signal to a process (pid > 0), the caller's group (0), every process (-1) or group -pid.
+ *
+ * @example
+ * ```ts
+ * kill(pid, 'term');
+ * ```
+ * @see https://man7.org/linux/man-pages/man2/kill.2.html
+ */
 export function kill(pid: number, signal: Signal = 'term'): void {
   check(raw.kill(pidArg(pid), sig(signal)), 'kill');
 }
 
-/** Send a signal to thread `tid` of thread group `tgid`. `tgkill(getpid(), gettid(), 'usr1')` */
+/**
+ * Send a signal to thread `tid` of thread group `tgid`.
+ *
+ * @example
+ * ```ts
+ * tgkill(getpid(), gettid(), 'usr1');
+ * ```
+ * @see https://man7.org/linux/man-pages/man2/tgkill.2.html
+ */
 export function tgkill(tgid: number, tid: number, signal: Signal): void {
   check(raw.tgkill(pidArg(tgid, 'tgid'), pidArg(tid, 'tid'), sig(signal)), 'tgkill');
 }
 
-/** A descriptor that refers to a process ('nonblock', 'thread' flags). `using pidfd = pidfd_open(pid)` */
+/**
+ * Open a descriptor that refers to a process ('nonblock', 'thread' flags).
+ *
+ * @example
+ * ```ts
+ * using pidfd = pidfd_open(pid);
+ * ```
+ * @see https://man7.org/linux/man-pages/man2/pidfd_open.2.html
+ */
 export function pidfd_open(pid: number, how: Flags = 0): Fd {
   const p = pidArg(pid);
   const f = flags(abi.PIDFD, 'PIDFD', 'PIDFD_', how);
@@ -716,15 +1153,31 @@ export function pidfd_open(pid: number, how: Flags = 0): Fd {
 }
 
 /**
- * Send a signal to the process a pidfd refers to (never to a recycled pid). Flags: 'signal_thread',
- * 'signal_thread_group', 'signal_process_group'. `pidfd_send_signal(pidfd, 'term')`, `pidfd.pidfd_send_signal('kill')`
+ * Send a signal to the process a pidfd refers to (never to a recycled pid).
+ *
+ * Flags: 'signal_thread', 'signal_thread_group', 'signal_process_group'.
+ *
+ * @example
+ * ```ts
+ * pidfd_send_signal(pidfd, 'term');
+ * pidfd.pidfd_send_signal('kill');
+ * ```
+ * @see https://man7.org/linux/man-pages/man2/pidfd_send_signal.2.html
  */
 export function pidfd_send_signal(pidfd: FdLike, signal: Signal = 'term', how: Flags = 0): void {
   const n = fdNum(pidfd, 'pidfd_send_signal');
   check(raw.pidfd_send_signal(n, sig(signal), null, flags(abi.PIDFD, 'PIDFD', 'PIDFD_', how)), 'pidfd_send_signal');
 }
 
-/** A copy of descriptor `targetfd` of the process a pidfd refers to (needs ptrace access). `pidfd_getfd(pidfd, 3)` */
+/**
+ * Copy descriptor `targetfd` of the process a pidfd refers to into this process (needs ptrace access).
+ *
+ * @example
+ * ```ts
+ * pidfd_getfd(pidfd, 3);
+ * ```
+ * @see https://man7.org/linux/man-pages/man2/pidfd_getfd.2.html
+ */
 export function pidfd_getfd(pidfd: FdLike, targetfd: number, how = 0): Fd {
   const n = fdNum(pidfd, 'pidfd_getfd');
   const target = int(targetfd, 'targetfd', 0, 2 ** 31 - 1);
@@ -737,14 +1190,30 @@ export function pidfd_getfd(pidfd: FdLike, targetfd: number, how = 0): Fd {
 /**
  * The execution domain: without an argument, return the current one; with one (PERSONALITY names such as
  * 'addr_no_randomize', 'uname26', or a number), set it and return the previous one.
- * `personality() // 0`, `personality('addr_no_randomize') // 0`
+ *
+ * @example
+ * ```ts
+ * personality(); // 0
+ * personality('addr_no_randomize'); // 0
+ * ```
+ * @see https://man7.org/linux/man-pages/man2/personality.2.html
  */
 export function personality(persona?: Flags): number {
   const p = persona === undefined ? 0xffffffff : int(flags(abi.PERSONALITY, 'PERSONALITY', '', persona), 'persona', 0, 0xfffffffe);
   return check(raw.personality(p), 'personality');
 }
 
-/** Turn process accounting on (records go to `file`) or off (null). Needs CAP_SYS_PACCT. `acct('/var/log/pacct')` */
+/**
+ * Turn process accounting on (records go to `file`) or off (null).
+ *
+ * Needs CAP_SYS_PACCT.
+ *
+ * @example
+ * ```ts
+ * acct('/var/log/pacct');
+ * ```
+ * @see https://man7.org/linux/man-pages/man2/acct.2.html
+ */
 export function acct(file: PathLike | null): void {
   if (file === null) return void check(raw.acct(null), 'acct');
   const p = checkPath(file);

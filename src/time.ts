@@ -33,7 +33,16 @@ export type Clock = string | number;
 
 const floorDiv = (a: bigint, b: bigint) => (a >= 0n ? a / b : -((-a + b - 1n) / b));
 
-/** A TimeLike as bigint nanoseconds; a TypeError or RangeError names the argument. */
+/**
+ * A TimeLike as bigint nanoseconds; a TypeError or RangeError names the argument.
+ *
+ * @example
+ * ```ts
+ * toNs(1.5); // 1500000000n
+ * toNs(new Date(0)); // 0n
+ * toNs(clock_gettime('monotonic')); // the same as .ns
+ * ```
+ */
 export function toNs(t: unknown, name = 'time'): bigint {
   let ns: bigint;
   if (typeof t === 'bigint') ns = t;
@@ -53,7 +62,19 @@ export function toNs(t: unknown, name = 'time'): bigint {
   return ns;
 }
 
-/** struct __kernel_timespec, with friendly getters. Extends the generated `abi.Timespec`, and keeps its name. */
+/**
+ * A time in seconds and nanoseconds (struct __kernel_timespec), with friendly getters: `ns`, `seconds`, `date`.
+ *
+ * Extends the generated `abi.Timespec`, and keeps its name.
+ *
+ * @example
+ * ```ts
+ * const ts = clock_gettime('monotonic');
+ * ts.ns; // bigint nanoseconds
+ * new Timespec().set(0.25).tv_nsec; // 250000000n
+ * ```
+ * @see https://man7.org/linux/man-pages/man3type/timespec.3type.html
+ */
 export class Timespec extends abi.Timespec {
   /** Nanoseconds (tv_sec * 1e9 + tv_nsec). */
   get ns(): bigint { return this.tv_sec * NS + this.tv_nsec; }
@@ -71,9 +92,17 @@ export class Timespec extends abi.Timespec {
 }
 
 /**
- * struct __kernel_old_timeval, with friendly getters. Its fields are longs, bigints here on every arch; on 32-bit arches
- * they have 32 bits, and seconds beyond 2038 do not fit (a RangeError when set). Extends the generated `abi.Timeval`,
- * and keeps its name.
+ * A time in seconds and microseconds (struct __kernel_old_timeval), with friendly getters: `ns`, `seconds`, `date`.
+ *
+ * Its fields are longs, bigints here on every arch; on 32-bit arches they have 32 bits, and seconds beyond 2038 do not
+ * fit (a RangeError when set). Extends the generated `abi.Timeval`, and keeps its name.
+ *
+ * @example
+ * ```ts
+ * gettimeofday().date; // now, as a Date
+ * new Timeval().set(1.5).tv_usec; // 500000n
+ * ```
+ * @see https://man7.org/linux/man-pages/man3type/timeval.3type.html
  */
 export class Timeval extends abi.Timeval {
   /** Nanoseconds (tv_sec * 1e9 + tv_usec * 1000). */
@@ -90,8 +119,18 @@ export class Timeval extends abi.Timeval {
 }
 
 /**
- * struct __kernel_itimerspec: `value` (time to the next expiry) and `interval` (the period), friendly Timespecs.
+ * A timer setting (struct __kernel_itimerspec): `value` (time to the next expiry) and `interval` (the period), as
+ * friendly Timespecs.
+ *
  * Extends the generated `abi.Itimerspec`, and keeps its name.
+ *
+ * @example
+ * ```ts
+ * const its = timer_gettime(t);
+ * its.value.seconds; // time left before the next expiry
+ * its.interval.ns; // 0n for a one-shot timer
+ * ```
+ * @see https://man7.org/linux/man-pages/man3type/itimerspec.3type.html
  */
 export class Itimerspec extends abi.Itimerspec {
   get value(): Timespec { const v = this.it_value; return new Timespec(v.$buffer, v.$offset); }
@@ -99,8 +138,15 @@ export class Itimerspec extends abi.Itimerspec {
 }
 
 /**
- * struct __kernel_old_itimerval: `value` and `interval` as friendly Timevals. Extends the generated `abi.Itimerval`, and
- * keeps its name.
+ * An interval timer setting (struct __kernel_old_itimerval): `value` and `interval` as friendly Timevals.
+ *
+ * Extends the generated `abi.Itimerval`, and keeps its name.
+ *
+ * @example
+ * ```ts
+ * getitimer('real').value.seconds; // 0 when disarmed
+ * ```
+ * @see https://man7.org/linux/man-pages/man2/getitimer.2.html
  */
 export class Itimerval extends abi.Itimerval {
   get value(): Timeval { const v = this.it_value; return new Timeval(v.$buffer, v.$offset); }
@@ -108,8 +154,18 @@ export class Itimerval extends abi.Itimerval {
 }
 
 /**
- * struct timex, and `state`: what adjtimex/clock_adjtime returned (TIME_OK 0, TIME_INS 1, ... TIME_ERROR 5). Extends the
- * generated `abi.Timex`, and keeps its name.
+ * The kernel clock's discipline (struct timex), and `state`: what adjtimex or clock_adjtime returned (TIME_OK 0,
+ * TIME_INS 1, ..., TIME_ERROR 5).
+ *
+ * Extends the generated `abi.Timex`, and keeps its name.
+ *
+ * @example
+ * ```ts
+ * const tx = adjtimex();
+ * tx.state; // 0 (TIME_OK) on a synchronised clock
+ * tx.freq; // the frequency offset, scaled ppm
+ * ```
+ * @see https://man7.org/linux/man-pages/man2/adjtimex.2.html
  */
 export class Timex extends abi.Timex {
   state = -1;
@@ -118,10 +174,12 @@ export class Timex extends abi.Timex {
 /**
  * A Timespec from seconds, bigint nanoseconds, a Date or another time struct (into `ts` if given).
  *
+ * @example
  * ```ts
  * toTimespec(1.5);                          // tv_sec 1n, tv_nsec 500000000n
  * toTimespec(new Date(0)).ns;               // 0n
  * ```
+ * @see https://man7.org/linux/man-pages/man3type/timespec.3type.html
  */
 export function toTimespec(t: TimeLike, ts: Timespec = new Timespec()): Timespec {
   return viewArg(ts, Timespec, 'ts').set(t);
@@ -130,9 +188,11 @@ export function toTimespec(t: TimeLike, ts: Timespec = new Timespec()): Timespec
 /**
  * The bigint nanoseconds of a timespec view.
  *
+ * @example
  * ```ts
  * fromTimespec(clock_gettime('monotonic')); // 123456789012345n
  * ```
+ * @see https://man7.org/linux/man-pages/man3type/timespec.3type.html
  */
 export function fromTimespec(ts: KTimespec): bigint {
   if (!(ts instanceof abi.Timespec)) throw new TypeError(`expected a Timespec, got ${describe(ts)}`);
@@ -142,9 +202,11 @@ export function fromTimespec(ts: KTimespec): bigint {
 /**
  * A Timeval from seconds, bigint nanoseconds (truncated to microseconds), a Date or another time struct.
  *
+ * @example
  * ```ts
  * toTimeval(2.25).tv_usec;                  // 250000n
  * ```
+ * @see https://man7.org/linux/man-pages/man3type/timeval.3type.html
  */
 export function toTimeval(t: TimeLike, tv: Timeval = new Timeval()): Timeval {
   return viewArg(tv, Timeval, 'tv').set(t);
@@ -153,9 +215,11 @@ export function toTimeval(t: TimeLike, tv: Timeval = new Timeval()): Timeval {
 /**
  * The bigint nanoseconds of a timeval view.
  *
+ * @example
  * ```ts
  * fromTimeval(gettimeofday());              // 1767225600123456000n
  * ```
+ * @see https://man7.org/linux/man-pages/man3type/timeval.3type.html
  */
 export function fromTimeval(tv: KTimeval): bigint {
   if (!(tv instanceof abi.Timeval)) throw new TypeError(`expected a Timeval, got ${describe(tv)}`);
@@ -165,9 +229,11 @@ export function fromTimeval(tv: KTimeval): bigint {
 /**
  * An Itimerspec: first expiry after `value`, then every `interval` (0: once).
  *
+ * @example
  * ```ts
  * toItimerspec(1, 0.5).interval.ns;         // 500000000n
  * ```
+ * @see https://man7.org/linux/man-pages/man3type/itimerspec.3type.html
  */
 export function toItimerspec(value: TimeLike, interval: TimeLike = 0, its: Itimerspec = new Itimerspec()): Itimerspec {
   viewArg(its, Itimerspec, 'its');
@@ -179,9 +245,11 @@ export function toItimerspec(value: TimeLike, interval: TimeLike = 0, its: Itime
 /**
  * An itimerspec's value and interval as bigint nanoseconds.
  *
+ * @example
  * ```ts
  * fromItimerspec(timer_gettime(t));         // { value: 9999712345n, interval: 0n }
  * ```
+ * @see https://man7.org/linux/man-pages/man3type/itimerspec.3type.html
  */
 export function fromItimerspec(its: KItimerspec): { value: bigint; interval: bigint } {
   if (!(its instanceof abi.Itimerspec)) throw new TypeError(`expected an Itimerspec, got ${describe(its)}`);
@@ -191,9 +259,11 @@ export function fromItimerspec(its: KItimerspec): { value: bigint; interval: big
 /**
  * An Itimerval (microseconds) from a value and an interval.
  *
+ * @example
  * ```ts
  * toItimerval(0.25).value.tv_usec;          // 250000n
  * ```
+ * @see https://man7.org/linux/man-pages/man2/setitimer.2.html
  */
 export function toItimerval(value: TimeLike, interval: TimeLike = 0, itv: Itimerval = new Itimerval()): Itimerval {
   viewArg(itv, Itimerval, 'itv');
@@ -205,9 +275,11 @@ export function toItimerval(value: TimeLike, interval: TimeLike = 0, itv: Itimer
 /**
  * An itimerval's value and interval as bigint nanoseconds.
  *
+ * @example
  * ```ts
  * fromItimerval(getitimer('virtual'));      // { value: 0n, interval: 0n }
  * ```
+ * @see https://man7.org/linux/man-pages/man2/getitimer.2.html
  */
 export function fromItimerval(itv: KItimerval): { value: bigint; interval: bigint } {
   if (!(itv instanceof abi.Itimerval)) throw new TypeError(`expected an Itimerval, got ${describe(itv)}`);
@@ -229,10 +301,12 @@ const bytes = (s: unknown, cls: { size: number; name: string; prototype: object 
 /**
  * Read a clock (CLOCK_REALTIME by default) into `ts` or a fresh Timespec.
  *
+ * @example
  * ```ts
  * clock_gettime('monotonic').ns;            // 123456789012345n
  * clock_gettime().date;                     // now, as a Date
  * ```
+ * @see https://man7.org/linux/man-pages/man2/clock_gettime.2.html
  */
 export function clock_gettime(clock: Clock = 'realtime', ts: Timespec = new Timespec()): Timespec {
   check(sys.clock_gettime(clockId(clock), bytes(ts, abi.Timespec, 'ts')), 'clock_gettime');
@@ -242,10 +316,12 @@ export function clock_gettime(clock: Clock = 'realtime', ts: Timespec = new Time
 /**
  * A clock's resolution.
  *
+ * @example
  * ```ts
  * clock_getres('monotonic').ns;             // 1n
  * clock_getres('realtime_coarse').ns;       // 4000000n (a tick)
  * ```
+ * @see https://man7.org/linux/man-pages/man2/clock_getres.2.html
  */
 export function clock_getres(clock: Clock = 'realtime', ts: Timespec = new Timespec()): Timespec {
   check(sys.clock_getres(clockId(clock), bytes(ts, abi.Timespec, 'ts')), 'clock_getres');
@@ -255,10 +331,12 @@ export function clock_getres(clock: Clock = 'realtime', ts: Timespec = new Times
 /**
  * Set a clock (CLOCK_REALTIME needs CAP_SYS_TIME in the initial user namespace; the monotonic clocks cannot be set).
  *
+ * @example
  * ```ts
  * clock_settime('realtime', new Date());    // EPERM without CAP_SYS_TIME
  * clock_settime('monotonic', 0);            // EINVAL
  * ```
+ * @see https://man7.org/linux/man-pages/man2/clock_settime.2.html
  */
 export function clock_settime(clock: Clock, time: TimeLike): void {
   const id = clockId(clock);
@@ -273,15 +351,18 @@ function sleepResult(r: number, rem: Timespec, syscall: string): Timespec {
 }
 
 /**
- * Sleep on a clock for a relative time, or until an absolute time with 'abstime' (TIMER_ABSTIME). Blocks the calling
- * thread (the event loop, on the main thread). Returns the time left when a signal handler interrupted it (zero when
- * the sleep completed); with 'abstime', the deadline itself, to pass again.
+ * Sleep on a clock for a relative time, or until an absolute time with 'abstime' (TIMER_ABSTIME).
  *
+ * Blocks the calling thread (the event loop, on the main thread). Returns the time left when a signal handler
+ * interrupted it (zero when the sleep completed); with 'abstime', the deadline itself, to pass again.
+ *
+ * @example
  * ```ts
  * clock_nanosleep('monotonic', 0.01);       // 10 ms; returns a zero Timespec
  * const t = clock_gettime('monotonic').ns;
  * clock_nanosleep('monotonic', t + 10_000_000n, 'abstime');
  * ```
+ * @see https://man7.org/linux/man-pages/man2/clock_nanosleep.2.html
  */
 export function clock_nanosleep(clock: Clock, request: TimeLike, how: Flags = 0): Timespec {
   const id = clockId(clock);
@@ -296,12 +377,15 @@ export function clock_nanosleep(clock: Clock, request: TimeLike, how: Flags = 0)
 }
 
 /**
- * Sleep for a relative time on CLOCK_MONOTONIC; blocks the calling thread. Returns the time left if a signal handler
- * interrupted it (zero when it completed).
+ * Sleep for a relative time on CLOCK_MONOTONIC; blocks the calling thread.
  *
+ * Returns the time left if a signal handler interrupted it (zero when it completed).
+ *
+ * @example
  * ```ts
  * nanosleep(0.005).ns;                      // 0n
  * ```
+ * @see https://man7.org/linux/man-pages/man2/nanosleep.2.html
  */
 export function nanosleep(request: TimeLike): Timespec {
   const req = toTimespec(request);
@@ -312,9 +396,11 @@ export function nanosleep(request: TimeLike): Timespec {
 /**
  * The wall-clock time, in microseconds (the time zone argument is obsolete and not offered).
  *
+ * @example
  * ```ts
  * gettimeofday().seconds;                   // 1767225600.123456
  * ```
+ * @see https://man7.org/linux/man-pages/man2/gettimeofday.2.html
  */
 export function gettimeofday(tv: Timeval = new Timeval()): Timeval {
   check(raw.gettimeofday(bytes(tv, abi.Timeval, 'tv'), null), 'gettimeofday');
@@ -322,12 +408,16 @@ export function gettimeofday(tv: Timeval = new Timeval()): Timeval {
 }
 
 /**
- * Read the kernel clock's discipline (modes 0, the default: read-only) or adjust it (set tx.modes and the fields:
- * needs CAP_SYS_TIME). Returns `tx` with `state`, the clock state (TIME_OK 0 ... TIME_ERROR 5).
+ * Read the kernel clock's discipline (modes 0, the default: read-only) or adjust it (set tx.modes and the fields: needs
+ * CAP_SYS_TIME).
  *
+ * Returns `tx` with `state`, the clock state (TIME_OK 0 ... TIME_ERROR 5).
+ *
+ * @example
  * ```ts
  * const tx = adjtimex();                    // tx.tick === 10000n (microseconds per tick), tx.state 0 or 5
  * ```
+ * @see https://man7.org/linux/man-pages/man2/adjtimex.2.html
  */
 export function adjtimex(tx: Timex = new Timex()): Timex {
   tx.state = check(raw.adjtimex(bytes(tx, abi.Timex, 'tx')), 'adjtimex');
@@ -335,11 +425,13 @@ export function adjtimex(tx: Timex = new Timex()): Timex {
 }
 
 /**
- * adjtimex for a given clock (CLOCK_REALTIME, or an auxiliary or dynamic clock).
+ * Read or adjust the discipline of a given clock, as adjtimex does (CLOCK_REALTIME, or an auxiliary or dynamic clock).
  *
+ * @example
  * ```ts
  * clock_adjtime('realtime').time.tv_sec;    // now, in seconds
  * ```
+ * @see https://man7.org/linux/man-pages/man2/clock_adjtime.2.html
  */
 export function clock_adjtime(clock: Clock, tx: Timex = new Timex()): Timex {
   const id = clockId(clock);
@@ -357,9 +449,11 @@ const itimerWhich = (w: unknown) => {
 /**
  * Read an interval timer: 'real' (SIGALRM), 'virtual' (SIGVTALRM, user CPU time), 'prof' (SIGPROF, all CPU time).
  *
+ * @example
  * ```ts
  * getitimer('virtual').value.seconds;       // 0 when disarmed
  * ```
+ * @see https://man7.org/linux/man-pages/man2/getitimer.2.html
  */
 export function getitimer(which: string | number): Itimerval {
   const itv = new Itimerval();
@@ -368,13 +462,16 @@ export function getitimer(which: string | number): Itimerval {
 }
 
 /**
- * Arm an interval timer (value 0 disarms it); returns the previous setting. Its signal kills Node unless handled
- * (process.on('SIGALRM', ...)).
+ * Arm an interval timer (value 0 disarms it); returns the previous setting.
  *
+ * Its signal kills Node unless handled (process.on('SIGALRM', ...)).
+ *
+ * @example
  * ```ts
  * const old = setitimer('virtual', 100);    // SIGVTALRM after 100 s of CPU time
  * setitimer('virtual', old.value, old.interval);
  * ```
+ * @see https://man7.org/linux/man-pages/man2/setitimer.2.html
  */
 export function setitimer(which: string | number, value: TimeLike, interval: TimeLike = 0): Itimerval {
   const w = itimerWhich(which);
@@ -407,7 +504,18 @@ const timerCollector = new FinalizationRegistry<{ id: number; token: object }>((
   }
 });
 
-/** A POSIX timer (timer_create): idempotent delete(), `using`, deleted by the garbage collector unless nogc(). */
+/**
+ * A POSIX timer, as timer_create returns it: idempotent delete(), `using`, deleted by the garbage collector unless
+ * nogc().
+ *
+ * @example
+ * ```ts
+ * using timer = timer_create('monotonic');
+ * timer.settime(5);
+ * timer.gettime().value.seconds; // 4.99...
+ * ```
+ * @see https://man7.org/linux/man-pages/man2/timer_create.2.html
+ */
 export class Timer {
   #id: number;
   #token = {};
@@ -473,14 +581,18 @@ function timerId(t: unknown, syscall: string): number {
 }
 
 /**
- * Create a POSIX timer on a clock (CLOCK_MONOTONIC by default). With the default SIGEV_NONE nothing is delivered:
- * read the timer with timer_gettime. A signal timer's signal kills Node unless handled.
+ * Create a POSIX timer on a clock (CLOCK_MONOTONIC by default).
  *
+ * With the default SIGEV_NONE nothing is delivered: read the timer with timer_gettime. A signal timer's signal kills
+ * Node unless handled.
+ *
+ * @example
  * ```ts
  * using t = timer_create('monotonic');
  * t.settime(10);
  * t.gettime().value.seconds;                // 9.99...
  * ```
+ * @see https://man7.org/linux/man-pages/man2/timer_create.2.html
  */
 export function timer_create(clock: Clock = 'monotonic', event: SigeventSpec = {}): Timer {
   const id = clockId(clock);
@@ -500,12 +612,15 @@ export function timer_create(clock: Clock = 'monotonic', event: SigeventSpec = {
 
 /**
  * Arm a timer: first expiry after `value` (or at `value` with 'abstime'), then every `interval`; 0 disarms.
+ *
  * Returns the previous setting.
  *
+ * @example
  * ```ts
  * timer_settime(t, 1, 0.1);                 // in 1 s, then every 100 ms
  * timer_settime(t, 0);                      // disarm
  * ```
+ * @see https://man7.org/linux/man-pages/man2/timer_settime.2.html
  */
 export function timer_settime(timer: Timer | number, value: TimeLike, interval: TimeLike = 0, how: Flags = 0): Itimerspec {
   const id = timerId(timer, 'timer_settime');
@@ -519,9 +634,11 @@ export function timer_settime(timer: Timer | number, value: TimeLike, interval: 
 /**
  * A timer's time to the next expiry (`value`, relative) and period (`interval`).
  *
+ * @example
  * ```ts
  * timer_gettime(t).value.ns;                // 0n when disarmed
  * ```
+ * @see https://man7.org/linux/man-pages/man2/timer_gettime.2.html
  */
 export function timer_gettime(timer: Timer | number): Itimerspec {
   const its = new Itimerspec();
@@ -532,9 +649,11 @@ export function timer_gettime(timer: Timer | number): Itimerspec {
 /**
  * How many expiries of a signal timer were lost while its signal was pending (as of the last delivery).
  *
+ * @example
  * ```ts
  * timer_getoverrun(t);                      // 0
  * ```
+ * @see https://man7.org/linux/man-pages/man2/timer_getoverrun.2.html
  */
 export function timer_getoverrun(timer: Timer | number): number {
   return check(raw.timer_getoverrun(timerId(timer, 'timer_getoverrun')), 'timer_getoverrun');
@@ -543,9 +662,11 @@ export function timer_getoverrun(timer: Timer | number): number {
 /**
  * Delete a timer: a Timer (idempotent) or an id (whichever Timer owned it forgets it).
  *
+ * @example
  * ```ts
  * timer_delete(t);
  * ```
+ * @see https://man7.org/linux/man-pages/man2/timer_delete.2.html
  */
 export function timer_delete(timer: Timer | number): void {
   if (timer instanceof Timer) return timer.delete();

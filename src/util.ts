@@ -17,14 +17,27 @@ function* entries(dir: FdLike): Generator<Dirent> {
 
 /**
  * The entries of a directory, as the kernel lists them (without '.' and '..').
- * @example for (const e of ls('/etc')) if (e.isFile()) console.log(e.name);
+ *
+ * @example
+ * ```ts
+ * for (const e of ls('/etc')) if (e.isFile()) console.log(e.name);
+ * ```
+ * @see https://man7.org/linux/man-pages/man2/getdents64.2.html
  */
 export function* ls(path: PathLike): Generator<Dirent> {
   using dir = open(path, 'rdonly, directory, cloexec');
   yield* entries(dir);
 }
 
-/** The names in a directory, sorted (byte order, as `ls` with LC_ALL=C). @example dirtable('/'); // ['bin', 'boot', ...] */
+/**
+ * The names in a directory, sorted (byte order, as `ls` with LC_ALL=C).
+ *
+ * @example
+ * ```ts
+ * dirtable('/'); // ['bin', 'boot', ...]
+ * ```
+ * @see https://man7.org/linux/man-pages/man2/getdents64.2.html
+ */
 export function dirtable(path: PathLike): string[] {
   const names = [...ls(path)].map((e) => e.nameBuffer);
   return names.sort(Buffer.compare).map((b) => b.toString());
@@ -48,8 +61,15 @@ function emptyDir(dir: Fd): void {
 
 /**
  * Remove a file, symlink or (recursively) a directory tree, like `rm -r`; symlinks are removed, never followed.
+ *
  * A path that does not exist is an ENOENT SyscallError unless `force`.
- * @example rm('/tmp/build', { force: true });
+ *
+ * @example
+ * ```ts
+ * rm('/tmp/build', { force: true });
+ * ```
+ * @see https://man7.org/linux/man-pages/man2/unlinkat.2.html
+ * @see https://man7.org/linux/man-pages/man2/getdents64.2.html
  */
 export function rm(path: PathLike, options: { force?: boolean } = {}): void {
   if (typeof options !== 'object' || options === null) throw new TypeError(`rm: options must be an object, got ${describe(options)}`);
@@ -68,9 +88,14 @@ export function rm(path: PathLike, options: { force?: boolean } = {}): void {
 }
 
 /**
- * Create a directory and any missing parents, like `mkdir -p`; an existing directory is fine, an existing
- * non-directory is an EEXIST SyscallError.
- * @example mkdirp('/tmp/a/b/c', 0o755);
+ * Create a directory and any missing parents, like `mkdir -p`; an existing directory is fine, an existing non-directory
+ * is an EEXIST SyscallError.
+ *
+ * @example
+ * ```ts
+ * mkdirp('/tmp/a/b/c', 0o755);
+ * ```
+ * @see https://man7.org/linux/man-pages/man2/mkdir.2.html
  */
 export function mkdirp(path: string, perm: Mode = 0o777): void {
   if (typeof path !== 'string') throw new TypeError(`mkdirp: path must be a string, got ${typeof path}`);
@@ -91,9 +116,15 @@ export function mkdirp(path: string, perm: Mode = 0o777): void {
 }
 
 /**
- * Read a whole file (a path or an open descriptor, from its current position) with read(2); a Buffer, or a string
- * when an encoding is given.
- * @example readFile('/proc/self/status', 'utf8');
+ * Read a whole file (a path or an open descriptor, from its current position) with read(2); a Buffer, or a string when
+ * an encoding is given.
+ *
+ * @example
+ * ```ts
+ * readFile('/proc/self/status', 'utf8');
+ * ```
+ * @see https://man7.org/linux/man-pages/man2/read.2.html
+ * @see https://man7.org/linux/man-pages/man2/open.2.html
  */
 export function readFile(file: PathLike | FdLike): Buffer;
 export function readFile(file: PathLike | FdLike, encoding: BufferEncoding): string;
@@ -124,9 +155,17 @@ export function readFile(file: PathLike | FdLike, encoding?: BufferEncoding): Bu
 }
 
 /**
- * Write a whole file with write(2), looping over short writes. A path is opened 'wronly, creat, trunc' (or `flags`)
- * with `mode` (default 0o666, less the umask); an open descriptor is written at its position.
- * @example writeFile('/sys/fs/cgroup/x/cgroup.procs', String(pid));
+ * Write a whole file with write(2), looping over short writes.
+ *
+ * A path is opened 'wronly, creat, trunc' (or `flags`) with `mode` (default 0o666, less the umask); an open descriptor
+ * is written at its position.
+ *
+ * @example
+ * ```ts
+ * writeFile('/sys/fs/cgroup/x/cgroup.procs', String(pid));
+ * ```
+ * @see https://man7.org/linux/man-pages/man2/write.2.html
+ * @see https://man7.org/linux/man-pages/man2/open.2.html
  */
 export function writeFile(file: PathLike | FdLike, data: string | ArrayBufferView,
   options: { mode?: Mode; flags?: Flags } = {}): void {
@@ -154,7 +193,17 @@ export interface ProcStat {
   fields: string[];
 }
 
-/** A reader of /proc/<pid> (default: this process); every getter reads afresh. */
+/**
+ * A reader of /proc/<pid> (default: this process); every getter reads afresh.
+ *
+ * @example
+ * ```ts
+ * const self = new Proc();
+ * self.status.Name; // 'node'
+ * new Proc(1).cmdline; // ['/sbin/init']
+ * ```
+ * @see https://man7.org/linux/man-pages/man5/proc.5.html
+ */
 export class Proc {
   readonly dir: string;
   constructor(readonly pid: number | 'self' = 'self') {
@@ -220,7 +269,16 @@ export class Proc {
   get root(): string { return readlink(`${this.dir}/root`); }
 }
 
-/** A reader of /proc/<pid>. @example proc().status.Name; proc(1).cmdline; */
+/**
+ * A reader of /proc/<pid> (default: this process), the same as new Proc(pid).
+ *
+ * @example
+ * ```ts
+ * proc().status.Name;
+ * proc(1).cmdline;
+ * ```
+ * @see https://man7.org/linux/man-pages/man5/proc.5.html
+ */
 export function proc(pid: number | 'self' = 'self'): Proc {
   return new Proc(pid);
 }
@@ -244,7 +302,15 @@ export interface Mount {
 
 const unescape = (s: string) => s.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
 
-/** The mount table of a process's mount namespace, from /proc/<pid>/mountinfo. @example mounts().find((m) => m.target === '/') */
+/**
+ * The mount table of a process's mount namespace, from /proc/<pid>/mountinfo.
+ *
+ * @example
+ * ```ts
+ * mounts().find((m) => m.target === '/')?.fstype; // 'ext4'
+ * ```
+ * @see https://man7.org/linux/man-pages/man5/proc.5.html
+ */
 export function mounts(pid: number | 'self' = 'self'): Mount[] {
   return proc(pid).read('mountinfo').split('\n').filter(Boolean).map((line) => {
     const [left, right] = line.split(' - ');

@@ -332,6 +332,24 @@ export function retryFd(call: () => number): number {
 
 let numberOf: (v: unknown) => number | undefined;
 
+/**
+ * An open file descriptor: its number (`fileno`), a method for every call whose first argument is a descriptor, and an
+ * idempotent close().
+ *
+ * It closes at the end of a `using` block, and the garbage collector closes one nothing references unless nogc(). It
+ * never closes a number that was closed or replaced by other means and reused since (close of the number, dup3,
+ * close_range). A plain number is accepted wherever an Fd is.
+ *
+ * @example
+ * ```ts
+ * using f = open('/etc/hostname', 'rdonly, cloexec');
+ * f.fileno; // 3
+ * f.read(64); // <Buffer ...>
+ * new Fd(0, { gc: false }); // stdin, never closed by the collector
+ * ```
+ * @see https://man7.org/linux/man-pages/man2/open.2.html
+ * @see https://man7.org/linux/man-pages/man2/close.2.html
+ */
 export class Fd {
   #fd: number;
   #gen: number;

@@ -80,8 +80,18 @@ function integer(name: string, v: number | bigint): bigint {
 }
 
 /**
- * Combine flags of namespace `ns` (called `name`, C prefix `prefix`, for messages and 'O_CREAT' spellings) into a
- * number; `base` is the value that '~name' removals and additions start from.
+ * Combine flags of namespace `ns` into a number: names ('rdonly, creat', 'rdonly|creat', case-insensitive, C prefix
+ * optional), arrays, numbers and typed constants; '~name' removes a flag from `base`.
+ *
+ * `name` and `prefix` are the namespace's name and C prefix, for messages and 'O_CREAT' spellings. A string is parsed
+ * once and memoised. Throws a TypeError that names an unknown flag and the valid ones.
+ *
+ * @example
+ * ```ts
+ * const { O } = abi;
+ * flags(O, 'O', 'O_', 'rdwr, creat'); // O.RDWR | O.CREAT
+ * flags(O, 'O', 'O_', '~nonblock', O.RDWR | O.NONBLOCK); // O.RDWR
+ * ```
  */
 export function flags(ns: Namespace, name: string, prefix: string, value: Flags, base: number | bigint = 0): number {
   if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0 && base === 0) return value; // fast path
@@ -107,7 +117,15 @@ export function flags(ns: Namespace, name: string, prefix: string, value: Flags,
   return out(v);
 }
 
-/** One value of a namespace by name ('inet' -> AF.INET); a number passes through; a TypeError names an unknown one. */
+/**
+ * One value of a namespace by name ('inet' -> AF.INET); a number passes through; a TypeError names an unknown one.
+ *
+ * @example
+ * ```ts
+ * constant(abi.SEEK, 'SEEK', 'SEEK_', 'end'); // 2
+ * constant(abi.SEEK, 'SEEK', 'SEEK_', 2); // 2
+ * ```
+ */
 export function constant(ns: Namespace, name: string, prefix: string, value: string | number): number {
   if (typeof value === 'number') {
     if (!Number.isSafeInteger(value)) throw new TypeError(`${name} must be an integer, got ${value}`);

@@ -7,9 +7,16 @@ import * as sys from '../core/arch.ts';
 import { off, offPtr } from './common.ts';
 
 /**
- * copy_file_range: copy `len` bytes between files in the kernel; an offset (number or bigint) reads/writes there
- * without moving the file offset, null uses and moves the file offset. Returns the count copied.
- * @example copy_file_range(src, 0, dst, null, 1 << 20);
+ * Copy `len` bytes between files in the kernel; an offset (number or bigint) reads/writes there without moving the file
+ * offset, null uses and moves the file offset.
+ *
+ * Returns the count copied.
+ *
+ * @example
+ * ```ts
+ * copy_file_range(src, 0, dst, null, 1 << 20);
+ * ```
+ * @see https://man7.org/linux/man-pages/man2/copy_file_range.2.html
  */
 export function copy_file_range(fdIn: FdLike, offIn: number | bigint | null, fdOut: FdLike, offOut: number | bigint | null, len: number | bigint, how: number = 0): number {
   const i = fdNum(fdIn, 'copy_file_range');
@@ -19,8 +26,13 @@ export function copy_file_range(fdIn: FdLike, offIn: number | bigint | null, fdO
 }
 
 /**
- * sendfile: copy `count` bytes from `inFd` (at `offset`, or at its file offset when null) to `outFd`.
- * @example sendfile(socket, file, 0, size);
+ * Copy `count` bytes from `inFd` (at `offset`, or at its file offset when null) to `outFd`.
+ *
+ * @example
+ * ```ts
+ * sendfile(socket, file, 0, size);
+ * ```
+ * @see https://man7.org/linux/man-pages/man2/sendfile.2.html
  */
 export function sendfile(outFd: FdLike, inFd: FdLike, offset: number | bigint | null, count: number | bigint): number {
   const o = fdNum(outFd, 'sendfile');

@@ -12,7 +12,15 @@ const { E } = abi;
 /** d_type values of directory entries. */
 export const DT = abi.DT;
 
-/** A directory entry from getdents (struct linux_dirent64). */
+/**
+ * A directory entry, as getdents and ls yield them (from struct linux_dirent64).
+ *
+ * @example
+ * ```ts
+ * for (const e of ls('/etc')) if (e.isDirectory()) console.log(e.name, e.ino);
+ * ```
+ * @see https://man7.org/linux/man-pages/man2/getdents64.2.html
+ */
 export class Dirent {
   constructor(
     /** d_ino */
@@ -54,16 +62,29 @@ function* dirents(fd: FdLike, size: number): Generator<Dirent, void, undefined> 
 }
 
 /**
- * getdents (getdents64): iterate the entries of an open directory, reading `bufSize` bytes of records per call,
- * from the directory's current position on.
- * @example for (const e of getdents(open('/tmp', 'rdonly, directory'))) console.log(e.name, e.type, e.ino);
+ * Iterate the entries of an open directory, reading `bufSize` bytes of records per call, from the directory's current
+ * position on.
+ *
+ * @example
+ * ```ts
+ * for (const e of getdents(open('/tmp', 'rdonly, directory'))) console.log(e.name, e.type, e.ino);
+ * ```
+ * @see https://man7.org/linux/man-pages/man2/getdents64.2.html
  */
 export function getdents(fd: FdLike, bufSize: number = 32768): Generator<Dirent, void, undefined> {
   fdNum(fd, 'getdents64'); // a bad fd is a TypeError now, not at the first step
   return dirents(fd, int(bufSize, 'bufSize', 24, 2 ** 31 - 1));
 }
 
-/** getcwd: the working directory. @example getcwd(); // '/home/me' */
+/**
+ * The working directory.
+ *
+ * @example
+ * ```ts
+ * getcwd(); // '/home/me'
+ * ```
+ * @see https://man7.org/linux/man-pages/man2/getcwd.2.html
+ */
 export function getcwd(): string {
   for (let size = 4096; ; size *= 2) {
     const buf = allocUnsafe(size);
@@ -73,18 +94,43 @@ export function getcwd(): string {
   }
 }
 
-/** chdir: change the working directory. @example chdir('/tmp'); */
+/**
+ * Change the working directory.
+ *
+ * @example
+ * ```ts
+ * chdir('/tmp');
+ * ```
+ * @see https://man7.org/linux/man-pages/man2/chdir.2.html
+ */
 export function chdir(path: PathLike): void {
   const [p, text] = pathArg(path);
   check(raw.chdir(p), 'chdir', text);
 }
 
-/** fchdir: change the working directory to an open directory. @example fchdir(open('/tmp', 'rdonly, directory')); */
+/**
+ * Change the working directory to an open directory.
+ *
+ * @example
+ * ```ts
+ * fchdir(open('/tmp', 'rdonly, directory'));
+ * ```
+ * @see https://man7.org/linux/man-pages/man2/fchdir.2.html
+ */
 export function fchdir(fd: FdLike): void {
   check(raw.fchdir(fdNum(fd, 'fchdir')), 'fchdir');
 }
 
-/** chroot: change the root directory of the process (needs CAP_SYS_CHROOT). @example chroot('/srv/jail'); chdir('/'); */
+/**
+ * Change the root directory of the process (needs CAP_SYS_CHROOT).
+ *
+ * @example
+ * ```ts
+ * chroot('/srv/jail');
+ * chdir('/');
+ * ```
+ * @see https://man7.org/linux/man-pages/man2/chroot.2.html
+ */
 export function chroot(path: PathLike): void {
   const [p, text] = pathArg(path);
   check(raw.chroot(p), 'chroot', text);

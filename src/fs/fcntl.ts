@@ -12,9 +12,16 @@ import type { Whence } from './io.ts';
 const { O, F, F_SEAL, FD, LOCK } = abi;
 
 /**
- * flock: a whole-file advisory lock on the open file description: 'sh', 'ex', 'un', with 'nb' not to block
- * ('ex, nb' throws EWOULDBLOCK when another description holds it). Blocks the thread without 'nb'.
- * @example fd.flock('ex, nb');
+ * A whole-file advisory lock on the open file description: 'sh', 'ex', 'un', with 'nb' not to block ('ex, nb' throws
+ * EWOULDBLOCK when another description holds it).
+ *
+ * Blocks the thread without 'nb'.
+ *
+ * @example
+ * ```ts
+ * fd.flock('ex, nb');
+ * ```
+ * @see https://man7.org/linux/man-pages/man2/flock.2.html
  */
 export function flock(fd: FdLike, op: Flags): void {
   check(raw.flock(fdNum(fd, 'flock'), flags(LOCK, 'LOCK', 'LOCK_', op)), 'flock');
@@ -35,11 +42,20 @@ export interface LockSpec {
 }
 
 /**
- * struct flock with friendly getters: what F_GETLK found (type 'unlck' when nothing conflicts). On 32-bit arches it is
- * a struct flock64 (64-bit offsets), and the lock commands go to fcntl64 as F_GETLK64, F_SETLK64, F_SETLKW64.
+ * A record lock (struct flock) with friendly getters: what F_GETLK found (type 'unlck' when nothing conflicts).
+ *
+ * On 32-bit arches it is a struct flock64 (64-bit offsets), and the lock commands go to fcntl64 as F_GETLK64,
+ * F_SETLK64, F_SETLKW64.
  *
  * Extends the generated struct chosen for the arch (LockStruct in core/arch.ts): `abi.Flock` (struct flock), or
  * `abi.Flock64` (struct flock64).
+ *
+ * @example
+ * ```ts
+ * const l = fcntl(fd, 'getlk', { type: 'wrlck' });
+ * l.type; // 'unlck' when nothing conflicts, else the holder's lock and l.pid
+ * ```
+ * @see https://man7.org/linux/man-pages/man2/fcntl.2.html
  */
 export class Lock extends sys.LockStruct {
   get type(): LockType { return LOCK_NAMES[this.l_type] ?? (this.l_type as never); }
@@ -91,7 +107,7 @@ const POINTER_CMDS = new Map<number, number>([
 const INT_CMDS = new Set(Object.values(CMD).filter((c) => !POINTER_CMDS.has(c) && !LOCK_CMDS.has(c)));
 
 /**
- * fcntl, typed per command (names as 'getfl' or 'F_GETFL'):
+ * Run an fcntl command on a descriptor, typed per command (names as 'getfl' or 'F_GETFL'):
  * - 'getfd' / 'setfd' (FD flags: 'cloexec'), 'getfl' / 'setfl' (O flags): strings are relative to the current flags
  *   ('nonblock' adds, '~nonblock' removes), numbers replace them;
  * - 'dupfd' / 'dupfd_cloexec' (lowest number >= min): a new Fd;
@@ -99,9 +115,16 @@ const INT_CMDS = new Set(Object.values(CMD).filter((c) => !POINTER_CMDS.has(c) &
  *   (setlkw blocks the thread until it gets the lock);
  * - 'add_seals' (F_SEAL flags: 'write, grow, shrink, seal'), 'get_seals';
  * - 'getpipe_sz', 'setpipe_sz' (returns the size set).
- * Other commands take a number, or a Buffer for the pointer ones (checked against the size the kernel uses).
- * ('getown' cannot return a process group, which would read as an error: use 'getown_ex' with a Buffer.)
- * @example fcntl(fd, 'setfl', '~nonblock'); fcntl(fd, 'setlk', { type: 'wrlck', start: 0, len: 100 });
+ *
+ * Other commands take a number, or a Buffer for the pointer ones (checked against the size the kernel uses). ('getown'
+ * cannot return a process group, which would read as an error: use 'getown_ex' with a Buffer.)
+ *
+ * @example
+ * ```ts
+ * fcntl(fd, 'setfl', '~nonblock');
+ * fcntl(fd, 'setlk', { type: 'wrlck', start: 0, len: 100 });
+ * ```
+ * @see https://man7.org/linux/man-pages/man2/fcntl.2.html
  */
 export function fcntl(fd: FdLike, cmd: Cmd<'getfd' | 'getfl' | 'get_seals' | 'getpipe_sz'>): number;
 export function fcntl(fd: FdLike, cmd: Cmd<'setfd' | 'setfl' | 'add_seals'>, value: Flags): void;
@@ -149,17 +172,32 @@ export function fcntl(fd: FdLike, cmd: string | number, arg?: unknown): unknown 
   return check(sys.fcntl(n, c, int(arg ?? 0, 'arg', -(2 ** 31), 2 ** 32 - 1)), 'fcntl');
 }
 
-/** dup: a new descriptor for the same open file description (shared offset and status flags). @example const g = fd.dup(); */
+/**
+ * A new descriptor for the same open file description (shared offset and status flags).
+ *
+ * @example
+ * ```ts
+ * const g = fd.dup();
+ * ```
+ * @see https://man7.org/linux/man-pages/man2/dup.2.html
+ */
 export function dup(fd: FdLike): Fd {
   const n = fdNum(fd, 'dup');
   return new Fd(check(retryFd(() => raw.dup(n)), 'dup'));
 }
 
 /**
- * dup3: make `newfd` (a number or an Fd) a copy of `oldfd`, closing what `newfd` was ('cloexec' sets FD_CLOEXEC);
- * returns an Fd owning `newfd` (the Fd that owned it before forgets it). Keep a standard descriptor with .nogc().
- * The returned Fd closes `newfd` when collected: call .nogc() (or .release()) to keep e.g. a redirected stderr.
- * @example dup3(logFd, 2).nogc(); // stderr now goes to the log
+ * Make `newfd` (a number or an Fd) a copy of `oldfd`, closing what `newfd` was ('cloexec' sets FD_CLOEXEC); returns an
+ * Fd owning `newfd` (the Fd that owned it before forgets it).
+ *
+ * Keep a standard descriptor with .nogc(). The returned Fd closes `newfd` when collected: call .nogc() (or .release())
+ * to keep e.g. a redirected stderr.
+ *
+ * @example
+ * ```ts
+ * dup3(logFd, 2).nogc(); // stderr now goes to the log
+ * ```
+ * @see https://man7.org/linux/man-pages/man2/dup3.2.html
  */
 export function dup3(oldfd: FdLike, newfd: FdLike, how: Flags = 0): Fd {
   const o = fdNum(oldfd, 'dup3');

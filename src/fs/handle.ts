@@ -22,9 +22,14 @@ export interface HandleAt {
 }
 
 /**
- * name_to_handle_at: a persistent handle for a file, AT flags ('symlink_follow', 'empty_path', 'handle_fid',
+ * A persistent handle for a file, and the ID of its mount; AT flags ('symlink_follow', 'empty_path', 'handle_fid',
  * 'handle_mnt_id_unique').
- * @example const { handle, mountId } = name_to_handle_at(AT.FDCWD, '/etc/hosts', 'symlink_follow');
+ *
+ * @example
+ * ```ts
+ * const { handle, mountId } = name_to_handle_at(AT.FDCWD, '/etc/hosts', 'symlink_follow');
+ * ```
+ * @see https://man7.org/linux/man-pages/man2/name_to_handle_at.2.html
  */
 export function name_to_handle_at(dirfd: FdLike, path: PathLike, at: Flags = 0): HandleAt {
   const d = fdNum(dirfd, 'name_to_handle_at');
@@ -42,8 +47,13 @@ export function name_to_handle_at(dirfd: FdLike, path: PathLike, at: Flags = 0):
 }
 
 /**
- * open_by_handle_at: open the file a handle names, on the mount of `mountFd` (needs CAP_DAC_READ_SEARCH).
- * @example const f = open_by_handle_at(open('/', 'rdonly, directory'), handle, 'rdonly');
+ * Open the file a handle names, on the mount of `mountFd` (needs CAP_DAC_READ_SEARCH).
+ *
+ * @example
+ * ```ts
+ * const f = open_by_handle_at(open('/', 'rdonly, directory'), handle, 'rdonly');
+ * ```
+ * @see https://man7.org/linux/man-pages/man2/open_by_handle_at.2.html
  */
 export function open_by_handle_at(mountFd: FdLike, handle: InstanceType<typeof abi.FileHandle> | Buffer, how: Flags = 'rdonly'): Fd {
   const m = fdNum(mountFd, 'open_by_handle_at');

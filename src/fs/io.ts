@@ -19,6 +19,14 @@ export { IOV_MAX } from './common.ts';
 /**
  * Read into `buf` (all of it, or `length` bytes from `offset`) and return the count; without a buffer, read up to
  * `length` bytes (default 4096) into a fresh Buffer and return it, shortened to what was read.
+ *
+ * @example
+ * ```ts
+ * const buf = Buffer.alloc(4096);
+ * read(fd, buf); // the count read into buf
+ * read(fd, 64); // a fresh Buffer of up to 64 bytes
+ * ```
+ * @see https://man7.org/linux/man-pages/man2/read.2.html
  */
 export function read(fd: FdLike, buf: Bytes, offset?: number, length?: number): number;
 export function read(fd: FdLike, length?: number): Buffer;
@@ -33,7 +41,16 @@ export function read(fd: FdLike, a?: Bytes | number, offset?: number, length?: n
   return check(raw.read(n, r, lengthOf(r)), 'read');
 }
 
-/** Write a Buffer, typed array or string (UTF-8); returns the count written. */
+/**
+ * Write a Buffer, typed array or string (UTF-8); returns the count written.
+ *
+ * @example
+ * ```ts
+ * write(fd, 'hello'); // 5
+ * write(fd, Buffer.from('abc'), 1, 2); // 2: 'bc'
+ * ```
+ * @see https://man7.org/linux/man-pages/man2/write.2.html
+ */
 export function write(fd: FdLike, data: Bytes | string, offset?: number, length?: number): number {
   const n = fdNum(fd, 'write');
   const r = typeof data === 'string' ? bufferFrom(data) : region(data, 'data', offset, length);
@@ -41,9 +58,14 @@ export function write(fd: FdLike, data: Bytes | string, offset?: number, length?
 }
 
 /**
- * pread: read at `position` without moving the file offset; into `buf` (returns the count) or into a fresh Buffer
- * of up to `length` bytes (returned, shortened to what was read).
- * @example pread(fd, 10, 100); // <Buffer ...>: 10 bytes from offset 100
+ * Read at `position` without moving the file offset; into `buf` (returns the count) or into a fresh Buffer of up to
+ * `length` bytes (returned, shortened to what was read).
+ *
+ * @example
+ * ```ts
+ * pread(fd, 10, 100); // <Buffer ...>: 10 bytes from offset 100
+ * ```
+ * @see https://man7.org/linux/man-pages/man2/pread64.2.html
  */
 export function pread(fd: FdLike, buf: Bytes, position: number | bigint): number;
 export function pread(fd: FdLike, length: number, position: number | bigint): Buffer;
@@ -59,8 +81,13 @@ export function pread(fd: FdLike, a: Bytes | number, position: number | bigint):
 }
 
 /**
- * pwrite: write at `position` without moving the file offset; returns the count written.
- * @example pwrite(fd, 'abc', 0); // 3
+ * Write at `position` without moving the file offset; returns the count written.
+ *
+ * @example
+ * ```ts
+ * pwrite(fd, 'abc', 0); // 3
+ * ```
+ * @see https://man7.org/linux/man-pages/man2/pwrite64.2.html
  */
 export function pwrite(fd: FdLike, data: Bytes | string, position: number | bigint): number {
   const n = fdNum(fd, 'pwrite');
@@ -70,8 +97,14 @@ export function pwrite(fd: FdLike, data: Bytes | string, position: number | bigi
 }
 
 /**
- * readv: scatter one read into several buffers, in order; returns the total count.
- * @example const [a, b] = [alloc(2), alloc(3)]; readv(fd, [a, b]); // 5
+ * Scatter one read into several buffers, in order; returns the total count.
+ *
+ * @example
+ * ```ts
+ * const [a, b] = [Buffer.alloc(2), Buffer.alloc(3)];
+ * readv(fd, [a, b]); // 5
+ * ```
+ * @see https://man7.org/linux/man-pages/man2/readv.2.html
  */
 export function readv(fd: FdLike, bufs: readonly Bytes[]): number {
   const n = fdNum(fd, 'readv');
@@ -80,8 +113,13 @@ export function readv(fd: FdLike, bufs: readonly Bytes[]): number {
 }
 
 /**
- * writev: gather several buffers (or strings) into one write; returns the total count.
- * @example writev(fd, ['hello ', bufferFrom('world')]); // 11
+ * Gather several buffers (or strings) into one write; returns the total count.
+ *
+ * @example
+ * ```ts
+ * writev(fd, ['hello ', Buffer.from('world')]); // 11
+ * ```
+ * @see https://man7.org/linux/man-pages/man2/writev.2.html
  */
 export function writev(fd: FdLike, bufs: readonly (Bytes | string)[]): number {
   const n = fdNum(fd, 'writev');
@@ -92,8 +130,13 @@ export function writev(fd: FdLike, bufs: readonly (Bytes | string)[]): number {
 const rwf = (f: Flags) => flags(RWF, 'RWF', 'RWF_', f);
 
 /**
- * preadv2: readv at `position` (-1: at the file offset, moving it) with RWF flags ('nowait', 'hipri', ...).
- * @example preadv2(fd, [buf], 0, 'nowait'); // EAGAIN if the data is not in the page cache
+ * Read into several buffers at `position` (-1: at the file offset, moving it) with RWF flags ('nowait', 'hipri', ...).
+ *
+ * @example
+ * ```ts
+ * preadv2(fd, [buf], 0, 'nowait'); // EAGAIN if the data is not in the page cache
+ * ```
+ * @see https://man7.org/linux/man-pages/man2/preadv2.2.html
  */
 export function preadv2(fd: FdLike, bufs: readonly Bytes[], position: number | bigint = -1, how: Flags = 0): number {
   const n = fdNum(fd, 'preadv2');
@@ -106,8 +149,14 @@ export function preadv2(fd: FdLike, bufs: readonly Bytes[], position: number | b
 }
 
 /**
- * pwritev2: writev at `position` (-1: at the file offset) with RWF flags ('append', 'dsync', 'sync', 'nowait', ...).
- * @example pwritev2(fd, ['tail\n'], 0, 'append'); // appended at the end whatever the position
+ * Write several buffers at `position` (-1: at the file offset) with RWF flags ('append', 'dsync', 'sync', 'nowait',
+ * ...).
+ *
+ * @example
+ * ```ts
+ * pwritev2(fd, ['tail\n'], 0, 'append'); // appended at the end whatever the position
+ * ```
+ * @see https://man7.org/linux/man-pages/man2/pwritev2.2.html
  */
 export function pwritev2(fd: FdLike, bufs: readonly (Bytes | string)[], position: number | bigint = -1, how: Flags = 0): number {
   const n = fdNum(fd, 'pwritev2');
@@ -122,8 +171,13 @@ export function pwritev2(fd: FdLike, bufs: readonly (Bytes | string)[], position
 export type Whence = 'set' | 'cur' | 'end' | 'data' | 'hole' | number;
 
 /**
- * lseek: move the file offset; returns the new offset. 'data' and 'hole' find the next data or hole.
- * @example lseek(fd, 0, 'end'); // the size
+ * Move the file offset; returns the new offset. 'data' and 'hole' find the next data or hole.
+ *
+ * @example
+ * ```ts
+ * lseek(fd, 0, 'end'); // the size
+ * ```
+ * @see https://man7.org/linux/man-pages/man2/lseek.2.html
  */
 export function lseek(fd: FdLike, offset: number | bigint, from: Whence = 'set'): number {
   const n = fdNum(fd, 'lseek');
@@ -133,19 +187,40 @@ export function lseek(fd: FdLike, offset: number | bigint, from: Whence = 'set')
 // ---------------------------------------------------------------------------------------------------------------------
 // Sync, size, allocation
 
-/** fsync: flush the file's data and metadata to the device. @example fsync(fd); */
+/**
+ * Flush the file's data and metadata to the device.
+ *
+ * @example
+ * ```ts
+ * fsync(fd);
+ * ```
+ * @see https://man7.org/linux/man-pages/man2/fsync.2.html
+ */
 export function fsync(fd: FdLike): void {
   check(raw.fsync(fdNum(fd, 'fsync')), 'fsync');
 }
 
-/** fdatasync: flush the file's data (and the metadata needed to read it). @example fdatasync(fd); */
+/**
+ * Flush the file's data (and the metadata needed to read it).
+ *
+ * @example
+ * ```ts
+ * fdatasync(fd);
+ * ```
+ * @see https://man7.org/linux/man-pages/man2/fdatasync.2.html
+ */
 export function fdatasync(fd: FdLike): void {
   check(raw.fdatasync(fdNum(fd, 'fdatasync')), 'fdatasync');
 }
 
 /**
- * sync_file_range: start and/or wait for writeback of a byte range (nbytes 0: to the end), SYNC_FILE_RANGE flags.
- * @example sync_file_range(fd, 0, 0, 'write_and_wait');
+ * Start and/or wait for writeback of a byte range (nbytes 0: to the end), SYNC_FILE_RANGE flags.
+ *
+ * @example
+ * ```ts
+ * sync_file_range(fd, 0, 0, 'write_and_wait');
+ * ```
+ * @see https://man7.org/linux/man-pages/man2/sync_file_range.2.html
  */
 export function sync_file_range(fd: FdLike, offset: number | bigint, nbytes: number | bigint, how: Flags): void {
   const n = fdNum(fd, 'sync_file_range');
@@ -153,20 +228,41 @@ export function sync_file_range(fd: FdLike, offset: number | bigint, nbytes: num
   check(sys.syncFileRange(n, off(offset, 'offset'), off(nbytes, 'nbytes'), f), 'sync_file_range');
 }
 
-/** truncate: set a file's size by path. @example truncate('/tmp/f', 0); */
+/**
+ * Set a file's size by path.
+ *
+ * @example
+ * ```ts
+ * truncate('/tmp/f', 0);
+ * ```
+ * @see https://man7.org/linux/man-pages/man2/truncate.2.html
+ */
 export function truncate(path: PathLike, length: number | bigint): void {
   const [p, text] = pathArg(path);
   check(sys.truncate(p, off(length, 'length')), 'truncate', text);
 }
 
-/** ftruncate: set an open file's size. @example fd.ftruncate(4096); */
+/**
+ * Set an open file's size.
+ *
+ * @example
+ * ```ts
+ * fd.ftruncate(4096);
+ * ```
+ * @see https://man7.org/linux/man-pages/man2/ftruncate.2.html
+ */
 export function ftruncate(fd: FdLike, length: number | bigint): void {
   check(sys.ftruncate(fdNum(fd, 'ftruncate'), off(length, 'length')), 'ftruncate');
 }
 
 /**
- * fallocate: allocate (mode 0 or 'keep_size'), punch holes ('punch_hole, keep_size'), zero, collapse or insert ranges.
- * @example fallocate(fd, 'punch_hole, keep_size', 0, 4096);
+ * Allocate (mode 0 or 'keep_size'), punch holes ('punch_hole, keep_size'), zero, collapse or insert ranges.
+ *
+ * @example
+ * ```ts
+ * fallocate(fd, 'punch_hole, keep_size', 0, 4096);
+ * ```
+ * @see https://man7.org/linux/man-pages/man2/fallocate.2.html
  */
 export function fallocate(fd: FdLike, how: Flags, offset: number | bigint, len: number | bigint): void {
   const n = fdNum(fd, 'fallocate');
@@ -178,8 +274,15 @@ export function fallocate(fd: FdLike, how: Flags, offset: number | bigint, len: 
 export type Advice = Lowercase<keyof typeof POSIX_FADV> | number;
 
 /**
- * fadvise (fadvise64 on x86_64): tell the kernel how a range will be used (len 0: to the end).
- * @example fadvise(fd, 0, 0, 'dontneed'); // drop its clean pages from the page cache
+ * Tell the kernel how a range will be used (len 0: to the end).
+ *
+ * The syscall is fadvise64 on 64-bit arches, fadvise64_64 (arm_fadvise64_64 on arm) on 32-bit ones.
+ *
+ * @example
+ * ```ts
+ * fadvise(fd, 0, 0, 'dontneed'); // drop its clean pages from the page cache
+ * ```
+ * @see https://man7.org/linux/man-pages/man2/posix_fadvise.2.html
  */
 export function fadvise(fd: FdLike, offset: number | bigint, len: number | bigint, advice: Advice): void {
   const n = fdNum(fd, 'fadvise');

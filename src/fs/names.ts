@@ -11,14 +11,30 @@ import type { PathLike, Mode } from './open.ts';
 
 const { AT, RENAME } = abi;
 
-/** link: a new hard link `newPath` to `oldPath`. @example link('/tmp/a', '/tmp/b'); */
+/**
+ * Make `newPath` a new hard link to the file `oldPath` names.
+ *
+ * @example
+ * ```ts
+ * link('/tmp/a', '/tmp/b');
+ * ```
+ * @see https://man7.org/linux/man-pages/man2/link.2.html
+ */
 export function link(oldPath: PathLike, newPath: PathLike): void {
   const [a, at] = pathArg(oldPath, 'oldPath');
   const [b, bt] = pathArg(newPath, 'newPath');
   check(raw.linkat(AT_FDCWD, a, AT_FDCWD, b, 0), 'link', at, bt);
 }
 
-/** linkat: link relative to directories, AT flags ('symlink_follow', 'empty_path'). @example linkat(fd, '', dir, 'name', 'empty_path'); */
+/**
+ * Make a hard link, with both paths relative to directories and AT flags ('symlink_follow', 'empty_path').
+ *
+ * @example
+ * ```ts
+ * linkat(fd, '', dir, 'name', 'empty_path');
+ * ```
+ * @see https://man7.org/linux/man-pages/man2/linkat.2.html
+ */
 export function linkat(oldDirfd: FdLike, oldPath: PathLike, newDirfd: FdLike, newPath: PathLike, at: Flags = 0): void {
   const od = fdNum(oldDirfd, 'linkat');
   const nd = fdNum(newDirfd, 'linkat');
@@ -27,14 +43,30 @@ export function linkat(oldDirfd: FdLike, oldPath: PathLike, newDirfd: FdLike, ne
   check(raw.linkat(od, a, nd, b, atFlags(at)), 'linkat', at1, bt);
 }
 
-/** symlink: create `path` as a symbolic link to `target`. @example symlink('hosts', '/tmp/h'); */
+/**
+ * Create `path` as a symbolic link to `target`.
+ *
+ * @example
+ * ```ts
+ * symlink('hosts', '/tmp/h');
+ * ```
+ * @see https://man7.org/linux/man-pages/man2/symlink.2.html
+ */
 export function symlink(target: PathLike, path: PathLike): void {
   const [a, at] = pathArg(target, 'target');
   const [b, bt] = pathArg(path);
   check(raw.symlinkat(a, AT_FDCWD, b), 'symlink', bt, at);
 }
 
-/** symlinkat: symlink with `path` relative to a directory. @example symlinkat('../x', dir, 'up'); */
+/**
+ * Create `path`, relative to a directory, as a symbolic link to `target`.
+ *
+ * @example
+ * ```ts
+ * symlinkat('../x', dir, 'up');
+ * ```
+ * @see https://man7.org/linux/man-pages/man2/symlinkat.2.html
+ */
 export function symlinkat(target: PathLike, dirfd: FdLike, path: PathLike): void {
   const d = fdNum(dirfd, 'symlinkat');
   const [a, at] = pathArg(target, 'target');
@@ -54,8 +86,13 @@ function readlinkLoop(call: (buf: Buffer) => number, syscall: string, text: stri
 }
 
 /**
- * readlink: the target of a symlink, as a string, or a Buffer with 'buffer'.
- * @example readlink('/proc/self/exe'); // '/usr/bin/node'
+ * The target of a symlink, as a string, or a Buffer with 'buffer'.
+ *
+ * @example
+ * ```ts
+ * readlink('/proc/self/exe'); // '/usr/bin/node'
+ * ```
+ * @see https://man7.org/linux/man-pages/man2/readlink.2.html
  */
 export function readlink(path: PathLike, encoding?: BufferEncoding): string;
 export function readlink(path: PathLike, encoding: 'buffer'): Buffer;
@@ -64,7 +101,15 @@ export function readlink(path: PathLike, encoding?: NameEncoding): string | Buff
   return encode(readlinkLoop((b) => raw.readlinkat(AT_FDCWD, p, b, b.length), 'readlink', text), encoding);
 }
 
-/** readlinkat: readlink relative to a directory ('' with an O_PATH fd of the link itself). @example readlinkat(dir, 'link'); */
+/**
+ * The target of a symlink relative to a directory ('' with an O_PATH fd of the link itself).
+ *
+ * @example
+ * ```ts
+ * readlinkat(dir, 'link');
+ * ```
+ * @see https://man7.org/linux/man-pages/man2/readlinkat.2.html
+ */
 export function readlinkat(dirfd: FdLike, path: PathLike, encoding?: BufferEncoding): string;
 export function readlinkat(dirfd: FdLike, path: PathLike, encoding: 'buffer'): Buffer;
 export function readlinkat(dirfd: FdLike, path: PathLike, encoding?: NameEncoding): string | Buffer {
@@ -73,20 +118,44 @@ export function readlinkat(dirfd: FdLike, path: PathLike, encoding?: NameEncodin
   return encode(readlinkLoop((b) => raw.readlinkat(d, p, b, b.length), 'readlinkat', text), encoding);
 }
 
-/** unlink: remove a name (a file, a link). @example unlink('/tmp/f'); */
+/**
+ * Remove a name (a file, a link).
+ *
+ * @example
+ * ```ts
+ * unlink('/tmp/f');
+ * ```
+ * @see https://man7.org/linux/man-pages/man2/unlink.2.html
+ */
 export function unlink(path: PathLike): void {
   const [p, text] = pathArg(path);
   check(raw.unlinkat(AT_FDCWD, p, 0), 'unlink', text);
 }
 
-/** unlinkat: unlink relative to a directory; 'removedir' removes an empty directory. @example unlinkat(dir, 'sub', 'removedir'); */
+/**
+ * Remove a name relative to a directory; 'removedir' removes an empty directory.
+ *
+ * @example
+ * ```ts
+ * unlinkat(dir, 'sub', 'removedir');
+ * ```
+ * @see https://man7.org/linux/man-pages/man2/unlinkat.2.html
+ */
 export function unlinkat(dirfd: FdLike, path: PathLike, at: Flags = 0): void {
   const d = fdNum(dirfd, 'unlinkat');
   const [p, text] = pathArg(path);
   check(raw.unlinkat(d, p, atFlags(at)), 'unlinkat', text);
 }
 
-/** rename: move `oldPath` to `newPath`, replacing it. @example rename('/tmp/a', '/tmp/b'); */
+/**
+ * Move `oldPath` to `newPath`, replacing it.
+ *
+ * @example
+ * ```ts
+ * rename('/tmp/a', '/tmp/b');
+ * ```
+ * @see https://man7.org/linux/man-pages/man2/rename.2.html
+ */
 export function rename(oldPath: PathLike, newPath: PathLike): void {
   const [a, at] = pathArg(oldPath, 'oldPath');
   const [b, bt] = pathArg(newPath, 'newPath');
@@ -94,9 +163,14 @@ export function rename(oldPath: PathLike, newPath: PathLike): void {
 }
 
 /**
- * renameat2: rename relative to directories, RENAME flags: 'noreplace' (EEXIST if the target exists), 'exchange'
- * (swap the two atomically), 'whiteout'.
- * @example renameat2(AT.FDCWD, 'a', AT.FDCWD, 'b', 'exchange');
+ * Rename a file, with both paths relative to directories and RENAME flags: 'noreplace' (EEXIST if the target exists),
+ * 'exchange' (swap the two atomically), 'whiteout'.
+ *
+ * @example
+ * ```ts
+ * renameat2(AT.FDCWD, 'a', AT.FDCWD, 'b', 'exchange');
+ * ```
+ * @see https://man7.org/linux/man-pages/man2/renameat2.2.html
  */
 export function renameat2(oldDirfd: FdLike, oldPath: PathLike, newDirfd: FdLike, newPath: PathLike, how: Flags = 0): void {
   const od = fdNum(oldDirfd, 'renameat2');
@@ -106,36 +180,74 @@ export function renameat2(oldDirfd: FdLike, oldPath: PathLike, newDirfd: FdLike,
   check(raw.renameat2(od, a, nd, b, flags(RENAME, 'RENAME', 'RENAME_', how)), 'renameat2', at, bt);
 }
 
-/** mkdir: create a directory (mode less umask). @example mkdir('/tmp/d', 0o755); */
+/**
+ * Create a directory (mode less umask).
+ *
+ * @example
+ * ```ts
+ * mkdir('/tmp/d', 0o755);
+ * ```
+ * @see https://man7.org/linux/man-pages/man2/mkdir.2.html
+ */
 export function mkdir(path: PathLike, perm: Mode = 0o777): void {
   const [p, text] = pathArg(path);
   check(raw.mkdirat(AT_FDCWD, p, mode(perm)), 'mkdir', text);
 }
 
-/** mkdirat: mkdir relative to a directory. @example mkdirat(dir, 'sub'); */
+/**
+ * Create a directory relative to a directory (mode less umask).
+ *
+ * @example
+ * ```ts
+ * mkdirat(dir, 'sub');
+ * ```
+ * @see https://man7.org/linux/man-pages/man2/mkdirat.2.html
+ */
 export function mkdirat(dirfd: FdLike, path: PathLike, perm: Mode = 0o777): void {
   const d = fdNum(dirfd, 'mkdirat');
   const [p, text] = pathArg(path);
   check(raw.mkdirat(d, p, mode(perm)), 'mkdirat', text);
 }
 
-/** rmdir: remove an empty directory. @example rmdir('/tmp/d'); */
+/**
+ * Remove an empty directory.
+ *
+ * @example
+ * ```ts
+ * rmdir('/tmp/d');
+ * ```
+ * @see https://man7.org/linux/man-pages/man2/rmdir.2.html
+ */
 export function rmdir(path: PathLike): void {
   const [p, text] = pathArg(path);
   check(raw.unlinkat(AT_FDCWD, p, AT.REMOVEDIR), 'rmdir', text);
 }
 
 /**
- * mknod: create a special file; `fileMode` has the type and permission bits (S.IFIFO | 0o644), `dev` a device number
+ * Create a special file; `fileMode` has the type and permission bits (S.IFIFO | 0o644), `dev` a device number
  * (makedev(major, minor)) for S.IFCHR and S.IFBLK.
- * @example mknod('/tmp/fifo', S.IFIFO | 0o600); mknod('/tmp/null', S.IFCHR | 0o666, makedev(1, 3));
+ *
+ * @example
+ * ```ts
+ * mknod('/tmp/fifo', S.IFIFO | 0o600);
+ * mknod('/tmp/null', S.IFCHR | 0o666, makedev(1, 3));
+ * ```
+ * @see https://man7.org/linux/man-pages/man2/mknod.2.html
  */
 export function mknod(path: PathLike, fileMode: number, dev: number = 0): void {
   const [p, text] = pathArg(path);
   check(raw.mknodat(AT_FDCWD, p, int(fileMode, 'mode', 0, 0o177777), int(dev, 'dev', 0, 2 ** 32 - 1)), 'mknod', text);
 }
 
-/** mknodat: mknod relative to a directory. @example mknodat(dir, 'fifo', S.IFIFO | 0o600); */
+/**
+ * Create a special file relative to a directory, as mknod does.
+ *
+ * @example
+ * ```ts
+ * mknodat(dir, 'fifo', S.IFIFO | 0o600);
+ * ```
+ * @see https://man7.org/linux/man-pages/man2/mknodat.2.html
+ */
 export function mknodat(dirfd: FdLike, path: PathLike, fileMode: number, dev: number = 0): void {
   const d = fdNum(dirfd, 'mknodat');
   const [p, text] = pathArg(path);

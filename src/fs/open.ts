@@ -13,7 +13,18 @@ const { O, AT, CLOSE_RANGE, RESOLVE, MFD } = abi;
 export type PathLike = string | Buffer | URL;
 export type Mode = number | string;
 
-/** Open a file: open('/etc/hosts'), open(p, 'wronly, creat, trunc', 0o644). Returns an Fd. */
+/**
+ * Open a file and return it as an Fd; flags default to 'rdonly', the mode (used with 'creat') to 0o666 less the umask.
+ *
+ * Throws a SyscallError ENOENT when the path does not exist and 'creat' is not given.
+ *
+ * @example
+ * ```ts
+ * const hosts = open('/etc/hosts');
+ * const out = open('/tmp/out', 'wronly, creat, trunc', 0o644);
+ * ```
+ * @see https://man7.org/linux/man-pages/man2/open.2.html
+ */
 export function open(path: PathLike, how: Flags = 'rdonly', perm: Mode = 0o666): Fd {
   const p = checkPath(path);
   const f = oFlags(how);
@@ -23,7 +34,12 @@ export function open(path: PathLike, how: Flags = 'rdonly', perm: Mode = 0o666):
 
 /**
  * Open `path` relative to the directory `dirfd` (an Fd, a number, or AT.FDCWD for the working directory).
- * @example const f = openat(dir, 'notes.txt', 'wronly, creat', 0o600);
+ *
+ * @example
+ * ```ts
+ * const f = openat(dir, 'notes.txt', 'wronly, creat', 0o600);
+ * ```
+ * @see https://man7.org/linux/man-pages/man2/openat.2.html
  */
 export function openat(dirfd: FdLike, path: PathLike, how: Flags = 'rdonly', perm: Mode = 0o666): Fd {
   const d = fdNum(dirfd, 'openat');
@@ -41,8 +57,13 @@ export interface OpenHow {
 }
 
 /**
- * openat2: openat with RESOLVE flags that restrict how the path resolves.
- * @example openat2(dir, '../x', { flags: 'rdonly', resolve: 'beneath' }); // throws EXDEV: '..' escapes dir
+ * Open a file relative to a directory, as openat does, with RESOLVE flags that restrict how the path resolves.
+ *
+ * @example
+ * ```ts
+ * openat2(dir, '../x', { flags: 'rdonly', resolve: 'beneath' }); // throws EXDEV: '..' escapes dir
+ * ```
+ * @see https://man7.org/linux/man-pages/man2/openat2.2.html
  */
 export function openat2(dirfd: FdLike, path: PathLike, how: OpenHow | Flags = {}): Fd {
   const d = fdNum(dirfd, 'openat2');
@@ -57,8 +78,14 @@ export function openat2(dirfd: FdLike, path: PathLike, how: OpenHow | Flags = {}
 }
 
 /**
- * creat: create (or truncate) a file and open it write-only.
- * @example const f = creat('/tmp/out', 0o644); f.write('x');
+ * Create (or truncate) a file and open it write-only.
+ *
+ * @example
+ * ```ts
+ * const f = creat('/tmp/out', 0o644);
+ * f.write('x');
+ * ```
+ * @see https://man7.org/linux/man-pages/man2/creat.2.html
  */
 export function creat(path: PathLike, perm: Mode = 0o666): Fd {
   const [p, text] = pathArg(path);
@@ -67,9 +94,14 @@ export function creat(path: PathLike, perm: Mode = 0o666): Fd {
 }
 
 /**
- * close_range: close (or, with 'cloexec', mark close-on-exec) every descriptor from `first` to `last`; the Fds that
- * owned closed numbers forget them.
- * @example close_range(3, 2 ** 32 - 1, 'cloexec'); // before an exec
+ * Close (or, with 'cloexec', mark close-on-exec) every descriptor from `first` to `last`; the Fds that owned closed
+ * numbers forget them.
+ *
+ * @example
+ * ```ts
+ * close_range(3, 2 ** 32 - 1, 'cloexec'); // before an exec
+ * ```
+ * @see https://man7.org/linux/man-pages/man2/close_range.2.html
  */
 export function close_range(first: number, last: number = 2 ** 32 - 1, how: Flags = 0): void {
   const lo = int(first, 'first', 0, 2 ** 32 - 1);
@@ -80,7 +112,16 @@ export function close_range(first: number, last: number = 2 ** 32 - 1, how: Flag
   if (!(f & CLOSE_RANGE.CLOEXEC)) forgetRange(lo, hi);
 }
 
-/** Close a descriptor: an Fd (idempotent) or a number (whichever Fd owned it forgets it). */
+/**
+ * Close a descriptor: an Fd (idempotent) or a number (whichever Fd owned it forgets it).
+ *
+ * @example
+ * ```ts
+ * close(fd);
+ * close(7); // whichever Fd owned descriptor 7 forgets it
+ * ```
+ * @see https://man7.org/linux/man-pages/man2/close.2.html
+ */
 export function close(fd: FdLike): void {
   if (isFd(fd)) return fd.close();
   const n = fdNum(fd, 'close');
@@ -90,8 +131,14 @@ export function close(fd: FdLike): void {
 }
 
 /**
- * memfd_create: an anonymous file in memory, MFD flags ('cloexec', 'allow_sealing', 'noexec_seal', 'hugetlb').
- * @example const m = memfd_create('scratch', 'cloexec, allow_sealing');
+ * Create an anonymous file in memory and return it as an Fd; MFD flags ('cloexec', 'allow_sealing', 'noexec_seal',
+ * 'hugetlb').
+ *
+ * @example
+ * ```ts
+ * const m = memfd_create('scratch', 'cloexec, allow_sealing');
+ * ```
+ * @see https://man7.org/linux/man-pages/man2/memfd_create.2.html
  */
 export function memfd_create(name: string, how: Flags = 0): Fd {
   const [p, text] = pathArg(name, 'name');

@@ -9,7 +9,15 @@ import { oFlags, off, offPtr, iovecs, withIov } from './common.ts';
 
 const { SPLICE } = abi;
 
-/** pipe2: a pipe as [readEnd, writeEnd], O flags ('cloexec', 'nonblock', 'direct'). @example const [r, w] = pipe2('cloexec'); */
+/**
+ * Create a pipe, returned as [readEnd, writeEnd]; O flags ('cloexec', 'nonblock', 'direct').
+ *
+ * @example
+ * ```ts
+ * const [r, w] = pipe2('cloexec');
+ * ```
+ * @see https://man7.org/linux/man-pages/man2/pipe2.2.html
+ */
 export function pipe2(how: Flags = 0): [Fd, Fd] {
   const fds = new Int32Array(2);
   const f = oFlags(how);
@@ -20,9 +28,16 @@ export function pipe2(how: Flags = 0): [Fd, Fd] {
 const spliceFlags = (f: Flags) => flags(SPLICE, 'SPLICE', 'SPLICE_F_', f);
 
 /**
- * splice: move up to `len` bytes between a pipe and another fd without copying through user space; SPLICE flags
- * ('move', 'nonblock', 'more'). Offsets as in copy_file_range (null for pipes). Blocks the thread on an empty pipe.
- * @example splice(file, 0, w, null, 4096);
+ * Move up to `len` bytes between a pipe and another fd without copying through user space; SPLICE flags ('move',
+ * 'nonblock', 'more').
+ *
+ * Offsets as in copy_file_range (null for pipes). Blocks the thread on an empty pipe.
+ *
+ * @example
+ * ```ts
+ * splice(file, 0, w, null, 4096);
+ * ```
+ * @see https://man7.org/linux/man-pages/man2/splice.2.html
  */
 export function splice(fdIn: FdLike, offIn: number | bigint | null, fdOut: FdLike, offOut: number | bigint | null, len: number | bigint, how: Flags = 0): number {
   const i = fdNum(fdIn, 'splice');
@@ -30,7 +45,15 @@ export function splice(fdIn: FdLike, offIn: number | bigint | null, fdOut: FdLik
   return check(raw.splice(i, offPtr(offIn, 'offIn'), o, offPtr(offOut, 'offOut'), sys.sizeArg(off(len, 'len')), spliceFlags(how)), 'splice');
 }
 
-/** tee: duplicate up to `len` bytes from one pipe into another without consuming them. @example tee(r1, w2, 65536); */
+/**
+ * Duplicate up to `len` bytes from one pipe into another without consuming them.
+ *
+ * @example
+ * ```ts
+ * tee(r1, w2, 65536);
+ * ```
+ * @see https://man7.org/linux/man-pages/man2/tee.2.html
+ */
 export function tee(fdIn: FdLike, fdOut: FdLike, len: number | bigint, how: Flags = 0): number {
   const i = fdNum(fdIn, 'tee');
   const o = fdNum(fdOut, 'tee');
@@ -38,9 +61,15 @@ export function tee(fdIn: FdLike, fdOut: FdLike, len: number | bigint, how: Flag
 }
 
 /**
- * vmsplice: map Buffers (or strings) into a pipe's write end, or read a pipe's read end into Buffers. Into a pipe, the
- * pipe references the Buffers' pages: do not change them until the data has been read.
- * @example vmsplice(w, [bufferFrom('hello')]); // 5
+ * Map Buffers (or strings) into a pipe's write end, or read a pipe's read end into Buffers.
+ *
+ * Into a pipe, the pipe references the Buffers' pages: do not change them until the data has been read.
+ *
+ * @example
+ * ```ts
+ * vmsplice(w, [Buffer.from('hello')]); // 5
+ * ```
+ * @see https://man7.org/linux/man-pages/man2/vmsplice.2.html
  */
 export function vmsplice(fd: FdLike, bufs: readonly (Bytes | string)[], how: Flags = 0): number {
   const n = fdNum(fd, 'vmsplice');

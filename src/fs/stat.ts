@@ -12,12 +12,23 @@ import type { PathLike } from './open.ts';
 const { AT, STATX, S } = abi;
 
 /**
- * File status, with friendly getters over the kernel's struct stat (and isFile(), isDirectory(), ...). Where the arch's
- * struct stat is not 64-bit clean (32-bit arches, mips64) the stat calls use statx and a Stat is a view of a struct
- * statx: the friendly getters are the same, the raw st_* members are stx_* members there.
+ * File status, with friendly getters over the kernel's struct stat (and isFile(), isDirectory(), ...).
+ *
+ * Where the arch's struct stat is not 64-bit clean (32-bit arches, mips64) the stat calls use statx and a Stat is a
+ * view of a struct statx: the friendly getters are the same, the raw st_* members are stx_* members there.
  *
  * Extends the generated struct the arch's stat calls fill (StatStruct in core/arch.ts): `abi.Stat` (struct stat), or
- * `abi.Statx` (struct statx). A class over a struct chosen per arch is named for its calls: stat, fstat, lstat, fstatat.
+ * `abi.Statx` (struct statx). A class over a struct chosen per arch is named for its calls: stat, fstat, lstat,
+ * fstatat.
+ *
+ * @example
+ * ```ts
+ * const st = stat('/etc/hosts');
+ * st.size; // a bigint
+ * st.mtime; // a Date
+ * st.isFile(); // true
+ * ```
+ * @see https://man7.org/linux/man-pages/man2/stat.2.html
  */
 export class Stat extends sys.StatStruct {
   get dev(): bigint { return BigInt(this.st_dev); }
@@ -75,7 +86,17 @@ if (sys.STAT_VIA_STATX) {
   for (const [name, get] of Object.entries(getters)) Object.defineProperty(Stat.prototype, name, { get, configurable: true });
 }
 
-/** fstat into `st` (reuse one for speed) or a fresh Stat. */
+/**
+ * The status of an open file, into `st` (reuse one for speed) or a fresh Stat.
+ *
+ * @example
+ * ```ts
+ * fstat(fd).size; // 6n
+ * const st = fstat(fd);
+ * fstat(fd, st); // the same Stat, refilled: no allocation
+ * ```
+ * @see https://man7.org/linux/man-pages/man2/fstat.2.html
+ */
 export function fstat(fd: FdLike, st: Stat = new Stat()): Stat {
   check(sys.fstat(fdNum(fd, 'fstat'), structArg(st, sys.StatStruct, 'st')), 'fstat');
   return st;
@@ -84,14 +105,30 @@ export function fstat(fd: FdLike, st: Stat = new Stat()): Stat {
 /** The buffer of a Stat view, checked to hold a whole struct stat (struct statx where the stat calls use statx). */
 const statBuffer = (st: Stat): Uint8Array => structArg(st, sys.StatStruct, 'st');
 
-/** stat: status of the file a path names (following symlinks), into `st` or a fresh Stat. @example stat('/').isDirectory(); // true */
+/**
+ * The status of the file a path names (following symlinks), into `st` or a fresh Stat.
+ *
+ * @example
+ * ```ts
+ * stat('/').isDirectory(); // true
+ * ```
+ * @see https://man7.org/linux/man-pages/man2/stat.2.html
+ */
 export function stat(path: PathLike, st: Stat = new Stat()): Stat {
   const [p, text] = pathArg(path);
   check(sys.fstatat(AT_FDCWD, p, statBuffer(st), 0), 'stat', text);
   return st;
 }
 
-/** lstat: like stat, but of a symlink itself. @example lstat('/tmp/link').isSymbolicLink(); // true */
+/**
+ * The status of the file a path names, like stat, but of a symlink itself rather than its target.
+ *
+ * @example
+ * ```ts
+ * lstat('/tmp/link').isSymbolicLink(); // true
+ * ```
+ * @see https://man7.org/linux/man-pages/man2/lstat.2.html
+ */
 export function lstat(path: PathLike, st: Stat = new Stat()): Stat {
   const [p, text] = pathArg(path);
   check(sys.fstatat(AT_FDCWD, p, statBuffer(st), AT.SYMLINK_NOFOLLOW), 'lstat', text);
@@ -99,8 +136,13 @@ export function lstat(path: PathLike, st: Stat = new Stat()): Stat {
 }
 
 /**
- * fstatat (newfstatat): stat relative to a directory fd, AT flags ('symlink_nofollow', 'empty_path', 'no_automount').
- * @example fstatat(dir, 'link', 'symlink_nofollow').isSymbolicLink();
+ * The status of a file relative to a directory fd, with AT flags ('symlink_nofollow', 'empty_path', 'no_automount').
+ *
+ * @example
+ * ```ts
+ * fstatat(dir, 'link', 'symlink_nofollow').isSymbolicLink();
+ * ```
+ * @see https://man7.org/linux/man-pages/man2/fstatat.2.html
  */
 export function fstatat(dirfd: FdLike, path: PathLike, how: Flags = 0, st: Stat = new Stat()): Stat {
   const d = fdNum(dirfd, 'fstatat');
@@ -114,10 +156,19 @@ const nsOf = (t: InstanceType<typeof abi.StatxTimestamp>) => t.tv_sec * 10000000
 const dateOf = (ns: bigint) => new Date(Number(ns / 1000000n));
 
 /**
- * statx results with friendly getters. Check `mask` (or has()) for which fields the kernel filled.
+ * The result of statx, with friendly getters.
+ *
+ * Check `mask` (or has()) for which fields the kernel filled.
  *
  * Extends the generated `abi.Statx` (struct statx) on every arch, and keeps its name, as every class over one generated
  * struct does: statx() returns a Statx, which is `instanceof abi.Statx`.
+ *
+ * @example
+ * ```ts
+ * const stx = statx(AT.FDCWD, '/etc/hosts');
+ * if (stx.has('btime')) console.log(stx.btime);
+ * ```
+ * @see https://man7.org/linux/man-pages/man2/statx.2.html
  */
 export class Statx extends abi.Statx {
   /** STATX bits of the fields filled in. */
@@ -162,9 +213,14 @@ export interface Statx extends FileTypeTests {}
 withFileTypeTests(Statx);
 
 /**
- * statx: extended status, `mask` of the STATX fields wanted (default 'basic_stats, btime'), AT flags
+ * The extended status of a file: `mask` names the STATX fields wanted (default 'basic_stats, btime'), AT flags
  * ('symlink_nofollow', 'empty_path' with path '' for the fd itself, 'statx_dont_sync').
- * @example statx(AT.FDCWD, '/etc/hosts').btime; // Date of creation, if has('btime')
+ *
+ * @example
+ * ```ts
+ * statx(AT.FDCWD, '/etc/hosts').btime; // Date of creation, if has('btime')
+ * ```
+ * @see https://man7.org/linux/man-pages/man2/statx.2.html
  */
 export function statx(dirfd: FdLike, path: PathLike, how: Flags = 0, mask: Flags = 'basic_stats, btime', stx: Statx = new Statx()): Statx {
   const d = fdNum(dirfd, 'statx');
@@ -180,8 +236,15 @@ export function statx(dirfd: FdLike, path: PathLike, how: Flags = 0, mask: Flags
  * statfs has 32-bit counts (the same members).
  *
  * Extends the generated struct the arch's statfs calls fill (StatfsStruct in core/arch.ts): `abi.Statfs` (struct
- * statfs), or `abi.Statfs64` (struct statfs64). A class over a struct chosen per arch is named for its calls: statfs and
- * fstatfs (so it is not always an `abi.Statfs`).
+ * statfs), or `abi.Statfs64` (struct statfs64). A class over a struct chosen per arch is named for its calls: statfs
+ * and fstatfs (so it is not always an `abi.Statfs`).
+ *
+ * @example
+ * ```ts
+ * statfs('/').type; // 0xef53 on ext4
+ * statfs('/').bavail; // free blocks for unprivileged users
+ * ```
+ * @see https://man7.org/linux/man-pages/man2/statfs.2.html
  */
 export class Statfs extends sys.StatfsStruct {
   /** The filesystem's magic number (0xef53 for ext4, 0x01021994 for tmpfs). */
@@ -201,14 +264,30 @@ export class Statfs extends sys.StatfsStruct {
 
 const statfsBuffer = (s: Statfs): Uint8Array => structArg(s, sys.StatfsStruct, 'sfs', sys.StatfsStruct.size, 'Statfs');
 
-/** statfs: statistics of the filesystem holding `path`. @example statfs('/').bavail * BigInt(statfs('/').bsize); */
+/**
+ * Statistics of the filesystem holding `path`.
+ *
+ * @example
+ * ```ts
+ * statfs('/').bavail * BigInt(statfs('/').bsize);
+ * ```
+ * @see https://man7.org/linux/man-pages/man2/statfs.2.html
+ */
 export function statfs(path: PathLike, sfs: Statfs = new Statfs()): Statfs {
   const [p, text] = pathArg(path);
   check(sys.statfs(p, statfsBuffer(sfs)), 'statfs', text);
   return sfs;
 }
 
-/** fstatfs: statistics of the filesystem holding an open file. @example fd.fstatfs().type; */
+/**
+ * Statistics of the filesystem holding an open file.
+ *
+ * @example
+ * ```ts
+ * fd.fstatfs().type;
+ * ```
+ * @see https://man7.org/linux/man-pages/man2/fstatfs.2.html
+ */
 export function fstatfs(fd: FdLike, sfs: Statfs = new Statfs()): Statfs {
   check(sys.fstatfs(fdNum(fd, 'fstatfs'), statfsBuffer(sfs)), 'fstatfs');
   return sfs;

@@ -43,8 +43,13 @@ function timespecs(atime: unknown, mtime: unknown): Buffer {
 }
 
 /**
- * utimensat: set the access and modification times of a file relative to a directory, AT flags ('symlink_nofollow').
- * @example utimensat(AT.FDCWD, 'f', new Date('2020-01-01'), 'omit'); // atime set, mtime unchanged
+ * Set the access and modification times of a file relative to a directory, AT flags ('symlink_nofollow').
+ *
+ * @example
+ * ```ts
+ * utimensat(AT.FDCWD, 'f', new Date('2020-01-01'), 'omit'); // atime set, mtime unchanged
+ * ```
+ * @see https://man7.org/linux/man-pages/man2/utimensat.2.html
  */
 export function utimensat(dirfd: FdLike, path: PathLike, atime: Time = 'now', mtime: Time = 'now', at: Flags = 0): void {
   const d = fdNum(dirfd, 'utimensat');
@@ -52,7 +57,15 @@ export function utimensat(dirfd: FdLike, path: PathLike, atime: Time = 'now', mt
   check(sys.utimensat(d, p, timespecs(atime, mtime), atFlags(at)), 'utimensat', text);
 }
 
-/** futimens: set the times of an open file. @example fd.futimens(1700000000, 1700000000n * 10n ** 9n); */
+/**
+ * Set the times of an open file.
+ *
+ * @example
+ * ```ts
+ * fd.futimens(1700000000, 1700000000n * 10n ** 9n);
+ * ```
+ * @see https://man7.org/linux/man-pages/man2/utimensat.2.html
+ */
 export function futimens(fd: FdLike, atime: Time = 'now', mtime: Time = 'now'): void {
   check(sys.utimensat(fdNum(fd, 'futimens'), null, timespecs(atime, mtime), 0), 'futimens');
 }

@@ -27,7 +27,15 @@ function sized(call: (buf: Buffer | null, size: number) => number, syscall: stri
 
 const names = (b: Buffer) => b.toString('utf8').split('\0').filter((s) => s !== '');
 
-/** setxattr: set an extended attribute, XATTR flags ('create': EEXIST if set; 'replace': ENODATA if not). @example setxattr(p, 'user.tag', 'blue'); */
+/**
+ * Set an extended attribute, XATTR flags ('create': EEXIST if set; 'replace': ENODATA if not).
+ *
+ * @example
+ * ```ts
+ * setxattr(p, 'user.tag', 'blue');
+ * ```
+ * @see https://man7.org/linux/man-pages/man2/setxattr.2.html
+ */
 export function setxattr(path: PathLike, name: string, value: Bytes | string, how: Flags = 0): void {
   const [p, text] = pathArg(path);
   const k = xattrName(name);
@@ -36,7 +44,15 @@ export function setxattr(path: PathLike, name: string, value: Bytes | string, ho
   check(raw.setxattr(p, k, v, lengthOf(v), f), 'setxattr', text);
 }
 
-/** lsetxattr: setxattr on a symlink itself. @example lsetxattr(link, 'trusted.x', 'y'); */
+/**
+ * Set an extended attribute of a symlink itself, not of its target.
+ *
+ * @example
+ * ```ts
+ * lsetxattr('/tmp/link', 'trusted.x', 'y');
+ * ```
+ * @see https://man7.org/linux/man-pages/man2/lsetxattr.2.html
+ */
 export function lsetxattr(path: PathLike, name: string, value: Bytes | string, how: Flags = 0): void {
   const [p, text] = pathArg(path);
   const k = xattrName(name);
@@ -45,7 +61,15 @@ export function lsetxattr(path: PathLike, name: string, value: Bytes | string, h
   check(raw.lsetxattr(p, k, v, lengthOf(v), f), 'lsetxattr', text);
 }
 
-/** fsetxattr: setxattr on an open file. @example fd.fsetxattr('user.tag', bufferFrom([1, 2])); */
+/**
+ * Set an extended attribute of an open file.
+ *
+ * @example
+ * ```ts
+ * fd.fsetxattr('user.tag', Buffer.from([1, 2]));
+ * ```
+ * @see https://man7.org/linux/man-pages/man2/fsetxattr.2.html
+ */
 export function fsetxattr(fd: FdLike, name: string, value: Bytes | string, how: Flags = 0): void {
   const n = fdNum(fd, 'fsetxattr');
   const k = xattrName(name);
@@ -54,7 +78,15 @@ export function fsetxattr(fd: FdLike, name: string, value: Bytes | string, how: 
   check(raw.fsetxattr(n, k, v, lengthOf(v), f), 'fsetxattr');
 }
 
-/** getxattr: an extended attribute's value, a Buffer, or a string with an encoding. @example getxattr(p, 'user.tag', 'utf8'); // 'blue' */
+/**
+ * The value of an extended attribute, as a Buffer, or a string with an encoding.
+ *
+ * @example
+ * ```ts
+ * getxattr(p, 'user.tag', 'utf8'); // 'blue'
+ * ```
+ * @see https://man7.org/linux/man-pages/man2/getxattr.2.html
+ */
 export function getxattr(path: PathLike, name: string): Buffer;
 export function getxattr(path: PathLike, name: string, encoding: BufferEncoding): string;
 export function getxattr(path: PathLike, name: string, encoding: NameEncoding = 'buffer'): Buffer | string {
@@ -63,7 +95,15 @@ export function getxattr(path: PathLike, name: string, encoding: NameEncoding = 
   return encode(sized((b, s) => raw.getxattr(p, nm, b, s), 'getxattr', text), encoding);
 }
 
-/** lgetxattr: getxattr of a symlink itself. @example lgetxattr(link, 'trusted.x'); */
+/**
+ * The value of an extended attribute of a symlink itself, not of its target.
+ *
+ * @example
+ * ```ts
+ * lgetxattr('/tmp/link', 'trusted.x');
+ * ```
+ * @see https://man7.org/linux/man-pages/man2/lgetxattr.2.html
+ */
 export function lgetxattr(path: PathLike, name: string): Buffer;
 export function lgetxattr(path: PathLike, name: string, encoding: BufferEncoding): string;
 export function lgetxattr(path: PathLike, name: string, encoding: NameEncoding = 'buffer'): Buffer | string {
@@ -72,7 +112,15 @@ export function lgetxattr(path: PathLike, name: string, encoding: NameEncoding =
   return encode(sized((b, s) => raw.lgetxattr(p, nm, b, s), 'lgetxattr', text), encoding);
 }
 
-/** fgetxattr: getxattr of an open file. @example fd.fgetxattr('user.tag', 'utf8'); */
+/**
+ * The value of an extended attribute of an open file.
+ *
+ * @example
+ * ```ts
+ * fd.fgetxattr('user.tag', 'utf8');
+ * ```
+ * @see https://man7.org/linux/man-pages/man2/fgetxattr.2.html
+ */
 export function fgetxattr(fd: FdLike, name: string): Buffer;
 export function fgetxattr(fd: FdLike, name: string, encoding: BufferEncoding): string;
 export function fgetxattr(fd: FdLike, name: string, encoding: NameEncoding = 'buffer'): Buffer | string {
@@ -81,37 +129,85 @@ export function fgetxattr(fd: FdLike, name: string, encoding: NameEncoding = 'bu
   return encode(sized((b, s) => raw.fgetxattr(n, nm, b, s), 'fgetxattr'), encoding);
 }
 
-/** listxattr: the names of a file's extended attributes. @example listxattr(p); // ['user.tag'] */
+/**
+ * The names of a file's extended attributes.
+ *
+ * @example
+ * ```ts
+ * listxattr(p); // ['user.tag']
+ * ```
+ * @see https://man7.org/linux/man-pages/man2/listxattr.2.html
+ */
 export function listxattr(path: PathLike): string[] {
   const [p, text] = pathArg(path);
   return names(sized((b, s) => raw.listxattr(p, b, s), 'listxattr', text));
 }
 
-/** llistxattr: listxattr of a symlink itself. @example llistxattr(link); */
+/**
+ * The names of a symlink's own extended attributes.
+ *
+ * @example
+ * ```ts
+ * llistxattr('/tmp/link');
+ * ```
+ * @see https://man7.org/linux/man-pages/man2/llistxattr.2.html
+ */
 export function llistxattr(path: PathLike): string[] {
   const [p, text] = pathArg(path);
   return names(sized((b, s) => raw.llistxattr(p, b, s), 'llistxattr', text));
 }
 
-/** flistxattr: listxattr of an open file. @example fd.flistxattr(); */
+/**
+ * The names of an open file's extended attributes.
+ *
+ * @example
+ * ```ts
+ * fd.flistxattr();
+ * ```
+ * @see https://man7.org/linux/man-pages/man2/flistxattr.2.html
+ */
 export function flistxattr(fd: FdLike): string[] {
   const n = fdNum(fd, 'flistxattr');
   return names(sized((b, s) => raw.flistxattr(n, b, s), 'flistxattr'));
 }
 
-/** removexattr: remove an extended attribute. @example removexattr(p, 'user.tag'); */
+/**
+ * Remove an extended attribute.
+ *
+ * @example
+ * ```ts
+ * removexattr(p, 'user.tag');
+ * ```
+ * @see https://man7.org/linux/man-pages/man2/removexattr.2.html
+ */
 export function removexattr(path: PathLike, name: string): void {
   const [p, text] = pathArg(path);
   check(raw.removexattr(p, xattrName(name)), 'removexattr', text);
 }
 
-/** lremovexattr: removexattr on a symlink itself. @example lremovexattr(link, 'trusted.x'); */
+/**
+ * Remove an extended attribute of a symlink itself, not of its target.
+ *
+ * @example
+ * ```ts
+ * lremovexattr('/tmp/link', 'trusted.x');
+ * ```
+ * @see https://man7.org/linux/man-pages/man2/lremovexattr.2.html
+ */
 export function lremovexattr(path: PathLike, name: string): void {
   const [p, text] = pathArg(path);
   check(raw.lremovexattr(p, xattrName(name)), 'lremovexattr', text);
 }
 
-/** fremovexattr: removexattr on an open file. @example fd.fremovexattr('user.tag'); */
+/**
+ * Remove an extended attribute of an open file.
+ *
+ * @example
+ * ```ts
+ * fd.fremovexattr('user.tag');
+ * ```
+ * @see https://man7.org/linux/man-pages/man2/fremovexattr.2.html
+ */
 export function fremovexattr(fd: FdLike, name: string): void {
   check(raw.fremovexattr(fdNum(fd, 'fremovexattr'), xattrName(name)), 'fremovexattr');
 }
