@@ -53,6 +53,7 @@ export const EXCLUDED: Record<string, string> = {
     '10.0, though every slice failed at its start); run it with --fuzz',
   'layers.test.ts': 'host tooling: reads the imports of the build-time sources, which the compiled tree does not ship',
   'api.test.ts': 'host tooling: the public API read by TypeScript\'s checker from the sources (the same on any host)',
+  'docs.test.ts': 'host tooling: reads the doc comments of the sources with TypeScript\'s checker (the same on any host)',
   'types.test.ts': 'host tooling: TypeScript\'s checker over the sources and the generated types (the same on any host)',
   'harness.test.ts': 'host tooling: runs the harness (tsx, ftrace of cgroup events) on fixtures, as npm test does',
 };
