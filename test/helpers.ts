@@ -1,5 +1,5 @@
 // Shared by the tests: a scratch copy of abi/ to break on purpose, and one cached ctest run of the real spec.
-import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ABI_DIR, ROOT, loadSpec, resolveArch } from '../tools/lib/spec.ts';
@@ -28,3 +28,15 @@ export async function ctest(abiDir: string, opts: { kinds?: Kind[]; name?: strin
 export const mismatches = (run: CtestRun) => run.results.filter((r) => r.status === 'mismatch');
 
 export { ROOT, ABI_DIR };
+
+/**
+ * The library's hand-written modules: every .ts (or, where the suite runs compiled, .js) file under src/, in its
+ * domain folders too (src/core, src/fs, ...), but not src/generated. Sorted.
+ */
+export function librarySources(dir = join(ROOT, 'src')): string[] {
+  return readdirSync(dir).sort().flatMap((f) => {
+    const p = join(dir, f);
+    if (statSync(p).isDirectory()) return p === join(ROOT, 'src', 'generated') ? [] : librarySources(p);
+    return /\.(ts|js)$/.test(f) && !f.endsWith('.d.ts') ? [p] : [];
+  });
+}

@@ -6,7 +6,7 @@
 // Under emulation (the suite run by a foreign Node), nothing is compiled: the FFI test uses the library and plan that
 // `npm run roundtrip -- --arch <arch>` left in build/roundtrip/<arch>/, or skips saying so.
 import test from 'ava';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { ABI_DIR, ROOT, loadSpec, resolveArch, type SpecFiles } from '../tools/lib/spec.ts';
@@ -17,6 +17,7 @@ import {
   roundtrip, roundtripArch, specDigest, writeSets, type Built, type Views,
 } from '../ctest/roundtrip.ts';
 import { HOST_ARCH } from '../src/generated/index.ts';
+import { librarySources } from './helpers.ts';
 
 const files = loadSpec();
 const onHost = process.arch === 'x64';
@@ -31,8 +32,8 @@ const typescript = import.meta.url.endsWith('.ts');
 function usedStructs(): string[] {
   const classes = new Set([...resolveArch(files, 'x86_64').structs.keys()].map(className));
   const used = new Set<string>();
-  for (const f of readdirSync(join(ROOT, 'src')).filter((f) => /\.[jt]s$/.test(f) && !f.endsWith('.d.ts'))) {
-    for (const m of readFileSync(join(ROOT, 'src', f), 'utf8').matchAll(/\babi\.([A-Z]\w*)/g)) if (classes.has(m[1])) used.add(m[1]);
+  for (const f of librarySources()) {
+    for (const m of readFileSync(f, 'utf8').matchAll(/\babi\.([A-Z]\w*)/g)) if (classes.has(m[1])) used.add(m[1]);
   }
   return [...used].sort();
 }
