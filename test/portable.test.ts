@@ -3,29 +3,18 @@
 // call per-arch syscalls only through src/core/arch.ts (select()); every other `raw.X(` in their source must exist
 // on every one of these arches, and this test reads the source to check it.
 import test from 'ava';
-import { readFileSync, readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
 import { TARGETS } from '../tools/lib/targets.ts';
 import { loadArch, ARCH_NAMES, type ArchAbi, type ArchName } from '../src/generated/index.ts';
 import { abi } from '../src/core/abi.ts';
 import * as sys from '../src/core/arch.ts';
 import * as words from '../src/core/words.ts';
-import { OPS, select, HOST, type Selection } from '../src/core/arch.ts';
+import { OPS, select, statTime64, HOST, type Selection } from '../src/core/arch.ts';
+import { librarySources } from './helpers.ts';
 
-const SRC = fileURLToPath(new URL('../src/', import.meta.url));
 // the hand-written modules (generated code is the spec's business): TypeScript, or the JavaScript compiled from it
-// where the suite runs compiled (qemu/suite.ts)
-const isModule = (f: string) => /\.(ts|js)$/.test(f) && !f.endsWith('.d.ts');
-/** The modules under `dir`, in its subdirectories too (src/core, src/fs, ...), but not src/generated. */
-function modules(dir: string): string[] {
-  return readdirSync(dir).sort().flatMap((f) => {
-    const p = join(dir, f);
-    if (statSync(p).isDirectory()) return p === join(SRC, 'generated') ? [] : modules(p);
-    return isModule(f) ? [p] : [];
-  });
-}
-const MODULES = modules(SRC);
+// where the suite runs compiled (qemu/suite.ts), in every domain folder
+const MODULES = librarySources();
 const source = MODULES.map((f) => readFileSync(f, 'utf8').replace(/\/\/.*$|\/\*[\s\S]*?\*\//gm, '')).join('\n');
 /** Every syscall the modules call by name: raw.X(...). */
 const RAW_CALLS = [...new Set([...source.matchAll(/\braw\.([A-Za-z_]\w*)\s*\(/g)].map((m) => m[1]))].sort();
@@ -197,4 +186,17 @@ test('a C long or pointer is a bigint on every arch: 4 bytes on 32-bit arches, r
     t.is(iov.iov_base, 0xdeadbeefn, `${arch}: a pointer`);
     t.is(typeof iov.iov_len, 'bigint', `${arch}: a size_t`);
   }
+});
+
+test('the stat choice follows the layout, not the arch\'s name: mips64el\'s 32-bit stat times under a new name still take statx', async (t) => {
+  // a port of a new arch of the n64 family (mipsisa64r6el) has mips64el's struct stat: nothing keyed by name may
+  // decide that its times are 32-bit
+  const renamed = (a: ArchAbi, name: string) => Object.create(a, { arch: { value: { ...a.arch, name } } }) as ArchAbi;
+  const mips = await loadArch('mips64el');
+  const x86 = await loadArch('x86_64');
+  t.false(statTime64(mips));
+  t.true(statTime64(x86));
+  t.is(select(renamed(mips, 'mipsisa64r6el')).calls.fstat, 'statx');
+  t.is(select(renamed(mips, 'mipsisa64r6el')).structs.stat, 'Statx');
+  t.is(select(renamed(x86, 'newarch64')).calls.fstat, 'fstat');
 });

@@ -51,10 +51,13 @@ export interface Selection extends Words {
 }
 
 /**
- * Arches with newfstatat whose struct stat is not 64-bit clean: mips64's n64 struct stat has 32-bit times (glibc's
- * STAT_HAS_TIME32), so they use statx like the 32-bit arches.
+ * Whether an arch's struct stat holds 64-bit times. Read from the layout, not from a list of arch names: a time
+ * member of 8 bytes reads as a bigint, one of 4 (mips64's n64 struct stat: glibc's STAT_HAS_TIME32) as a number.
+ * (On 32-bit arches a long reads as a bigint too, but there stat is not used: their 64-bit calls are.)
  */
-const STAT_TIME32 = new Set(['mips64', 'mips64el']);
+export function statTime64(a: ArchAbi): boolean {
+  return typeof new a.Stat().st_mtime === 'bigint';
+}
 
 /** The syscalls and structs the domain modules use on arch `a` (any arch of the spec, not only the host). */
 export function select(a: ArchAbi): Selection {
@@ -64,7 +67,7 @@ export function select(a: ArchAbi): Selection {
   const first = (...names: string[]) => names.find(has) ?? names[names.length - 1];
   const name = a.arch.name;
   const wide = a.arch.syscall.split64 === 'none';
-  const statNative = wide && has('fstat') && has('newfstatat') && !STAT_TIME32.has(name);
+  const statNative = wide && has('fstat') && has('newfstatat') && statTime64(a);
   const time64 = !wide && has('clock_gettime64');
   const ids32 = has('getuid32');
   const t = (plain: string, t64: string) => (time64 ? t64 : plain);
