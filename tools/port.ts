@@ -21,7 +21,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync, rmSync } from 'node
 import { join, relative } from 'node:path';
 import {
   ABI_DIR, ROOT, compareVersions, itemObject, itemSpec, isIoctlItem, ioctlType, loadSpec, resolveArch, valueAt, overridesOver,
-  type ArchFile, type ConstItem, type IntValue, type IocLayout, type IoctlSpec, type OverridesFile, type TypedefSpec,
+  type ArchFile, type SyscallsFile, type ConstItem, type IntValue, type IocLayout, type IoctlSpec, type OverridesFile, type TypedefSpec,
 } from './lib/spec.ts';
 import { formatJson } from './lib/format.ts';
 import { LayoutEngine } from './lib/layout.ts';
@@ -29,6 +29,7 @@ import { runCtest, type Target } from '../ctest/ctest.ts';
 import { TARGET_NAMES, describeChoice, ensureToolchains, targetFor, targetInfo, type TargetInfo } from './lib/targets.ts';
 import { SeccompTable } from './port/seccomp.ts';
 import { draftVariants } from './port/drafts.ts';
+import { COMMON_END, COMMON_FIRST, commonOffset } from './port/numbers.ts';
 
 export interface Extraction {
   arch: string;
@@ -141,7 +142,14 @@ export interface ApplyOptions {
   columnSince?: (name: string, x86since: string | undefined) => string;
   /** Numbers of spec syscalls newer than the headers, from another source, and a note saying which. */
   newerSyscalls?: Record<string, { nr: number; note: string }>;
+  /** This run has libseccomp's table (else entries taken from it earlier are kept as they are). */
+  seccomp?: boolean;
 }
+
+/** The note of a column entry whose number port took from libseccomp's table. */
+const FROM_SECCOMP = 'number from libseccomp';
+/** A column entry port owns: a number it took from another source than the headers (its note says which). */
+const ownNumber = (e: { note?: string }) => !!e.note?.startsWith('number from');
 
 const hex = (v: string | bigint | undefined) => (v === undefined ? 'nothing' : `0x${BigInt(v).toString(16)}`);
 
@@ -172,6 +180,49 @@ function iocLayout(files: ReturnType<typeof loadSpec>, x: Extraction, current?: 
   const found = known.find(fits);
   if (found) return { layout: found };
   return { layout: known[0], review: 'no known ioctl layout decodes the ioctl numbers of its headers: write the ioctl block from asm/ioctl.h' };
+}
+
+/**
+ * Write an arch's column of syscalls.json from an extraction: numbers from its headers; for syscalls newer than the
+ * headers, numbers from `opts.newerSyscalls` (port's own entries, made again on every run); review lines back.
+ */
+export function applyColumn(sc: SyscallsFile, x: Pick<Extraction, 'arch' | 'headers' | 'syscalls' | 'headerSyscalls'>, opts: ApplyOptions): string[] {
+  const report = { review: [] as string[] };
+  const newer = (since: string) => compareVersions(since, x.headers) > 0;
+  const sinceOf = (name: string) => opts.columnSince?.(name, sc.syscalls[name]?.arches.x86_64?.since) ?? x.headers;
+  for (const [name, s] of Object.entries(sc.syscalls)) {
+    const nr = x.syscalls[name] ?? x.headerSyscalls[name];
+    const cur = s.arches[x.arch];
+    if (nr !== undefined) {
+      s.arches[x.arch] = { ...cur, nr, since: cur?.since ?? sinceOf(name) };
+      if (s.arches[x.arch].note?.startsWith('number from')) delete s.arches[x.arch].note;
+    } else if (cur && !newer(cur.since)) {
+      delete s.arches[x.arch];
+      report.review.push(`syscall ${name}: not in the ${x.arch} headers, removed from its column`);
+    } else if (!cur || ownNumber(cur)) {
+      // port's own entries are made again on every run, from this run's inputs: a fix of those inputs shows at once;
+      // one from libseccomp's table stays when this run has no table (an input missing is not an input changed)
+      const fresh = opts.newerSyscalls?.[name];
+      if (fresh !== undefined && newer(sinceOf(name))) {
+        if (!(cur?.note?.startsWith(FROM_SECCOMP) && !opts.seccomp && !fresh.note.startsWith(FROM_SECCOMP))) {
+          s.arches[x.arch] = { ...fresh, since: sinceOf(name) };
+        }
+      } else if (cur && !(cur.note?.startsWith(FROM_SECCOMP) && !opts.seccomp)) {
+        delete s.arches[x.arch];
+        report.review.push(`syscall ${name}: removed from the ${x.arch} column of syscalls.json: its number (${cur.nr}) came from ${cur.note!.replace(/^number from (.*?): .*$/, '$1')}, which gives none now`);
+      }
+    }
+    if (Object.keys(s.arches).length === 0) delete sc.syscalls[name];
+  }
+  for (const [name, nr] of Object.entries(x.headerSyscalls)) {
+    if (sc.syscalls[name]) continue;
+    sc.syscalls[name] = { ret: 'long', args: [], note: 'found by npm run port: write its signature', arches: { [x.arch]: { nr, since: sinceOf(name) } } };
+    report.review.push(`syscall ${name} (${nr}): new, write its signature`);
+  }
+  sc.syscalls = Object.fromEntries(Object.entries(sc.syscalls).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  // columns in the target table's order (x86_64 first), whatever order arches were ported in
+  for (const s of Object.values(sc.syscalls)) s.arches = sortColumns(s.arches);
+  return report.review;
 }
 
 /** Turn an extraction into abi/ files. */
@@ -213,29 +264,7 @@ export function apply(abiDir: string, x: Extraction, opts: ApplyOptions): PortRe
 
   // 2. the syscall column
   const sc = files.syscalls.data;
-  const sinceOf = (name: string) => opts.columnSince?.(name, sc.syscalls[name]?.arches.x86_64?.since) ?? x.headers;
-  for (const [name, s] of Object.entries(sc.syscalls)) {
-    const nr = x.syscalls[name] ?? x.headerSyscalls[name];
-    const cur = s.arches[x.arch];
-    if (nr !== undefined) {
-      s.arches[x.arch] = { ...cur, nr, since: cur?.since ?? sinceOf(name) };
-      if (s.arches[x.arch].note?.startsWith('number from')) delete s.arches[x.arch].note;
-    } else if (cur && !newer(cur.since)) {
-      delete s.arches[x.arch];
-      report.review.push(`syscall ${name}: not in the ${x.arch} headers, removed from its column`);
-    } else if (!cur && opts.newerSyscalls?.[name] !== undefined && newer(sinceOf(name))) {
-      s.arches[x.arch] = { ...opts.newerSyscalls[name], since: sinceOf(name) };
-    }
-    if (Object.keys(s.arches).length === 0) delete sc.syscalls[name];
-  }
-  for (const [name, nr] of Object.entries(x.headerSyscalls)) {
-    if (sc.syscalls[name]) continue;
-    sc.syscalls[name] = { ret: 'long', args: [], note: 'found by npm run port: write its signature', arches: { [x.arch]: { nr, since: sinceOf(name) } } };
-    report.review.push(`syscall ${name} (${nr}): new, write its signature`);
-  }
-  sc.syscalls = Object.fromEntries(Object.entries(sc.syscalls).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
-  // columns in the target table's order (x86_64 first), whatever order arches were ported in
-  for (const s of Object.values(sc.syscalls)) s.arches = sortColumns(s.arches);
+  report.review.push(...applyColumn(sc, x, opts));
   write(files.syscalls.file, sc);
 
   // 3. constants: common values (reference arch) or overrides
@@ -412,9 +441,6 @@ export function apply(abiDir: string, x: Extraction, opts: ApplyOptions): PortRe
 
 const maxVersion = (a: string, b: string) => (compareVersions(a, b) >= 0 ? a : b);
 
-/** Since 5.1 every arch numbers new syscalls alike (x86_64's 424 and up), on top of these bases. */
-const GENERIC_BASE: Record<string, number> = { mips: 4000, mipsel: 4000, mips64: 5000, mips64el: 5000, alpha: 110, x32: 0x40000000 };
-
 /**
  * The `since` of a syscall on a target: libseccomp's kernel version for the arch when it says more than its 3.0 floor,
  * otherwise the later of x86_64's since and the arch's first kernel version.
@@ -427,19 +453,51 @@ export function columnSince(t: TargetInfo, sec?: SeccompTable) {
   };
 }
 
-/** Numbers of spec syscalls for a target from libseccomp's table, else from the generic numbering (x86_64 >= 424). */
-export function otherNumbers(abiDir: string, t: TargetInfo, sec?: SeccompTable): Record<string, { nr: number; note: string }> {
-  const out: Record<string, { nr: number; note: string }> = {};
-  for (const [name, s] of Object.entries(loadSpec(abiDir).syscalls.data.syscalls)) {
+/** Numbers of spec syscalls newer than a target's headers, and what a human should know about them. */
+export interface OtherNumbers {
+  numbers: Record<string, { nr: number; note: string }>;
+  review: string[];
+}
+
+/**
+ * Numbers of spec syscalls for a target from libseccomp's table, else from the common numbering (x86_64's 424 and
+ * up) at the arch's offset, measured from the common-numbered syscalls its headers have (`headerNumbers`; else its
+ * column in the spec). With neither, no number is made up: a review line says why.
+ */
+export function otherNumbers(abiDir: string, t: TargetInfo, sec?: SeccompTable, headerNumbers: Record<string, number> = {}): OtherNumbers {
+  const table = loadSpec(abiDir).syscalls.data.syscalls;
+  const x86: Record<string, number> = {};
+  const column: Record<string, number> = {};
+  for (const [name, s] of Object.entries(table)) {
+    if (s.arches.x86_64) x86[name] = s.arches.x86_64.nr;
+    if (s.arches[t.name]) column[name] = s.arches[t.name].nr;
+  }
+  const review: string[] = [];
+  let off = commonOffset(x86, headerNumbers);
+  let from = `its headers (${off.agree} syscalls)`;
+  if (off.offset === undefined) {
+    off = commonOffset(x86, column);
+    from = `its column in syscalls.json (${off.agree} syscalls)`;
+  }
+  if (off.conflicts.length) {
+    review.push(`syscalls.json, ${t.name}: the common numbering (x86_64's ${COMMON_FIRST} and up) sits at offset ${off.offset} in ${from}, but not for ${off.conflicts.join(', ')}: check those numbers in the headers' asm/unistd.h`);
+  }
+  const numbers: Record<string, { nr: number; note: string }> = {};
+  let unnumbered = 0;
+  for (const [name, s] of Object.entries(table)) {
     const e = t.seccomp ? sec?.get(name, t.seccomp) : undefined;
-    const x86 = s.arches.x86_64?.nr;
+    const x = s.arches.x86_64?.nr;
     const inTable = !!t.seccomp && !!sec?.names().includes(name);
-    if (e) out[name] = { nr: e.nr, note: `number from libseccomp's table (${sec!.version}): newer than the headers` };
-    else if (!inTable && x86 !== undefined && x86 >= 424 && x86 < 512) {
-      out[name] = { nr: x86 + (GENERIC_BASE[t.name] ?? 0), note: 'number from the common numbering of syscalls since 5.1: newer than the headers' };
+    if (e) numbers[name] = { nr: e.nr, note: `number from libseccomp's table (${sec!.version}): newer than the headers` };
+    else if (!inTable && x !== undefined && x >= COMMON_FIRST && x < COMMON_END) {
+      if (off.offset === undefined) unnumbered++;
+      else numbers[name] = { nr: x + off.offset, note: 'number from the common numbering of syscalls since 5.1: newer than the headers' };
     }
   }
-  return out;
+  if (unnumbered) {
+    review.push(`syscalls.json, ${t.name}: no syscall of the common numbering (x86_64's ${COMMON_FIRST} and up) in its headers or its column, so its offset is unknown and the ${unnumbered} syscalls newer than its headers got no number: add one of them (pidfd_send_signal) to its column by hand, with the number from the kernel's syscall table for the arch`);
+  }
+  return { numbers, review };
 }
 
 async function main() {
@@ -469,10 +527,12 @@ async function main() {
   const x = await extract(values.abi!, target, join(dir, 'c'), (m) => console.error(m));
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'extract.json'), JSON.stringify(x, null, 1));
+  const other = otherNumbers(values.abi!, info, sec, x.headerSyscalls);
   const report = apply(values.abi!, x, values.reference ? { reference: true, triplet: info.triplet } : {
     reference: false, triplet: info.triplet, syscall: info.syscall, columnSince: columnSince(info, sec),
-    newerSyscalls: otherNumbers(values.abi!, info, sec),
+    newerSyscalls: other.numbers, seccomp: !!sec,
   });
+  if (!values.reference) report.review.push(...other.review);
   if (!sec) report.review.push(`no libseccomp table (${relative(process.cwd(), secFile)}): each new column entry's since is the later of x86_64's and ${info.since}; see tools/port/seccomp.ts`);
   else if (info.seccomp) {
     // a cross-check of the two sources: libseccomp's numbers against the headers'
