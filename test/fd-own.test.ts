@@ -152,8 +152,10 @@ test('close(n) by number: the Fd that owned n forgets it and does not close the 
 (process.env.TSYSCALL_EMULATED ? test.skip : test)('ownership is shared by threads: a collected Fd of the main thread does not close a Worker\'s reuse of its number' + (process.env.TSYSCALL_EMULATED ? ' (skipped: the Worker loads the TypeScript sources through tsx, which the compiled suite on foreign arches does not ship)' : ''), (t) => {
   const r = child(`${PRELUDE}
     import { open } from ${SRC};
-    let n;
-    (() => { n = open('/dev/null').fileno; })(); // unreferenced from here on
+    // held until the worker has reused its number: collected earlier, it would close n before the worker runs, and the
+    // worker's close(n) would then close whatever the process opened as n meanwhile (a race under load, not the case)
+    const held = { fd: open('/dev/null') };
+    const n = held.fd.fileno;
     const w = new Worker(${worker(`
       src.close(workerData);
       const b = src.open('/etc/hostname');
@@ -163,6 +165,7 @@ test('close(n) by number: the Fd that owned n forgets it and does not close the 
     const done = exited(w);
     const reused = await message(w);
     await done;
+    held.fd = null; // unreferenced from here on
     for (let i = 0; i < 10; i++) { globalThis.gc(); await new Promise((r) => setTimeout(r, 10)); }
     console.log(reused === n, where(n));
   `);
