@@ -27,7 +27,7 @@ import { formatJson } from './lib/format.ts';
 import { LayoutEngine } from './lib/layout.ts';
 import { runCtest, type Target } from '../ctest/ctest.ts';
 import { TARGET_NAMES, describeChoice, ensureToolchains, targetFor, targetInfo, type TargetInfo } from './lib/targets.ts';
-import { SeccompTable } from './port/seccomp.ts';
+import { KVER_SUPPLEMENT, SeccompTable } from './port/seccomp.ts';
 import { draftVariants } from './port/drafts.ts';
 import { COMMON_END, COMMON_FIRST, commonOffset } from './port/numbers.ts';
 
@@ -229,7 +229,8 @@ export function applyColumn(sc: SyscallsFile, x: Pick<Extraction, 'arch' | 'head
 export function apply(abiDir: string, x: Extraction, opts: ApplyOptions): PortReport {
   const files = loadSpec(abiDir);
   const report: PortReport = { written: [], review: [], variants: [] };
-  // what is absent is decided again from this extraction
+  // what is absent is decided again from this extraction (except for what these headers cannot say: see below)
+  const prevAbsent = new Set(files.overrides[x.arch]?.data.absent ?? []);
   if (files.overrides[x.arch]) delete files.overrides[x.arch].data.absent;
   const write = (file: string, data: unknown) => {
     const text = formatJson(data);
@@ -285,19 +286,27 @@ export function apply(abiDir: string, x: Extraction, opts: ApplyOptions): PortRe
   const absent: string[] = [];
   for (const { file, data } of files.constants) {
     for (const [nsName, ns] of Object.entries(data.namespaces)) {
-      for (const [name, item] of Object.entries(ns.items)) {
+      // the common items, and the items only this arch has (an override of a name the common file lacks)
+      const ownItems = prev?.constants?.[nsName] ?? {};
+      const names = [...Object.keys(ns.items), ...Object.keys(ownItems).filter((k) => !(k in ns.items))];
+      for (const name of names) {
+        const extra = !(name in ns.items);
+        const item = extra ? ownItems[name] : ns.items[name];
         const id = `${nsName}.${name}`;
         const got = x.constants[id];
         const it = itemSpec(item) as ReturnType<typeof itemObject>;
+        const mine = prev?.constants?.[nsName]?.[name];
         if (got === undefined) {
           const why = x.errors?.[`const:${id}`] ?? '';
           const c = cNames.get(id) ?? '';
-          const mine = prev?.constants?.[nsName]?.[name];
           // an arch override may say the item came later on this arch (or in these headers)
           const since = (typeof mine === 'object' ? mine.since : undefined) ?? it.since ?? ns.since;
           if (brokenIds.has(id)) absent.push(id);
           else if (newer(since) || /compile-time constant/.test(why)) {
-            if (typeof mine === 'object' && mine.since) ((ov.constants ??= {})[nsName] ??= {})[name] = mine;
+            // these headers cannot say: what the arch's file says stays as it is (its value, its header list, its
+            // absence), so that a second run changes nothing
+            if (mine !== undefined) ((ov.constants ??= {})[nsName] ??= {})[name] = mine;
+            if (prevAbsent.has(id)) absent.push(id);
             continue;
           }
           // absent when the compiler does not know the name itself; otherwise the name is there but needs more than
@@ -314,7 +323,6 @@ export function apply(abiDir: string, x: Extraction, opts: ApplyOptions): PortRe
         if (isIoctlItem(item)) {
           // an ioctl's number is computed from its form and the arch's _IOC layout: the form stays; a number the
           // headers disagree with is an override on this arch (or, on the reference arch, a form to correct)
-          const mine = prev?.constants?.[nsName]?.[name];
           if (computed.get(id) === BigInt(got)) {
             if (mine !== undefined && !opts.reference) ((ov.constants ??= {})[nsName] ??= {})[name] = mine;
           } else if (opts.reference) {
@@ -339,7 +347,7 @@ export function apply(abiDir: string, x: Extraction, opts: ApplyOptions): PortRe
           if (typeof before === 'object' && !isIoctlItem(before) && before.was && at(before) === BigInt(got)) {
             ((ov.constants ??= {})[nsName] ??= {})[name] = before;
           } else if (typeof before === 'object') ((ov.constants ??= {})[nsName] ??= {})[name] = { ...it, ...before, value: asValue(got) };
-          else if (at(it) !== BigInt(got)) ((ov.constants ??= {})[nsName] ??= {})[name] = asValue(got);
+          else if (extra || at(it) !== BigInt(got)) ((ov.constants ??= {})[nsName] ??= {})[name] = asValue(got);
         }
       }
     }
@@ -383,7 +391,11 @@ export function apply(abiDir: string, x: Extraction, opts: ApplyOptions): PortRe
     report.review.push(`typedef ${name}: headers say size ${got[0]} align ${got[1]} signed ${got[2]}: write it by hand`);
   }
   for (const [name, t] of abi.typedefs) {
-    if (t.internal || x.typedefs[name] || (newer(t.since) && !brokenIds.has(`typedef:${name}`))) continue;
+    if (t.internal || x.typedefs[name]) continue;
+    if (newer(t.since) && !brokenIds.has(`typedef:${name}`)) {
+      if (prevAbsent.has(`typedef:${name}`)) absent.push(`typedef:${name}`);
+      continue;
+    }
     const why = x.errors?.[`typedef:${name}`] ?? '';
     // it exists, but not as the kind of type the spec says (a struct where the spec has an integer)
     if (/non-scalar|invalid operands|aggregate value|cannot convert/.test(why)) {
@@ -393,7 +405,11 @@ export function apply(abiDir: string, x: Extraction, opts: ApplyOptions): PortRe
 
   // 5. struct layouts: report what the engine gets wrong on this arch
   for (const [name, s] of abi.structs) {
-    if (s.internal || x.structs[name] || (newer(s.since) && !brokenIds.has(`struct:${name}`))) continue;
+    if (s.internal || x.structs[name]) continue;
+    if (newer(s.since) && !brokenIds.has(`struct:${name}`)) {
+      if (prevAbsent.has(`struct:${name}`)) absent.push(`struct:${name}`);
+      continue;
+    }
     const why = x.errors?.[`struct:${name}`] ?? '';
     if (/spec error/.test(why)) report.review.push(`struct ${name}: ${why}`);
     else absent.push(`struct:${name}`);
@@ -448,7 +464,10 @@ const maxVersion = (a: string, b: string) => (compareVersions(a, b) >= 0 ? a : b
 export function columnSince(t: TargetInfo, sec?: SeccompTable) {
   return (name: string, x86since: string | undefined): string => {
     const e = t.seccomp ? sec?.get(name, t.seccomp) : undefined;
-    const k = e?.kver && compareVersions(e.kver, '3.0') > 0 ? e.kver : undefined;
+    // without the table (or a column for the arch), what it would say: the versions the table left out, kept here
+    const sup = KVER_SUPPLEMENT[name];
+    const kver = e?.kver ?? (sup ? sup[t.seccomp ?? t.name] ?? sup['*'] : undefined);
+    const k = kver && compareVersions(kver, '3.0') > 0 ? kver : undefined;
     return maxVersion(k ?? x86since ?? t.since, t.since);
   };
 }
@@ -500,6 +519,88 @@ export function otherNumbers(abiDir: string, t: TargetInfo, sec?: SeccompTable, 
   return { numbers, review };
 }
 
+export interface PortOptions {
+  /** The abi/ folder to read and write (default: the repository's). */
+  abi?: string;
+  /** Write the common values instead of overrides (the reference arch). */
+  reference?: boolean;
+  /** libseccomp's syscalls.csv (default: build/seccomp/syscalls.csv when it exists). */
+  seccomp?: string;
+  /** Write the verified struct variant drafts into the overrides. */
+  acceptDrafts?: boolean;
+  /** Progress and the run choice, as lines. */
+  log?: (line: string) => void;
+}
+
+export interface PortResult {
+  x: Extraction;
+  report: PortReport;
+  /** What became of the struct variant drafts, in words ('' when there were none). */
+  drafted: string;
+  /** Where the extraction is. */
+  dir: string;
+}
+
+/** Port one arch: extract what its headers say and write it into the abi/ folder, with the lines for a human back. */
+export async function portArch(arch: string, o: PortOptions = {}): Promise<PortResult> {
+  const abiDir = o.abi ?? ABI_DIR;
+  const log = o.log ?? (() => {});
+  const info = targetInfo(arch);
+  ensureToolchains([arch]);
+  const target = targetFor(arch);
+  log(describeChoice({ arch, how: target.how ?? 'native', why: target.why ?? '' }));
+  const dir = join(ROOT, 'build', 'port', arch);
+  const secFile = o.seccomp ?? join(ROOT, 'build', 'seccomp', 'syscalls.csv');
+  if (o.seccomp && !existsSync(o.seccomp)) throw new Error(`no such file: ${o.seccomp}`);
+  const sec = existsSync(secFile) ? SeccompTable.load(secFile) : undefined;
+  const x = await extract(abiDir, target, join(dir, 'c'), log);
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'extract.json'), JSON.stringify(x, null, 1));
+  const other = otherNumbers(abiDir, info, sec, x.headerSyscalls);
+  const report = apply(abiDir, x, o.reference ? { reference: true, triplet: info.triplet } : {
+    reference: false, triplet: info.triplet, syscall: info.syscall, columnSince: columnSince(info, sec),
+    newerSyscalls: other.numbers, seccomp: !!sec,
+  });
+  if (!o.reference) report.review.push(...other.review);
+  if (!sec) report.review.push(`no libseccomp table (${relative(process.cwd(), secFile)}): each new column entry's since is the later of x86_64's and ${info.since}; see tools/port/seccomp.ts`);
+  else if (info.seccomp) {
+    // a cross-check of the two sources: libseccomp's numbers against the headers'
+    for (const [name, nr] of Object.entries(x.headerSyscalls)) {
+      const e = sec.get(name, info.seccomp);
+      if (e && e.nr !== nr) report.review.push(`syscall ${name}: headers ${nr}, libseccomp ${e.nr}`);
+    }
+  }
+  // struct variants: drafts from the compiler's debug info, laid out by the engine and compared with the compiler
+  let drafted = '';
+  if (report.variants.length && !o.reference) {
+    const drafts = draftVariants(resolveArch(loadSpec(abiDir), arch), target, report.variants, join(dir, 'drafts'));
+    const draftFile = join(dir, 'struct-drafts.json');
+    writeFileSync(draftFile, JSON.stringify(drafts, null, 1));
+    const good = drafts.filter((d) => d.variant && !d.problem);
+    for (const d of drafts.filter((d) => d.problem)) report.review.push(`struct ${d.struct}: draft needs a human: ${d.problem}`);
+    if (o.acceptDrafts && good.length) {
+      const ovFile = join(abiDir, 'overrides', `${arch}.json`);
+      const ov: OverridesFile = existsSync(ovFile) ? JSON.parse(readFileSync(ovFile, 'utf8')) : { $schema: '../../../spec/overrides.schema.json' };
+      ov.structs ??= {};
+      for (const d of good) {
+        const note = `${arch}'s own definition in its headers (drafted by npm run port from the compiler's debug info)`;
+        ov.structs[d.struct] = { ...d.variant, note: ov.structs[d.struct]?.note ?? note };
+      }
+      ov.structs = Object.fromEntries(Object.entries(ov.structs).sort(([a], [b]) => (a < b ? -1 : 1)));
+      writeFileSync(ovFile, formatJson(ov));
+      const rel = relative(abiDir, ovFile);
+      if (!report.written.includes(rel)) report.written.push(rel);
+      drafted = `accepted ${good.length} struct variant drafts into overrides/${arch}.json: ${good.map((d) => d.struct).join(', ')}`;
+      const done = new Set(good.map((d) => `struct ${d.struct}: needs a variant`));
+      report.review = report.review.filter((r) => ![...done].some((p) => r.startsWith(p)));
+    } else {
+      drafted = `${good.length} of ${drafts.length} struct variants drafted and verified: ${relative(process.cwd(), draftFile)}` +
+        (good.length ? ' (--accept-drafts writes them into the overrides)' : '');
+    }
+  }
+  return { x, report, drafted, dir };
+}
+
 async function main() {
   const { values } = parseArgs({
     options: {
@@ -511,67 +612,22 @@ async function main() {
     },
   });
   const arch = values.arch!;
-  const info = targetInfo(arch);
+  let r: PortResult;
   try {
-    ensureToolchains([arch]);
+    r = await portArch(arch, {
+      abi: values.abi, reference: values.reference, seccomp: values.seccomp, acceptDrafts: values['accept-drafts'],
+      log: (m) => console.error(m),
+    });
   } catch (err) {
     console.error((err as Error).message);
     process.exit(2);
   }
-  const target = targetFor(arch);
-  console.error(describeChoice({ arch, how: target.how ?? 'native', why: target.why ?? '' }));
-  const dir = join(ROOT, 'build', 'port', arch);
-  const secFile = values.seccomp ?? join(ROOT, 'build', 'seccomp', 'syscalls.csv');
-  const sec = existsSync(secFile) ? SeccompTable.load(secFile) : undefined;
-  if (values.seccomp && !sec) throw new Error(`no such file: ${values.seccomp}`);
-  const x = await extract(values.abi!, target, join(dir, 'c'), (m) => console.error(m));
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'extract.json'), JSON.stringify(x, null, 1));
-  const other = otherNumbers(values.abi!, info, sec, x.headerSyscalls);
-  const report = apply(values.abi!, x, values.reference ? { reference: true, triplet: info.triplet } : {
-    reference: false, triplet: info.triplet, syscall: info.syscall, columnSince: columnSince(info, sec),
-    newerSyscalls: other.numbers, seccomp: !!sec,
-  });
-  if (!values.reference) report.review.push(...other.review);
-  if (!sec) report.review.push(`no libseccomp table (${relative(process.cwd(), secFile)}): each new column entry's since is the later of x86_64's and ${info.since}; see tools/port/seccomp.ts`);
-  else if (info.seccomp) {
-    // a cross-check of the two sources: libseccomp's numbers against the headers'
-    for (const [name, nr] of Object.entries(x.headerSyscalls)) {
-      const e = sec.get(name, info.seccomp);
-      if (e && e.nr !== nr) report.review.push(`syscall ${name}: headers ${nr}, libseccomp ${e.nr}`);
-    }
-  }
-  // struct variants: drafts from the compiler's debug info, laid out by the engine and compared with the compiler
-  let drafted = '';
-  if (report.variants.length && !values.reference) {
-    const drafts = draftVariants(resolveArch(loadSpec(values.abi!), arch), target, report.variants, join(dir, 'drafts'));
-    const draftFile = join(dir, 'struct-drafts.json');
-    writeFileSync(draftFile, JSON.stringify(drafts, null, 1));
-    const good = drafts.filter((d) => d.variant && !d.problem);
-    for (const d of drafts.filter((d) => d.problem)) report.review.push(`struct ${d.struct}: draft needs a human: ${d.problem}`);
-    if (values['accept-drafts'] && good.length) {
-      const ovFile = join(values.abi!, 'overrides', `${arch}.json`);
-      const ov: OverridesFile = existsSync(ovFile) ? JSON.parse(readFileSync(ovFile, 'utf8')) : { $schema: '../../../spec/overrides.schema.json' };
-      ov.structs ??= {};
-      for (const d of good) {
-        const note = `${arch}'s own definition in its headers (drafted by npm run port from the compiler's debug info)`;
-        ov.structs[d.struct] = { ...d.variant, note: ov.structs[d.struct]?.note ?? note };
-      }
-      ov.structs = Object.fromEntries(Object.entries(ov.structs).sort(([a], [b]) => (a < b ? -1 : 1)));
-      writeFileSync(ovFile, formatJson(ov));
-      drafted = `accepted ${good.length} struct variant drafts into overrides/${arch}.json: ${good.map((d) => d.struct).join(', ')}`;
-      const done = new Set(good.map((d) => `struct ${d.struct}: needs a variant`));
-      report.review = report.review.filter((r) => ![...done].some((p) => r.startsWith(p)));
-    } else {
-      drafted = `${good.length} of ${drafts.length} struct variants drafted and verified: ${relative(process.cwd(), draftFile)}` +
-        (good.length ? ' (--accept-drafts writes them into the overrides)' : '');
-    }
-  }
+  const { x, report, drafted, dir } = r;
   console.log(`extracted ${Object.keys(x.constants).length} constants, ${Object.keys(x.structs).length} structs, ` +
     `${Object.keys(x.typedefs).length} typedefs, ${Object.keys(x.headerSyscalls).length} syscalls from the ${arch} headers (Linux ${x.headers})`);
   console.log(`extraction: ${relative(process.cwd(), join(dir, 'extract.json'))}`);
-  console.log(report.written.length ? `wrote: ${report.written.join(', ')}` : 'no file changed');
   if (drafted) console.log(drafted);
+  console.log(report.written.length ? `wrote: ${report.written.join(', ')}` : 'no file changed');
   for (const r of report.review) console.log(`review: ${r}`);
 }
 

@@ -16,7 +16,7 @@ export interface SeccompEntry { nr: number; kver?: string }
  * Kernel versions libseccomp 2.6.0 leaves undefined but its later table (v6.16, 2025-08) gives, where they differ from
  * x86_64's (the fallback): map_shadow_stack was reserved on every other arch one release after x86_64 got it.
  */
-const KVER_SUPPLEMENT: Record<string, Record<string, string>> = {
+export const KVER_SUPPLEMENT: Record<string, Record<string, string>> = {
   map_shadow_stack: { '*': '6.7', x86_64: '6.6', x32: '6.10' },
 };
 
