@@ -118,7 +118,7 @@ if (fstat(sfd, st).size !== 1234n || fstatSync(sfd).size !== 1234) throw new Err
 const fstatCases = [
   callCase('fstat', 'fstat(fd, st) reused Stat (src/fs/stat.ts)', () => fstat(sfd, st)),
   callCase('fstat', 'fs.fstatSync(fd)', () => fstatSync(sfd)),
-  callCase('fstat', 'raw.fstat(fd, buf) (reference)', () => raw.fstat(sfd, sbuf), CALLS, 'the generated call alone: the floor for the wrapper'),
+  callCase('fstat', 'raw.fstat(fd, buf) (reference)', () => raw.fstat!(sfd, sbuf), CALLS, 'the generated call alone: the floor for the wrapper'),
 ];
 say('fstat ...');
 runInterleaved(fstatCases);
@@ -131,7 +131,7 @@ results.push(...fstatCases);
 const fds = new Int32Array(2);
 if (raw.pipe2(fds, abi.O.CLOEXEC) < 0) throw new Error('pipe2 failed');
 const [rfd, wfd] = fds;
-const pipeSize = Math.max(65536, raw.fcntl(wfd, abi.F.SETPIPE_SZ, 1 << 20));
+const pipeSize = Math.max(65536, raw.fcntl!(wfd, abi.F.SETPIPE_SZ, 1 << 20));
 const batch = Math.floor(pipeSize / 4096);
 const fill = Buffer.alloc(batch * 4096, 'z');
 const rbuf = Buffer.alloc(4096);

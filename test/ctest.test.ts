@@ -141,7 +141,7 @@ withNewest(`against the newest headers: items newer than the sysroot's are check
   const kinds = ['const', 'syscall'] as const;
   const base = await runCtest(abi, { target: hostTarget('x86_64'), dir: tmp('sysroot'), kinds: [...kinds] });
   const second = await runCtest(abi, {
-    target: hostTarget('x86_64'), dir: tmp('newest'), kinds: [...kinds], uapi: { dir: h.dir, triplet: uapiTriplet('x86_64') },
+    target: hostTarget('x86_64'), dir: tmp('newest'), kinds: [...kinds], uapi: { dir: h.dir, triplet: uapiTriplet('x86_64')! },
   });
   t.is(second.probe.headers, h.kernel);
   const status = (run: CtestRun, id: string) => run.results.find((r) => r.check.id === id);

@@ -217,7 +217,7 @@ const groupMakers: Record<string, () => [string, number, boolean][]> = {
   },
 };
 function identity(n: number): [bigint, bigint] | null {
-  return raw.fstat(n, sbuf) === 0 ? [sbuf.readBigUInt64LE(0), sbuf.readBigUInt64LE(8)] : null;
+  return raw.fstat!(n, sbuf) === 0 ? [sbuf.readBigUInt64LE(0), sbuf.readBigUInt64LE(8)] : null;
 }
 function makeGroup(group: string): void {
   let made: [string, number, boolean][] = [];
@@ -238,9 +238,9 @@ function repairFds(): void {
     const id = identity(e.num);
     const same = id !== null && id[0] === e.dev && id[1] === e.ino;
     if (same) {
-      if ((sbuf.readUInt32LE(24) & 0o170000) === 0o100000 && sbuf.readBigInt64LE(48) > 1n << 20n) raw.ftruncate(e.num, 4096);
+      if ((sbuf.readUInt32LE(24) & 0o170000) === 0o100000 && sbuf.readBigInt64LE(48) > 1n << 20n) raw.ftruncate!(e.num, 4096);
       if (e.fd.closed || e.fd.fileno !== e.num) e.fd = mk(new Fd(e.num, { gc: false }), `Fd(${e.kind})`); // released or forgotten
-      if (e.nonblock) raw.fcntl(e.num, abi.F.SETFL, O.NONBLOCK);
+      if (e.nonblock) raw.fcntl!(e.num, abi.F.SETFL, O.NONBLOCK);
     } else lost.add(e.group);
   }
   for (const g of lost) {

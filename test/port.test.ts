@@ -65,7 +65,8 @@ test('arch families: an overrides file extends its parent, and port would write 
   const files = loadSpec();
   const children = Object.entries(files.overrides).filter(([, o]) => o.own?.extends);
   t.deepEqual(children.map(([a, o]) => `${a} extends ${o.own!.extends}`).sort(),
-    ['armel extends armhf', 'mips64el extends mips64', 'mipsel extends mips', 'ppc64le extends ppc64']);
+    ['armel extends armhf', 'mips64el extends mips64', 'mipsel extends mips', 'mipsisa32r6 extends mips',
+      'mipsisa32r6el extends mipsel', 'mipsisa64r6 extends mips64', 'mipsisa64r6el extends mips64el', 'ppc64le extends ppc64']);
   for (const [arch, o] of children) {
     const parent = o.own!.extends!;
     const r = overridesOver(parent, files.overrides[parent].data, o.data, files);

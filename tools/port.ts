@@ -26,9 +26,10 @@ import {
 import { formatJson } from './lib/format.ts';
 import { LayoutEngine } from './lib/layout.ts';
 import { runCtest, type Target } from '../ctest/ctest.ts';
-import { TARGET_NAMES, describeChoice, ensureToolchains, targetFor, targetInfo, type TargetInfo } from './lib/targets.ts';
+import { TARGETS, TARGET_NAMES, describeChoice, sysroot, ensureToolchains, targetFor, targetInfo, type TargetInfo } from './lib/targets.ts';
 import { KVER_SUPPLEMENT, SeccompTable } from './port/seccomp.ts';
 import { draftVariants } from './port/drafts.ts';
+import { siblingCheck } from './port/sibling.ts';
 import { COMMON_END, COMMON_FIRST, commonOffset } from './port/numbers.ts';
 
 export interface Extraction {
@@ -52,7 +53,7 @@ export interface Extraction {
 export async function extract(
   abiDir: string, target: Target, dir: string, log = (_: string) => {}, jobs?: number,
 ): Promise<Extraction> {
-  const files = loadSpec(abiDir);
+  const files = loadSpec(abiDir, { porting: target.arch });
   // a new arch has no data model yet: borrow the reference's (extraction asserts nothing, so it only names the items)
   files.arches[target.arch] ??= { file: '', data: { ...files.arches.x86_64.data, arch: target.arch } };
   // try every item, including those a previous port found absent
@@ -127,7 +128,10 @@ const INT_TYPES = ['int', 'unsigned int', 'long', 'unsigned long', 'long long', 
 
 export interface PortReport {
   written: string[];
+  /** Lines to act on: each says what is wrong, where (file and JSON path) and what to write. */
   review: string[];
+  /** Lines for information: what port decided by itself, and what a human may want to know. */
+  info: string[];
   /** Structs whose layout on this arch differs from the engine's: they need a variant. */
   variants: string[];
 }
@@ -146,6 +150,8 @@ export interface ApplyOptions {
   seccomp?: boolean;
 }
 
+/** The note of a syscall port found in the headers and the spec lacks: tools/port/signatures.ts signs it. */
+const UNSIGNED = 'found by npm run port: write its signature';
 /** The note of a column entry whose number port took from libseccomp's table. */
 const FROM_SECCOMP = 'number from libseccomp';
 /** A column entry port owns: a number it took from another source than the headers (its note says which). */
@@ -215,8 +221,13 @@ export function applyColumn(sc: SyscallsFile, x: Pick<Extraction, 'arch' | 'head
     if (Object.keys(s.arches).length === 0) delete sc.syscalls[name];
   }
   for (const [name, nr] of Object.entries(x.headerSyscalls)) {
-    if (sc.syscalls[name]) continue;
-    sc.syscalls[name] = { ret: 'long', args: [], note: 'found by npm run port: write its signature', arches: { [x.arch]: { nr, since: sinceOf(name) } } };
+    if (sc.syscalls[name]) {
+      if (sc.syscalls[name].note === UNSIGNED && sc.syscalls[name].arches[x.arch]) {
+        report.review.push(`syscall ${name} (${nr}): no signature yet in syscalls.json (syscalls.${name}): run tools/port/signatures.ts, or write its ret and args by hand`);
+      }
+      continue;
+    }
+    sc.syscalls[name] = { ret: 'long', args: [], note: UNSIGNED, arches: { [x.arch]: { nr, since: sinceOf(name) } } };
     report.review.push(`syscall ${name} (${nr}): new, write its signature`);
   }
   sc.syscalls = Object.fromEntries(Object.entries(sc.syscalls).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
@@ -227,8 +238,8 @@ export function applyColumn(sc: SyscallsFile, x: Pick<Extraction, 'arch' | 'head
 
 /** Turn an extraction into abi/ files. */
 export function apply(abiDir: string, x: Extraction, opts: ApplyOptions): PortReport {
-  const files = loadSpec(abiDir);
-  const report: PortReport = { written: [], review: [], variants: [] };
+  const files = loadSpec(abiDir, { porting: x.arch });
+  const report: PortReport = { written: [], review: [], info: [], variants: [] };
   // what is absent is decided again from this extraction (except for what these headers cannot say: see below)
   const prevAbsent = new Set(files.overrides[x.arch]?.data.absent ?? []);
   if (files.overrides[x.arch]) delete files.overrides[x.arch].data.absent;
@@ -291,7 +302,7 @@ export function apply(abiDir: string, x: Extraction, opts: ApplyOptions): PortRe
       const names = [...Object.keys(ns.items), ...Object.keys(ownItems).filter((k) => !(k in ns.items))];
       for (const name of names) {
         const extra = !(name in ns.items);
-        const item = extra ? ownItems[name] : ns.items[name];
+        const item = (extra ? ownItems[name] : ns.items[name]) as ConstItem;
         const id = `${nsName}.${name}`;
         const got = x.constants[id];
         const it = itemSpec(item) as ReturnType<typeof itemObject>;
@@ -344,7 +355,7 @@ export function apply(abiDir: string, x: Extraction, opts: ApplyOptions): PortRe
           // keep a hand-written override (a note, a header list) that still has the right value
           const before = prev?.constants?.[nsName]?.[name];
           // (an object replaces the common item: it keeps the common c, since and message unless it says otherwise)
-          if (typeof before === 'object' && !isIoctlItem(before) && before.was && at(before) === BigInt(got)) {
+          if (typeof before === 'object' && 'was' in before && before.was && at(before) === BigInt(got)) {
             ((ov.constants ??= {})[nsName] ??= {})[name] = before;
           } else if (typeof before === 'object') ((ov.constants ??= {})[nsName] ??= {})[name] = { ...it, ...before, value: asValue(got) };
           else if (extra || at(it) !== BigInt(got)) ((ov.constants ??= {})[nsName] ??= {})[name] = asValue(got);
@@ -380,7 +391,7 @@ export function apply(abiDir: string, x: Extraction, opts: ApplyOptions): PortRe
       });
       if (guess) {
         ((ov.typedefs ??= {}) as Record<string, TypedefSpec>)[name] = { type: guess };
-        report.review.push(`typedef ${name}: headers say size ${size} align ${align} signed ${sgn}, written as ${guess}`);
+        report.info.push(`typedef ${name}: the headers say size ${size}, align ${align}, ${sgn ? 'signed' : 'unsigned'}: written as ${guess} in overrides/${x.arch}.json (typedefs.${name})`);
       }
     }
   }
@@ -455,6 +466,26 @@ export function apply(abiDir: string, x: Extraction, opts: ApplyOptions): PortRe
   return report;
 }
 
+/**
+ * Where the target's headers define an item: the first headers under the sysroot's include folder with a #define of
+ * the constant's C name, or the struct's body ("defined in asm/sockios.h"); undefined when none does.
+ */
+function definitions(root: string, abi: ReturnType<typeof resolveArch>) {
+  const inc = root === '/' ? '/usr/include' : join(root, 'include');
+  const cOf = new Map(abi.constants.map((k) => [k.id, k.c]));
+  return (kind: 'const' | 'struct', id: string): string | undefined => {
+    const c = kind === 'const' ? cOf.get(id) : (abi.structs.get(id)?.c ?? `struct ${id}`).replace(/^struct /, '');
+    if (!c) return undefined;
+    const re = kind === 'const' ? `^\\s*#\\s*define\\s+${c}\\b` : `struct\\s+${c}\\s*\\{`;
+    let out = '';
+    try {
+      out = execFileSync('grep', ['-rlE', '--include=*.h', re, inc], { encoding: 'utf8', maxBuffer: 1 << 20 });
+    } catch { return undefined; }
+    const files = out.split('\n').filter(Boolean).map((f) => relative(inc, f)).sort();
+    return files.length ? `defined in ${files.slice(0, 2).join(', ')}${files.length > 2 ? ', ...' : ''}` : undefined;
+  };
+}
+
 const maxVersion = (a: string, b: string) => (compareVersions(a, b) >= 0 ? a : b);
 
 /**
@@ -483,8 +514,8 @@ export interface OtherNumbers {
  * up) at the arch's offset, measured from the common-numbered syscalls its headers have (`headerNumbers`; else its
  * column in the spec). With neither, no number is made up: a review line says why.
  */
-export function otherNumbers(abiDir: string, t: TargetInfo, sec?: SeccompTable, headerNumbers: Record<string, number> = {}): OtherNumbers {
-  const table = loadSpec(abiDir).syscalls.data.syscalls;
+export function otherNumbers(abiDir: string, t: TargetInfo, sec?: SeccompTable, headerNumbers: Record<string, number> = {}, porting?: string): OtherNumbers {
+  const table = loadSpec(abiDir, { porting }).syscalls.data.syscalls;
   const x86: Record<string, number> = {};
   const column: Record<string, number> = {};
   for (const [name, s] of Object.entries(table)) {
@@ -556,13 +587,18 @@ export async function portArch(arch: string, o: PortOptions = {}): Promise<PortR
   const x = await extract(abiDir, target, join(dir, 'c'), log);
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'extract.json'), JSON.stringify(x, null, 1));
-  const other = otherNumbers(abiDir, info, sec, x.headerSyscalls);
+  const other = otherNumbers(abiDir, info, sec, x.headerSyscalls, arch);
   const report = apply(abiDir, x, o.reference ? { reference: true, triplet: info.triplet } : {
     reference: false, triplet: info.triplet, syscall: info.syscall, columnSince: columnSince(info, sec),
     newerSyscalls: other.numbers, seccomp: !!sec,
   });
   if (!o.reference) report.review.push(...other.review);
-  if (!sec) report.review.push(`no libseccomp table (${relative(process.cwd(), secFile)}): each new column entry's since is the later of x86_64's and ${info.since}; see tools/port/seccomp.ts`);
+  if (!o.reference) {
+    const sib = siblingCheck(info, TARGETS, loadSpec(abiDir));
+    report.review.push(...sib.review);
+    report.info.push(...sib.info);
+  }
+  if (!sec) report.info.push(`no libseccomp table (${relative(process.cwd(), secFile)}): each new column entry's since is the later of x86_64's and ${info.since}; see tools/port/seccomp.ts`);
   else if (info.seccomp) {
     // a cross-check of the two sources: libseccomp's numbers against the headers'
     for (const [name, nr] of Object.entries(x.headerSyscalls)) {
@@ -598,6 +634,15 @@ export async function portArch(arch: string, o: PortOptions = {}): Promise<PortR
         (good.length ? ' (--accept-drafts writes them into the overrides)' : '');
     }
   }
+  // each line about an item names the header that defines it on this target
+  {
+    const where = definitions(sysroot(info), resolveArch(loadSpec(abiDir), arch));
+    report.review = report.review.map((line) => {
+      const m = /^(constant|struct) ([\w.]+):/.exec(line);
+      const h = m && where(m[1] === 'constant' ? 'const' : 'struct', m[2]);
+      return h ? line.replace(/^([^:]+):/, `$1 (${h}):`) : line;
+    });
+  }
   return { x, report, drafted, dir };
 }
 
@@ -628,7 +673,9 @@ async function main() {
   console.log(`extraction: ${relative(process.cwd(), join(dir, 'extract.json'))}`);
   if (drafted) console.log(drafted);
   console.log(report.written.length ? `wrote: ${report.written.join(', ')}` : 'no file changed');
+  for (const r of report.info) console.log(`info: ${r}`);
   for (const r of report.review) console.log(`review: ${r}`);
+  console.log(report.review.length ? `${report.review.length} review lines to act on; run port again after each change` : 'nothing to review');
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) await main();

@@ -76,7 +76,8 @@ export function select(a: ArchAbi): Selection {
     fstatat: statNative ? 'newfstatat' : 'statx',
     statfs: wide ? 'statfs' : 'statfs64',
     fstatfs: wide ? 'fstatfs' : 'fstatfs64',
-    lseek: wide ? 'lseek' : '_llseek',
+    // (asm-generic's 32-bit arches, arc, name it llseek)
+    lseek: wide ? 'lseek' : first('_llseek', 'llseek'),
     truncate: wide ? 'truncate' : 'truncate64',
     ftruncate: wide ? 'ftruncate' : 'ftruncate64',
     fcntl: wide ? 'fcntl' : 'fcntl64',

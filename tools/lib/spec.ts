@@ -34,6 +34,8 @@ export interface IoctlItemObject {
   ioctl: IoctlSpec; c?: string; header?: Header; since?: string; note?: string; arches?: string[];
 }
 export type ConstItem = IntValue | ConstItemObject | IoctlItemObject;
+/** An arch's change to a common item that keeps its value or form (a header list, a later since, a note). */
+export type ConstPatch = Partial<Pick<ConstItemObject, 'c' | 'header' | 'since' | 'note' | 'message'>>;
 export interface NamespaceFile {
   prefix: string; header: Header; since: string; doc?: string; note?: string; arches?: string[];
   items: Record<string, ConstItem>;
@@ -76,7 +78,7 @@ export interface OverridesFile {
   $schema?: string;
   /** The arch whose overrides this one starts from (an arch family: mipsel extends mips). */
   extends?: string;
-  constants?: Record<string, Record<string, ConstItem>>;
+  constants?: Record<string, Record<string, ConstItem | ConstPatch>>;
   absent?: string[];
   typedefs?: Record<string, TypedefSpec>;
   structs?: Record<string, Partial<StructSpec>>;
@@ -167,7 +169,7 @@ function jsonFiles(dir: string): string[] {
 }
 
 /** Read and validate every file of an abi/<os>/ folder. */
-export function loadSpec(dir = ABI_DIR): SpecFiles {
+export function loadSpec(dir = ABI_DIR, opts: { porting?: string } = {}): SpecFiles {
   const arches: SpecFiles['arches'] = {};
   for (const file of jsonFiles(join(dir, 'arch'))) {
     const data = readValidated<ArchFile>(file, 'arch.schema.json');
@@ -179,7 +181,8 @@ export function loadSpec(dir = ABI_DIR): SpecFiles {
   const overrides: SpecFiles['overrides'] = {};
   for (const file of jsonFiles(join(dir, 'overrides'))) {
     const arch = basename(file, '.json');
-    if (!arches[arch]) throw new AbiError(`${relative(ROOT, file)}: no arch/${arch}.json`, file);
+    // (an arch being ported may have its overrides before its arch file: `extends` of a sibling, written first)
+    if (!arches[arch] && arch !== opts.porting) throw new AbiError(`${relative(ROOT, file)}: no arch/${arch}.json`, file);
     overrides[arch] = { file, data: readValidated<OverridesFile>(file, 'overrides.schema.json') };
   }
   // an arch family: the parent's overrides first, the arch's own over them
@@ -356,8 +359,13 @@ export function itemSpec(item: ConstItem): ConstItemObject | IoctlItemObject {
   return typeof item === 'object' ? item : { value: item };
 }
 
-export function isIoctlItem(item: ConstItem): item is IoctlItemObject {
+export function isIoctlItem(item: ConstItem | ConstPatch): item is IoctlItemObject {
   return typeof item === 'object' && 'ioctl' in item;
+}
+
+/** An override that changes a common item but keeps its value (see ConstPatch). */
+export function isPatch(item: ConstItem | ConstPatch): item is ConstPatch {
+  return typeof item === 'object' && !('value' in item) && !('ioctl' in item);
 }
 
 /** The C macro an ioctl item stands for: _IOR('T', 0x30, unsigned int). */
@@ -421,7 +429,9 @@ export function resolveArch(files: SpecFiles, arch: string): ResolvedArch {
       for (const [k, v] of Object.entries(ov.constants?.[nsName] ?? {})) {
         // an override is either a new value for an existing item (a literal value replaces an ioctl form) or a whole
         // new item
-        if (typeof v === 'object' || !(k in ns.items)) merged[k] = v;
+        // (an object without a value or form of its own changes the common item: a header list, a later since)
+        if (isPatch(v) && k in ns.items) merged[k] = { ...itemSpec(ns.items[k]), ...v } as ConstItem;
+        else if (typeof v === 'object' || !(k in ns.items)) merged[k] = v as ConstItem;
         else {
           const { ioctl: _, ...rest } = itemSpec(ns.items[k]) as Partial<IoctlItemObject> & Partial<ConstItemObject>;
           merged[k] = { ...rest, value: v };
@@ -429,7 +439,7 @@ export function resolveArch(files: SpecFiles, arch: string): ResolvedArch {
       }
       const own = ov.constants?.[nsName] ?? {};
       // literal values of the arch's own (an override that only adds a new item does not make a family per-arch)
-      const numbered = Object.entries(own).some(([k, v]) => k in ns.items && !isIoctlItem(v));
+      const numbered = Object.entries(own).some(([k, v]) => k in ns.items && !isIoctlItem(v) && !isPatch(v));
       for (const [name, raw] of Object.entries(merged)) {
         const it = itemSpec(raw);
         const id = `${nsName}.${name}`;

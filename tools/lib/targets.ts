@@ -41,7 +41,11 @@ export interface TargetInfo {
   endian: 'little' | 'big';
   /** How syscall arguments travel: registers available, and how a 64-bit argument is split on 32-bit arches. */
   syscall: { argRegisters: number; split64: 'none' | 'pair' | 'aligned-pair' };
-  /** The first kernel version with this syscall ABI (2.6.12 is the floor of the kernel's git history). */
+  /**
+   * The first kernel version that runs this target's programs: its syscall ABI, on its ISA (2.6.12 is the floor of the
+   * kernel's git history). A new ISA on an existing ABI starts when the kernel learned the ISA: MIPS Release 6 on n64
+   * and o32 in 4.0, although n64 itself is older. Column entries a port adds are never older than this.
+   */
   since: string;
   /** The column of libseccomp's src/syscalls.csv for this arch (none for sparc64 and alpha). */
   seccomp?: string;
@@ -57,6 +61,13 @@ export interface TargetInfo {
    * table (a .tbl file and the ABI columns that apply), or `generic` for arches numbered by asm-generic/unistd.h.
    */
   kernel: { dir: string; table: string; abis: string[] } | { dir: string; generic: 32 | 64 };
+  /**
+   * The folder of Debian's multiarch kernel headers (linux-libc-dev, ctest/headers.ts) that holds this arch's asm/:
+   * default its triplet. Another arch's folder where the kernel's asm headers are the same (every MIPS ABI and ISA
+   * shares one set); null where Debian packages none: the newest header set is then not checked for this target, and
+   * the matrix says so.
+   */
+  newestAsm?: string | null;
   /** Node's `process.arch` on this target, where Node's ABI is this arch's (the generated index picks the host's by it). */
   processArch?: string;
 }
@@ -81,7 +92,7 @@ export interface Target {
 
 const deb = (triplet: string, libc: string): string[] => [`gcc-${triplet}`, `libc6-dev-${libc}-cross`];
 
-/** The 20 targets, in the order reports list them. */
+/** The targets, in the order reports list them. */
 export const TARGETS: readonly TargetInfo[] = [
   {
     name: 'x86_64', processArch: 'x64', triplet: 'x86_64-linux-gnu', packages: ['gcc', 'libc6-dev', 'linux-libc-dev'], cc: ['gcc'],
@@ -96,7 +107,7 @@ export const TARGETS: readonly TargetInfo[] = [
       'the kernel refuses them (ENOEXEC on some machines, although CONFIG_IA32_EMULATION=y) under qemu-i386-static',
     model: 'ILP32', endian: 'little', syscall: { argRegisters: 6, split64: 'pair' }, since: '2.6.12',
     seccomp: 'x86', koffi: '@koromix/koffi-linux-ia32', node: 'Debian 13 nodejs:i386 (20.19.2; Debian 12 has 18.20.4, too old for ava 7)',
-    kernel: { dir: 'x86', table: 'arch/x86/entry/syscalls/syscall_32.tbl', abis: ['i386'] },
+    kernel: { dir: 'x86', table: 'arch/x86/entry/syscalls/syscall_32.tbl', abis: ['i386'] }, newestAsm: 'i386-linux-gnu',
   },
   {
     name: 'x32', triplet: 'x86_64-linux-gnux32', packages: deb('x86-64-linux-gnux32', 'x32'),
@@ -218,6 +229,44 @@ export const TARGETS: readonly TargetInfo[] = [
     model: 'ILP32', endian: 'little', syscall: { argRegisters: 6, split64: 'pair' }, since: '2.6.12', seccomp: 'sh',
     kernel: { dir: 'sh', table: 'arch/sh/kernel/syscalls/syscall.tbl', abis: ['common'] },
   },
+  {
+    name: 'mipsisa64r6el', triplet: 'mipsisa64r6el-linux-gnuabi64', packages: deb('mipsisa64r6el-linux-gnuabi64', 'mips64r6el'),
+    cc: ['mipsisa64r6el-linux-gnuabi64-gcc'], run: 'qemu', qemu: 'qemu-mips64el-static',
+    runNote: 'qemu-user picks a Release 6 CPU from the ELF flags of the program',
+    model: 'LP64', endian: 'little', syscall: { argRegisters: 6, split64: 'none' }, since: '4.0', seccomp: 'mips64',
+    kernel: { dir: 'mips', table: 'arch/mips/kernel/syscalls/syscall_n64.tbl', abis: ['n64'] },
+  },
+  {
+    name: 'mipsisa64r6', triplet: 'mipsisa64r6-linux-gnuabi64', packages: deb('mipsisa64r6-linux-gnuabi64', 'mips64r6'),
+    cc: ['mipsisa64r6-linux-gnuabi64-gcc'], run: 'qemu', qemu: 'qemu-mips64-static',
+    runNote: 'qemu-user picks a Release 6 CPU from the ELF flags of the program',
+    model: 'LP64', endian: 'big', syscall: { argRegisters: 6, split64: 'none' }, since: '4.0', seccomp: 'mips64',
+    kernel: { dir: 'mips', table: 'arch/mips/kernel/syscalls/syscall_n64.tbl', abis: ['n64'] },
+    newestAsm: 'mips64-linux-gnuabi64',
+  },
+  {
+    name: 'mipsisa32r6el', triplet: 'mipsisa32r6el-linux-gnu', packages: deb('mipsisa32r6el-linux-gnu', 'mipsr6el'),
+    cc: ['mipsisa32r6el-linux-gnu-gcc'], run: 'qemu', qemu: 'qemu-mipsel-static',
+    runNote: 'qemu-user picks a Release 6 CPU from the ELF flags of the program',
+    model: 'ILP32', endian: 'little', syscall: { argRegisters: 4, split64: 'aligned-pair' }, since: '4.0', seccomp: 'mips',
+    kernel: { dir: 'mips', table: 'arch/mips/kernel/syscalls/syscall_o32.tbl', abis: ['o32'] },
+    newestAsm: 'mipsel-linux-gnu',
+  },
+  {
+    name: 'mipsisa32r6', triplet: 'mipsisa32r6-linux-gnu', packages: deb('mipsisa32r6-linux-gnu', 'mipsr6'),
+    cc: ['mipsisa32r6-linux-gnu-gcc'], run: 'qemu', qemu: 'qemu-mips-static',
+    runNote: 'qemu-user picks a Release 6 CPU from the ELF flags of the program',
+    model: 'ILP32', endian: 'big', syscall: { argRegisters: 4, split64: 'aligned-pair' }, since: '4.0', seccomp: 'mips',
+    kernel: { dir: 'mips', table: 'arch/mips/kernel/syscalls/syscall_o32.tbl', abis: ['o32'] },
+    newestAsm: 'mips-linux-gnu',
+  },
+  {
+    name: 'arc', triplet: 'arc-linux-gnu', packages: deb('arc-linux-gnu', 'arc'),
+    cc: ['arc-linux-gnu-gcc'], run: 'object',
+    runNote: 'no qemu-user runs ARC programs (Debian 12 and 13 have none): values are read from the compiled objects',
+    model: 'ILP32', endian: 'little', syscall: { argRegisters: 6, split64: 'pair' }, since: '4.2',
+    kernel: { dir: 'arc', generic: 32 }, newestAsm: null,
+  },
 ];
 
 export const TARGET_NAMES = TARGETS.map((t) => t.name);
@@ -244,7 +293,10 @@ export function archOption(value: string | undefined, check: (name: string) => u
 }
 
 /** The arch's folder in an include root of Debian's linux-libc-dev (/usr/include/<triplet>): i386 is i386-linux-gnu there. */
-export const uapiTriplet = (name: string): string => targetInfo(name).triplet.replace(/^i686-/, 'i386-');
+export const uapiTriplet = (name: string): string | undefined => {
+  const t = targetInfo(name);
+  return t.newestAsm === null ? undefined : t.newestAsm ?? t.triplet;
+};
 
 /** The sysroot of a cross toolchain (the host's own root for x86_64). */
 export const sysroot = (t: TargetInfo) => (t.name === 'x86_64' ? '/' : `/usr/${t.triplet}`);

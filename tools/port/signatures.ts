@@ -30,21 +30,41 @@ function readTable(kernel: string, file: string, abis: string[]): Map<string, st
   return out;
 }
 
-/** name -> entry point, from asm-generic/unistd.h (__SYSCALL, __SC_3264, __SC_COMP). */
-function readGeneric(kernel: string, bits: 32 | 64): Map<string, string | undefined> {
+/**
+ * name -> entry point, from asm-generic/unistd.h (__SYSCALL, __SC_3264, __SC_COMP) and the arch's own
+ * arch/<dir>/include/uapi/asm/unistd.h (its arch-specific syscalls: __NR_arch_specific_syscall + n). The names of the
+ * __NR3264_ numbers are those of the word size's branch (lseek on 64-bit, llseek on 32-bit).
+ */
+function readGeneric(kernel: string, bits: 32 | 64, archDir: string): Map<string, string | undefined> {
   const text = readFileSync(join(kernel, 'include/uapi/asm-generic/unistd.h'), 'utf8');
+  const archFile = join(kernel, 'arch', archDir, 'include/uapi/asm/unistd.h');
+  const archText = existsSync(archFile) ? readFileSync(archFile, 'utf8') : '';
   const out = new Map<string, string | undefined>();
   const names = new Map<string, string>();
   for (const m of text.matchAll(/#define __NR3264_(\w+)\s+\d+/g)) names.set(`__NR3264_${m[1]}`, m[1]);
-  for (const m of text.matchAll(/#define __NR_(\w+)\s+__NR3264_(\w+)/g)) {
-    // the 64-bit name is defined in the __BITS_PER_LONG == 64 branch; good enough to map both
-    if (bits === 64 && /newfstatat|fstat|fcntl|statfs|fstatfs|truncate|ftruncate|lseek|sendfile|fadvise64|mmap/.test(m[1])) names.set(`__NR3264_${m[2]}`, m[1]);
+  // the branch of `#if __BITS_PER_LONG == 64 && !defined(__SYSCALL_COMPAT)` for this word size
+  let depth = 0;
+  let branch: 64 | 32 | undefined;
+  for (const line of text.split('\n')) {
+    const d = line.trim();
+    if (branch === undefined && /^#if __BITS_PER_LONG == 64 && !defined\(__SYSCALL_COMPAT\)/.test(d)) { branch = 64; depth = 0; continue; }
+    if (branch === undefined) continue;
+    if (/^#if/.test(d)) depth++;
+    else if (/^#endif/.test(d)) { if (depth-- === 0) break; }
+    else if (d === '#else' && depth === 0) { branch = 32; continue; }
+    const m = /^#define __NR_(\w+)\s+__NR3264_(\w+)/.exec(d);
+    if (m && branch === bits) names.set(`__NR3264_${m[2]}`, m[1]);
   }
-  for (const m of text.matchAll(/__(SYSCALL|SC_3264|SC_COMP|SC_COMP_3264)\((__NR\w+),\s*([^,)]+)(?:,\s*([^,)]+))?(?:,\s*([^,)]+))?\)/g)) {
+  for (const m of `${text}\n${archText}`.matchAll(/__(SYSCALL|SC_3264|SC_COMP|SC_COMP_3264)\((__NR\w+),\s*([^,)]+)(?:,\s*([^,)]+))?(?:,\s*([^,)]+))?\)/g)) {
     const nr = m[2];
+    if (nr === '__NR_') continue;
     const name = nr.startsWith('__NR3264_') ? names.get(nr) ?? nr.slice(9) : nr.slice(5);
     const entry = m[1] === 'SC_3264' ? (bits === 64 ? m[4] : m[3]) : m[3];
     out.set(name, entry?.trim());
+  }
+  // the arch's renames of entry points (#define sys_mmap2 sys_mmap_pgoff)
+  for (const m of archText.matchAll(/^#define (sys_\w+)\s+(sys_\w+)\s*$/gm)) {
+    for (const [k, v] of out) if (v === m[1]) out.set(k, m[2]);
   }
   return out;
 }
@@ -116,7 +136,7 @@ function main() {
     if (!tables.has(arch)) {
       // the row of tools/lib/targets.ts says where the arch's table is (targetInfo names the file for an unknown arch)
       const k = targetInfo(arch).kernel;
-      tables.set(arch, 'generic' in k ? readGeneric(kernel, k.generic) : readTable(kernel, k.table, k.abis));
+      tables.set(arch, 'generic' in k ? readGeneric(kernel, k.generic, k.dir) : readTable(kernel, k.table, k.abis));
     }
     return tables.get(arch)!;
   };
