@@ -1,13 +1,18 @@
 // Shared by the tests: a scratch copy of abi/ to break on purpose, and one cached ctest run of the real spec.
-import { cpSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ABI_DIR, ROOT, loadSpec, resolveArch } from '../tools/lib/spec.ts';
 import { hostTarget, runCtest, type CtestRun, type Kind } from '../ctest/ctest.ts';
 
-/** A fresh copy of abi/linux in a temporary folder. */
+/** Temporary folders of this test process, removed when it exits (hundreds piled up in /tmp before). */
+const scratch: string[] = [];
+process.once('exit', () => { for (const d of scratch) rmSync(d, { recursive: true, force: true }); });
+
+/** A fresh copy of abi/linux in a temporary folder (removed when the test process exits). */
 export function scratchAbi(): string {
   const dir = mkdtempSync(join(tmpdir(), 'tsyscall-abi-'));
+  scratch.push(dir);
   cpSync(ABI_DIR, dir, { recursive: true });
   return dir;
 }

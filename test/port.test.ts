@@ -10,6 +10,8 @@ import { compareVersions, loadSpec, overridesOver, resolveArch } from '../tools/
 import { abiJsonFiles } from '../tools/fmt.ts';
 import { apply, extract } from '../tools/port.ts';
 import { hostTarget } from '../ctest/ctest.ts';
+import { TARGETS, targetInfo } from '../tools/lib/targets.ts';
+import { siblingCheck, siblingOf } from '../tools/port/sibling.ts';
 import { ABI_DIR, editJson, scratchAbi } from './helpers.ts';
 
 const HEADERS = '6.1.187';
@@ -89,4 +91,38 @@ test('arch families: a cycle or a missing parent is an error naming the file', (
   const dir2 = scratchAbi();
   editJson(join(dir2, 'overrides', 'armel.json'), (d) => { d.extends = 'vax'; });
   t.throws(() => loadSpec(dir2), { message: /overrides\/armel\.json: extends vax, which has no overrides file/ });
+});
+
+test('the sibling check: a syscall number that differs from the arch numbered from the same table is a line to act on', (t) => {
+  const r6 = targetInfo('mipsisa64r6el');
+  t.is(siblingOf(r6, TARGETS, loadSpec())?.name, 'mips64el', 'the arch its overrides extend');
+  const clean = siblingCheck(r6, TARGETS, loadSpec());
+  t.deepEqual(clean.review, []);
+  t.regex(clean.info[0], /^sibling check against mips64el \(arch\/mips\/kernel\/syscalls\/syscall_n64\.tbl \(n64\)\): (\d+) of \1 syscall numbers agree$/);
+  // a wrong base for the numbers newer than the headers, as a name-keyed table once gave (467 for 5467)
+  const dir = scratchAbi();
+  editJson(join(dir, 'syscalls.json'), (d) => { d.syscalls.file_getattr.arches.mipsisa64r6el.nr = 468; });
+  const bad = siblingCheck(r6, TARGETS, loadSpec(dir));
+  t.is(bad.review.length, 1);
+  t.regex(bad.review[0], /^syscalls\.json, syscalls\.file_getattr\.arches\.mipsisa64r6el\.nr: 468 \(mips64el 5468\)/);
+  // an arch no other arch numbers like: said, nothing compared
+  t.regex(siblingCheck(targetInfo('arc'), TARGETS, loadSpec()).info[0], /no ported arch numbers its syscalls as arc does/);
+});
+
+test('an override without a value changes the common item and keeps its value; the schema takes it', (t) => {
+  const dir = scratchAbi();
+  editJson(join(dir, 'overrides', 'arc.json'), (d) => {
+    d.constants.SO.TIMESTAMP = { header: ['sys/types.h', 'asm/socket.h'], note: 'time_t first' };
+  });
+  const k = resolveArch(loadSpec(dir), 'arc').constants.find((c) => c.id === 'SO.TIMESTAMP')!;
+  const common = resolveArch(loadSpec(dir), 'x86_64').constants.find((c) => c.id === 'SO.TIMESTAMP')!;
+  t.is(k.value, common.value);
+  t.deepEqual(k.header, ['sys/types.h', 'asm/socket.h']);
+  // a value-less override with an unknown property is still a schema error naming the file and the item
+  editJson(join(dir, 'overrides', 'arc.json'), (d) => { d.constants.SO.TIMESTAMP = { header: ['asm/socket.h'], vaule: 3 }; });
+  t.throws(() => loadSpec(dir), { message: /overrides\/arc\.json[\s\S]*\/constants\/SO\/TIMESTAMP/ });
+});
+
+test('a folder that is not a spec says what a spec folder holds, and which folder was meant', (t) => {
+  t.throws(() => loadSpec(join(ABI_DIR, '..')), { message: /abi is not a spec folder: it has no arch, constants, structs, typedefs\.json, syscalls\.json .*did you mean abi\/linux\?/ });
 });

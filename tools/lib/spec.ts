@@ -170,6 +170,14 @@ function jsonFiles(dir: string): string[] {
 
 /** Read and validate every file of an abi/<os>/ folder. */
 export function loadSpec(dir = ABI_DIR, opts: { porting?: string } = {}): SpecFiles {
+  // a folder that is not a spec (abi/ instead of abi/linux): say what one holds, before any file is read
+  const missing = ['arch', 'constants', 'structs', 'typedefs.json', 'syscalls.json'].filter((f) => !existsSync(join(dir, f)));
+  if (missing.length) {
+    const inside = existsSync(dir) ? readdirSync(dir).filter((f) => existsSync(join(dir, f, 'syscalls.json'))).slice(0, 3) : [];
+    throw new AbiError(`${relative(process.cwd(), dir) || '.'} is not a spec folder: it has no ${missing.join(', ')} ` +
+      `(a spec folder holds arch/, constants/, structs/, overrides/, typedefs.json and syscalls.json` +
+      `${inside.length ? `: did you mean ${inside.map((f) => join(relative(process.cwd(), dir) || '.', f)).join(' or ')}?` : ')'}`, dir);
+  }
   const arches: SpecFiles['arches'] = {};
   for (const file of jsonFiles(join(dir, 'arch'))) {
     const data = readValidated<ArchFile>(file, 'arch.schema.json');
