@@ -372,6 +372,7 @@ export async function runCtest(abi: ResolvedArch, opts: CtestOptions): Promise<C
   /** What each unit finally holds (object mode reads their values in this order). */
   const unitItems: Check[][] = [];
   let absentCount = 0;
+  let newerCount = 0;
   const object = !!target.object;
   await pool(unitList.map((u, i) => [u, i] as const), opts.jobs ?? cpus().length, async ([unit, i]) => {
     const name = `tu_${i}.c`;
@@ -405,9 +406,10 @@ export async function runCtest(abi: ResolvedArch, opts: CtestOptions): Promise<C
           results.set(ch, { check: ch, status: 'unchecked', reason: 'not a compile-time constant, and the target cannot run here' });
           continue;
         }
-        absentCount++;
         // with glibc's headers in the unit, the item may be glibc's own, and the sysroot's glibc older than it
         const newer = compareVersions(ch.since, probe.headers) > 0 || (uapi && !unit[0].header.every(isUapi));
+        if (newer) newerCount++;
+        else absentCount++;
         results.set(ch, {
           check: ch,
           status: assert && !newer ? 'mismatch' : 'unchecked',
@@ -432,7 +434,9 @@ export async function runCtest(abi: ResolvedArch, opts: CtestOptions): Promise<C
     await compile(target.cc, ['-c', '-o', join(dir, `tu_${i}.o`), join(dir, name)]);
     objects[i] = join(dir, `tu_${i}.o`);
   });
-  if (absentCount) log(`${target.arch}: ${absentCount} items unknown to the headers`);
+  if (absentCount + newerCount) {
+    log(`${target.arch}: the headers lack ${absentCount + newerCount} items: ${newerCount} newer than them (not checkable), ${absentCount} that they should have`);
+  }
 
   // 4. link and run (or, for a target that cannot run here, read the values from the objects)
   const printed: { ch: Check; actual: bigint[]; ok?: string }[] = [];
