@@ -36,10 +36,11 @@ test('every arch has an _IOC layout; three kinds exist', (t) => {
     kinds.set(k, [...(kinds.get(k) ?? []), a]);
   }
   t.deepEqual(kinds.get('size 14 dir 2 none 0 read 2 write 1'),
-    ['aarch64', 'armel', 'armhf', 'i386', 'm68k', 'riscv64', 's390x', 'sh4', 'x32', 'x86_64']);
+    ['aarch64', 'arc', 'armel', 'armhf', 'i386', 'm68k', 'riscv64', 's390x', 'sh4', 'x32', 'x86_64']);
   t.deepEqual(kinds.get('size 14 dir 2 none 0 read 1 write 2'), ['hppa']);
   t.deepEqual(kinds.get('size 13 dir 3 none 1 read 2 write 4'),
-    ['alpha', 'mips', 'mips64', 'mips64el', 'mipsel', 'powerpc', 'ppc64', 'ppc64le', 'sparc64']);
+    ['alpha', 'mips', 'mips64', 'mips64el', 'mipsel', 'mipsisa32r6', 'mipsisa32r6el', 'mipsisa64r6', 'mipsisa64r6el',
+      'powerpc', 'ppc64', 'ppc64le', 'sparc64']);
   t.is(kinds.size, 3);
 });
 

@@ -7,7 +7,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { compareVersions, loadSpec, overridesOver, resolveArch } from '../tools/lib/spec.ts';
-import { abiJsonFiles } from '../tools/fmt.ts';
+import { abiJsonFiles } from '../tools/lib/format.ts';
 import { apply, extract } from '../tools/port.ts';
 import { hostTarget } from '../ctest/ctest.ts';
 import { TARGETS, targetInfo } from '../tools/lib/targets.ts';

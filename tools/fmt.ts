@@ -4,14 +4,9 @@ import { readdirSync, readFileSync, writeFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ROOT } from './lib/spec.ts';
-import { formatJson } from './lib/format.ts';
+import { abiJsonFiles, formatJson } from './lib/format.ts';
 
-export function abiJsonFiles(dir = join(ROOT, 'abi')): string[] {
-  return readdirSync(dir).sort().flatMap((f) => {
-    const p = join(dir, f);
-    return statSync(p).isDirectory() ? abiJsonFiles(p) : f.endsWith('.json') ? [p] : [];
-  });
-}
+export { abiJsonFiles };
 
 /** Files whose text is not the canonical form of their JSON. */
 export function nonCanonical(files = abiJsonFiles()): string[] {

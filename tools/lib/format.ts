@@ -1,6 +1,17 @@
 // Canonical JSON formatting for the files under abi/: two-space indentation, and any object or array that fits on
 // one line of at most WIDTH characters is written on one line. Every tool that writes abi/ goes through this, so that
 // regenerating a file that did not change gives no diff.
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { ROOT } from './spec.ts';
+
+/** Every .json file under a folder (default abi/), sorted, at any depth. */
+export function abiJsonFiles(dir = join(ROOT, 'abi')): string[] {
+  return readdirSync(dir).sort().flatMap((f) => {
+    const p = join(dir, f);
+    return statSync(p).isDirectory() ? abiJsonFiles(p) : f.endsWith('.json') ? [p] : [];
+  });
+}
 
 const WIDTH = 120;
 

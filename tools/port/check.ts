@@ -5,14 +5,15 @@
 // copy of abi/linux, lists every JSON path the run changed, and exits 1 when any run changed anything. A change means
 // either that port does not keep what it wrote (a bug in tools/port.ts) or that abi/ holds an entry port would not
 // write (a hand edit that port must learn to keep, or a stale value: the diff says which path).
+import { execFile } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
-import { abiJsonFiles } from '../fmt.ts';
-import { ABI_DIR } from '../lib/spec.ts';
+import { promisify } from 'node:util';
+import { abiJsonFiles } from '../lib/format.ts';
+import { ABI_DIR, ROOT } from '../lib/spec.ts';
 import { TARGET_NAMES } from '../lib/targets.ts';
-import { portArch } from '../port.ts';
 
 /** JSON paths (a.b[3].c) where two values differ; objects and arrays are walked, leaves compared. */
 export function jsonDiff(a: unknown, b: unknown, path = ''): string[] {
@@ -34,8 +35,14 @@ export async function checkArch(arch: string, abiDir = ABI_DIR): Promise<CheckRe
   const start = performance.now();
   try {
     cpSync(abiDir, copy, { recursive: true });
-    // x86_64 is the reference arch: its values are the common ones
-    await portArch(arch, { abi: copy, reference: arch === 'x86_64' });
+    // the command itself, as a porter runs it (x86_64 is the reference arch: its values are the common ones)
+    const args = ['tools/port.ts', '--arch', arch, '--abi', copy, ...(arch === 'x86_64' ? ['--reference'] : [])];
+    try {
+      await promisify(execFile)(join(ROOT, 'node_modules', '.bin', 'tsx'), args, { cwd: ROOT, maxBuffer: 64 << 20 });
+    } catch (err) {
+      const e = err as { stdout?: string; stderr?: string; message: string };
+      throw new Error(`npm run port -- --arch ${arch} failed: ${(e.stderr || e.stdout || e.message).trim().split('\n').slice(-5).join('\n')}`);
+    }
     const changes: string[] = [];
     const files = new Set([...abiJsonFiles(abiDir).map((f) => relative(abiDir, f)), ...abiJsonFiles(copy).map((f) => relative(copy, f))]);
     for (const rel of [...files].sort()) {
