@@ -8,3 +8,4 @@ export * from './util.ts';
 export * from './memory.ts';
 export * from './time.ts';
 export * from './process.ts';
+export * from './event/index.ts';

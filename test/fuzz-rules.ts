@@ -173,6 +173,33 @@ export const GUARDS: Guard[] = [
     },
   },
   {
+    name: /^(epoll_wait|epoll_pwait|poll)$/,
+    reason: 'waits longer than 10 ms (a negative timeout: for ever) are not made: nothing may ever become ready, and the child would hang',
+    reject: (c) => {
+      const t = c.arg(/^timeout$/);
+      return typeof t === 'number' ? !(t >= 0 && t <= 10) : typeof t === 'bigint' ? t < 0n || t > 10n : false;
+    },
+  },
+  {
+    name: /^ppoll$/,
+    reason: 'no timeout (for ever), more than 10 ms, or a timeout given as a struct is not asked for: the child would hang',
+    reject: (c) => {
+      const t = c.arg(/^timeout$/);
+      if (t === null || t === undefined) return true;
+      if (typeof t === 'number') return !(t >= 0 && t <= 0.01);
+      if (typeof t === 'bigint') return t < 0n || t > 10_000_000n;
+      return typeof t === 'object' || typeof t === 'function';
+    },
+  },
+  {
+    name: /^(epoll_ctl|epoll_wait|epoll_pwait|eventfdRead|eventfdWrite|timerfdRead|timerfd_settime|timerfd_gettime|inotifyRead|inotify_add_watch|inotify_rm_watch)$/,
+    reason: "descriptors the fuzzer does not own (Node's own: libuv's epoll instance and its wakeup eventfd) are not used: a del on libuv's epoll stops Node's event loop, a read of its eventfd steals its wakeups, a blocking read hangs",
+    reject: (c) => [/^fd$/, /^ep$/].some((p) => {
+      const n = num(c.arg(p));
+      return n !== undefined && n <= c.reservedFdMax;
+    }),
+  },
+  {
     name: /^sched_setattr$/,
     reason: 'SCHED_DEADLINE is not asked for: a deadline reservation can throttle the child for seconds',
     reject: (c) => {

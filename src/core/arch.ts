@@ -29,6 +29,8 @@ export const OPS = [
   'utimensat',
   'getuid', 'geteuid', 'getgid', 'getegid', 'setuid', 'setgid', 'setreuid', 'setregid', 'setresuid', 'setresgid',
   'getresuid', 'getresgid', 'setfsuid', 'setfsgid', 'getgroups', 'setgroups', 'fchown',
+  // event descriptors and readiness (src/event/): see the block of the same name in select()
+  'epoll_create', 'epoll_wait', 'poll', 'ppoll', 'eventfd', 'inotify_init', 'timerfd_settime', 'timerfd_gettime',
 ] as const;
 export type Op = (typeof OPS)[number];
 
@@ -95,6 +97,20 @@ export function select(a: ArchAbi): Selection {
     timer_settime: t('timer_settime', 'timer_settime64'),
     timer_gettime: t('timer_gettime', 'timer_gettime64'),
     utimensat: t('utimensat', 'utimensat_time64'),
+    // ---- event descriptors and readiness (src/event/), chosen as glibc chooses them ----
+    // the flags-taking calls where the arch has them (every arch of the spec does; the old ones take no flags)
+    epoll_create: first('epoll_create1', 'epoll_create'),
+    eventfd: first('eventfd2', 'eventfd'),
+    inotify_init: first('inotify_init1', 'inotify_init'),
+    // the asm-generic arches (aarch64, riscv64, arc) never had epoll_wait and poll: epoll_pwait with a null sigmask,
+    // and ppoll with a timespec (its time64 form where the arch has one)
+    epoll_wait: first('epoll_wait', 'epoll_pwait'),
+    poll: has('poll') ? 'poll' : t('ppoll', 'ppoll_time64'),
+    // struct __kernel_timespec and __kernel_itimerspec: the time64 calls on 32-bit arches, as clock_gettime
+    ppoll: t('ppoll', 'ppoll_time64'),
+    timerfd_settime: t('timerfd_settime', 'timerfd_settime64'),
+    timerfd_gettime: t('timerfd_gettime', 'timerfd_gettime64'),
+    // ---- end of event ----
   };
   for (const op of ID_OPS) calls[op] = ids32 ? `${op}32` : op;
   const lock64 = !wide;
