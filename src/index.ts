@@ -9,3 +9,4 @@ export * from './memory.ts';
 export * from './time.ts';
 export * from './process.ts';
 export * from './event/index.ts';
+export * from './net/index.ts';
