@@ -152,7 +152,7 @@ function examplePrelude(): string {
   return [
     `import { ${names.join(', ')}, abi } from '../src/index.ts';`,
     'const { AT, S } = abi;',
-    'declare const fd: Fd, dir: Fd, file: Fd, src: Fd, dst: Fd, socket: Fd, r: Fd, w: Fd, r1: Fd, w2: Fd, logFd: Fd, pidfd: Fd;',
+    'declare const fd: Fd, dir: Fd, file: Fd, src: Fd, dst: Fd, r: Fd, w: Fd, r1: Fd, w2: Fd, logFd: Fd, pidfd: Fd, sock: Fd, server: Fd, conn: Fd;',
     'declare const m: Mapping, t: Timer, buf: Buffer, handle: Buffer;',
     'declare const pid: number, size: number, p: string;',
     '',

@@ -158,7 +158,7 @@ export const GUARDS: Guard[] = [
     },
   },
   {
-    name: /^(mmap|mremap|read|pread|getrandom|getdents|sendfile|splice|tee|copy_file_range|fallocate)$/,
+    name: /^(mmap|mremap|read|pread|getrandom|getdents|sendfile|splice|tee|copy_file_range|fallocate|recv|recvfrom)$/,
     reason: 'lengths over 64 MiB are not asked for: real allocations or copies of that size (from a sparse file, into a Buffer) take seconds and gigabytes',
     reject: (c) => c.has(/^(length|len|newLength|count|nbytes|bufSize|size|a)$/) && (num(c.arg(/^(length|len|newLength|count|nbytes|bufSize|size|a)$/)) ?? 0) > MIB64,
   },
@@ -198,6 +198,14 @@ export const GUARDS: Guard[] = [
       const n = num(c.arg(p));
       return n !== undefined && n <= c.reservedFdMax;
     }),
+  },
+  {
+    name: /^(bind|listen|connect|accept4|getsockname|getpeername|shutdown|send|sendto|recv|recvfrom)$/,
+    reason: "descriptors the fuzzer does not own are not used: ava's IPC channel to its parent is a unix socket, and a recv on it would steal the messages that report the tests, a send corrupt them, a blocking accept or recv hang",
+    reject: (c) => {
+      const n = num(c.arg(/^fd$/));
+      return n !== undefined && n <= c.reservedFdMax;
+    },
   },
   {
     name: /^sched_setattr$/,

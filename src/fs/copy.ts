@@ -30,7 +30,7 @@ export function copy_file_range(fdIn: FdLike, offIn: number | bigint | null, fdO
  *
  * @example
  * ```ts
- * sendfile(socket, file, 0, size);
+ * sendfile(sock, file, 0, size);
  * ```
  * @see https://man7.org/linux/man-pages/man2/sendfile.2.html
  */

@@ -9,3 +9,7 @@ export {
 } from './addr.ts';
 export { InAddr, In6Addr, inAddr, in6Addr, type InAddrLike, type In6AddrLike } from './ip.ts';
 export { MacAddr, macAddr, MAX_ADDR_LEN, type MacAddrLike } from './mac.ts';
+export {
+  socket, socketpair, bind, listen, connect, accept4, getsockname, getpeername, shutdown, send, sendto, recv, recvfrom,
+  type SocketFamily, type SocketType, type Accepted, type Received,
+} from './socket.ts';
