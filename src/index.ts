@@ -10,3 +10,4 @@ export * from './time.ts';
 export * from './process.ts';
 export * from './event/index.ts';
 export * from './net/index.ts';
+export * from './signal/index.ts';

@@ -208,6 +208,29 @@ export const GUARDS: Guard[] = [
     },
   },
   {
+    name: /^rt_sigtimedwait$/,
+    reason: 'waits longer than 10 ms (or a timeout given as a struct) are not made: the signal may never come, and the child would hang',
+    reject: (c) => {
+      const t = c.arg(/^timeout$/);
+      if (typeof t === 'number') return !(t >= 0 && t <= 0.01);
+      if (typeof t === 'bigint') return t < 0n || t > 10_000_000n;
+      return t !== undefined && t !== null;
+    },
+  },
+  {
+    name: /^(sigaction|sigprocmask)$/,
+    reason: "only reads (no action, no set): a disposition set to default or ignore (SIGHUP, SIGALRM, SIGWINCH...) or a blocked signal would change how the child reacts for the rest of the run, and the child does not restore them",
+    reject: (c) => c.args.length > 1 && c.args[1] !== undefined,
+  },
+  {
+    name: /^(signalfd|signalfdRead)$/,
+    reason: "descriptors the fuzzer does not own are not used: a signalfd update or a read of one of Node's descriptors could block or steal its data",
+    reject: (c) => {
+      const n = num(c.arg(/^fd$/));
+      return n !== undefined && n <= c.reservedFdMax;
+    },
+  },
+  {
     name: /^sched_setattr$/,
     reason: 'SCHED_DEADLINE is not asked for: a deadline reservation can throttle the child for seconds',
     reject: (c) => {

@@ -31,6 +31,8 @@ export const OPS = [
   'getresuid', 'getresgid', 'setfsuid', 'setfsgid', 'getgroups', 'setgroups', 'fchown',
   // event descriptors and readiness (src/event/): see the block of the same name in select()
   'epoll_create', 'epoll_wait', 'poll', 'ppoll', 'eventfd', 'inotify_init', 'timerfd_settime', 'timerfd_gettime',
+  // signals (src/signal/): see the block of the same name in select()
+  'rt_sigtimedwait', 'signalfd',
 ] as const;
 export type Op = (typeof OPS)[number];
 
@@ -111,6 +113,13 @@ export function select(a: ArchAbi): Selection {
     timerfd_settime: t('timerfd_settime', 'timerfd_settime64'),
     timerfd_gettime: t('timerfd_gettime', 'timerfd_gettime64'),
     // ---- end of event ----
+    // ---- signals (src/signal/), chosen as glibc chooses them ----
+    // struct __kernel_timespec: the time64 call on 32-bit arches, as ppoll
+    rt_sigtimedwait: t('rt_sigtimedwait', 'rt_sigtimedwait_time64'),
+    // the flags-taking call where the arch has it (every arch of the spec does; aarch64, riscv64 and arc never had the
+    // old one)
+    signalfd: first('signalfd4', 'signalfd'),
+    // ---- end of signals ----
   };
   for (const op of ID_OPS) calls[op] = ids32 ? `${op}32` : op;
   const lock64 = !wide;

@@ -114,3 +114,19 @@ export function defineRaw(sys: Readonly<Record<string, number>>, kinds: KindsTab
   defineLazy(raw, table, (name, [k, plan]) => rawFunction(sys[name], k, plan));
   return raw;
 }
+
+/**
+ * A value made on first use: what a domain reads from the generated ABI (constants, struct layouts) costs nothing at
+ * import.
+ */
+export function once<T>(make: () => T): () => T {
+  let v: T | undefined;
+  let made = false;
+  return () => {
+    if (!made) {
+      v = make();
+      made = true;
+    }
+    return v as T;
+  };
+}

@@ -1,14 +1,14 @@
 // What the topic files of the event domain share: the host's form of the calls select() chooses per arch (src/core/arch.ts,
 // the block "event descriptors and readiness"), member offsets read from the generated struct views, flag namespaces by
-// the names users write, masks back to names, signal sets, and the 8-byte counters eventfd and timerfd read. Not part
-// of the public API: index.ts does not re-export this module.
+// the names users write, masks back to names, signal sets (the signal domain's, src/signal/sigset.ts), and the 8-byte
+// counters eventfd and timerfd read. Not part of the public API: index.ts does not re-export this module.
 import { abi, raw } from '../core/abi.ts';
 import { alloc, describe, int, isInt } from '../core/args.ts';
 import { HOST } from '../core/arch.ts';
 import { check } from '../core/errors.ts';
-import { constant } from '../core/flags.ts';
 import type { StructClass, View } from '../core/view.ts';
-import { cpuBit, readU64 } from '../core/words.ts';
+import { readU64 } from '../core/words.ts';
+import { sigsetArg, sigsetBytes } from '../signal/sigset.ts';
 
 const C = HOST.calls;
 /** The syscall behind each operation on the host (for the `syscall` of errors). */
@@ -18,49 +18,16 @@ const R = raw as unknown as Readonly<Record<string, (...args: unknown[]) => numb
 
 // ---- made on first use ----
 
+export { once } from '../core/lazy.ts';
+
+// ---- signal sets: the signal domain's (src/signal/sigset.ts) ----
+
+export { sigsetBytes, type SignalList } from '../signal/sigset.ts';
 /**
- * A value made on first use: what this domain reads from the generated ABI (constants, struct layouts) costs nothing
- * at import.
+ * A kernel sigset_t holding `signals` (an array of signal names or numbers, or a SigSet), or null for none given; a
+ * TypeError or RangeError names a bad one.
  */
-export function once<T>(make: () => T): () => T {
-  let v: T | undefined;
-  let made = false;
-  return () => {
-    if (!made) {
-      v = make();
-      made = true;
-    }
-    return v as T;
-  };
-}
-
-// ---- signal sets ----
-
-/** Bytes of the kernel's sigset_t (_NSIG / 8): 8, or 16 where there are 128 signals (mips). */
-export const sigsetBytes = once(() => Math.ceil(Number(abi.SIG.RTMAX) / 64) * 8);
-
-/** What a signal-mask argument accepts: signals by name ('usr1', 'SIGTERM') or number. */
-export type SignalList = readonly (string | number)[];
-
-/**
- * A kernel sigset_t holding `signals` (an array of SIG names or numbers), or null for none given; a TypeError or
- * RangeError names a bad one. The set is an array of the kernel's unsigned long: signal s is bit s - 1.
- */
-export function sigset(signals: unknown, name = 'sigmask'): Buffer | null {
-  if (signals === undefined || signals === null) return null;
-  if (!Array.isArray(signals)) throw new TypeError(`${name} must be an array of signal names or numbers, got ${describe(signals)}`);
-  const bytes = sigsetBytes();
-  const set = alloc(bytes);
-  const n = signals.length;
-  for (let i = 0; i < n; i++) {
-    const s = signals[i] as unknown;
-    if (typeof s !== 'string' && typeof s !== 'number') throw new TypeError(`${name}[${i}] must be a signal name or number, got ${describe(s)}`);
-    const sig = int(constant(abi.SIG, 'SIG', 'SIG', s), `${name}[${i}]`, 1, bytes * 8);
-    const [byte, bit] = cpuBit(sig - 1);
-    set[byte] |= 1 << bit;
-  }
-  return set;
-}
+export const sigset: (signals: unknown, name?: string) => Buffer | null = sigsetArg;
 
 // ---- the calls select() chooses per arch, on the host ----
 
