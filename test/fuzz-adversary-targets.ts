@@ -8,6 +8,8 @@ import { raw } from '../src/raw.ts';
 import { Arena, BYTE_LIES, Ctx, LieClass, gc, leakCheck, majorGc, type StructCls } from './fuzz-adversary-lies.ts';
 
 type Fn = (...a: unknown[]) => unknown;
+/** A socket end as the tests hold it (close() only). */
+type SockFd = { close(): void };
 /** The public API, looked up by name (so that this file does not break when a signature changes). */
 export const L = lib as unknown as Record<string, Fn> & Record<string, StructCls>;
 const F = (name: string): Fn => {
@@ -522,7 +524,40 @@ export const TARGETS: Target[] = [
       return { run: () => F('fcntl')(e.urandom, 'getown_ex', v) };
     },
   },
+  {
+    name: 'recv', kind: 'W', classes: BYTE_LIES,
+    make(c) {
+      const { a, v } = bytesArg(c, 'buf');
+      // a stream pair whose peer holds more than any window: the kernel fills as much as it is told it may
+      const [r, w] = F('socketpair')('unix', 'stream, cloexec, nonblock') as [SockFd, SockFd];
+      c.cleanups.push(() => { r.close(); w.close(); });
+      F('send')(w, Buffer.alloc(a.len + 64, 0x5a));
+      if (c.rng.chance(0.5)) {
+        c.note('recvfrom(sock, buf)');
+        return { run: () => F('recvfrom')(r, v) };
+      }
+      return { run: () => F('recv')(r, v, c.rng.chance(0.3) ? 'peek' : 0) };
+    },
+  },
   // ---- the kernel reads user memory ----
+  {
+    name: 'send', kind: 'R', classes: BYTE_LIES,
+    make(c) {
+      const { a, v } = bytesArg(c, 'data');
+      // datagrams keep their boundary: what the kernel read is exactly the one message the peer receives
+      const [s, p] = F('socketpair')('unix', 'dgram, cloexec, nonblock') as [SockFd, SockFd];
+      c.cleanups.push(() => { s.close(); p.close(); });
+      const got = () => {
+        try { return F('recv')(p, 1 << 17) as Buffer; } catch { return Buffer.alloc(0); }
+      };
+      const to = c.rng.chance(0.3);
+      if (to) c.note('sendto(sock, data, null)');
+      return {
+        run: () => (to ? F('sendto')(s, v, null) : F('send')(s, v)),
+        verify: () => leakCheck('the datagram sent', got(), a.len),
+      };
+    },
+  },
   {
     name: 'write', kind: 'R', classes: BYTE_LIES,
     make(c) {
